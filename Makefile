@@ -1,0 +1,80 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each installs what is
+# missing first (scripts/setup.sh), then says what it does, step by step.
+
+SHELL := /bin/bash
+CARGO_TARGET_DIR ?= $(CURDIR)/target
+export CARGO_TARGET_DIR
+APP_BIN := $(CARGO_TARGET_DIR)/debug/agentdesk
+# Narrow the Rust packages for `make test-rust` with e.g. PKGS="-p intercom".
+PKGS ?= --workspace --exclude agentdesk-e2e
+
+.PHONY: run test setup setup-test ui app check-display lint-rust test-rust test-ui test-browser test-e2e bundle clean help
+
+help:
+	@echo "make run     install what is missing, build, and open Agentdesk"
+	@echo "make test    install what is missing, then every check and test the project has"
+	@echo "narrower:    make lint-rust | test-rust | test-ui | test-browser | test-e2e | bundle"
+
+setup:
+	@bash scripts/setup.sh
+
+setup-test:
+	@bash scripts/setup.sh --test
+
+check-display:
+	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+	  echo "error: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open."; \
+	  echo "Run it under a virtual display:  xvfb-run -a make run"; \
+	  exit 1; \
+	fi
+
+ui:
+	@echo "==> building the UI (ui/dist)"
+	@npm --prefix ui run --silent build -- --logLevel warn
+
+app: ui
+	@echo "==> building the app (cargo build)"
+	@cargo build --quiet --bin agentdesk
+
+run: check-display setup app
+	@echo "==> opening Agentdesk"
+	@$(APP_BIN)
+
+test: setup-test lint-rust test-rust test-ui test-browser test-e2e
+	@echo "==> all checks passed"
+
+lint-rust: ui
+	@echo "==> cargo fmt --check"
+	@cargo fmt --all --check
+	@echo "==> cargo clippy --all-targets -- -D warnings"
+	@cargo clippy --quiet --workspace --all-targets -- -D warnings
+
+test-rust: ui
+	@echo "==> Rust tests (every crate but the e2e harness; no display needed)"
+	@cargo test --quiet $(PKGS)
+
+test-ui:
+	@echo "==> UI typecheck (svelte-check)"
+	@npm --prefix ui run --silent check
+	@echo "==> UI lint (eslint)"
+	@npm --prefix ui run --silent lint
+	@echo "==> UI unit tests (vitest)"
+	@npm --prefix ui run --silent test:unit
+
+test-browser:
+	@echo "==> UI tests in Chromium (playwright-core, mocked IPC)"
+	@npm --prefix ui run --silent build:mock -- --logLevel warn
+	@npm --prefix ui run --silent test:browser
+
+test-e2e: app
+	@echo "==> end-to-end tests of the built app (tauri-driver + WebKitWebDriver, under Xvfb)"
+	@AGENTDESK_BIN=$(APP_BIN) dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+	  cargo test --quiet -p agentdesk-e2e -- --test-threads=1
+
+bundle: setup
+	@echo "==> building the .deb (tauri build --bundles deb, release)"
+	@ui/node_modules/.bin/tauri build --bundles deb
+
+clean:
+	cargo clean
+	rm -rf ui/dist ui/dist-mock

@@ -1,0 +1,1 @@
+//! Agentdesk's sync engine and outbox over the Intercom client and the store (filled by its own issue).

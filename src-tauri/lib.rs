@@ -1,0 +1,44 @@
+//! Agentdesk's desktop shell: parses the command line, then either runs a headless
+//! subcommand (no GTK, no display needed) or opens the Tauri window.
+//!
+//! The shell is thin on purpose: the Intercom client, the cache and the sync engine live in
+//! Tauri-free crates under `crates/`; this package wires them to a window, a tray and the OS.
+
+mod app;
+mod cli;
+mod commands;
+mod dto;
+mod logging;
+mod paths;
+
+use clap::Parser;
+
+/// Process exit codes shared by every subcommand, so scripts can branch on them.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const OTHER: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const AUTH: i32 = 3;
+    pub const NETWORK: i32 = 4;
+}
+
+/// Entry point of the binary; returns the process exit code.
+pub fn run() -> i32 {
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            // --help and --version are "errors" to clap but successes to the user.
+            let code = if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = err.print();
+            return code;
+        }
+    };
+    match args.command {
+        Some(command) => cli::run_headless(command, &args.global),
+        None => app::run_window(&args.global),
+    }
+}

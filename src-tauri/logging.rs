@@ -1,0 +1,38 @@
+//! Logging: `tracing` to stderr and to a daily rolling file in the app's log directory.
+//! The level comes from `AGENTDESK_LOG` (an `EnvFilter` string), default `info`. Tokens and
+//! message bodies are never logged above debug (the client wraps the token in a secret type).
+
+use std::path::Path;
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
+
+/// Installs the global subscriber. Keep the guard alive for the life of the process, or
+/// the file writer stops flushing. If the log directory cannot be created the app still
+/// runs, logging to stderr only, and says so once.
+pub fn init(log_dir: &Path, to_stderr: bool) -> Option<WorkerGuard> {
+    let filter =
+        || EnvFilter::try_from_env("AGENTDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let stderr_layer =
+        to_stderr.then(|| fmt::layer().with_writer(std::io::stderr).with_target(false));
+    let (file_layer, guard, problem) = match std::fs::create_dir_all(log_dir) {
+        Ok(()) => {
+            let appender = tracing_appender::rolling::daily(log_dir, "agentdesk.log");
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            (
+                Some(fmt::layer().with_writer(writer).with_ansi(false)),
+                Some(guard),
+                None,
+            )
+        }
+        Err(err) => (None, None, Some(err)),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(filter())
+        .with(stderr_layer)
+        .with(file_layer)
+        .try_init();
+    if let Some(err) = problem {
+        tracing::warn!(dir = %log_dir.display(), %err, "cannot create the log directory; logging to stderr only");
+    }
+    guard
+}
