@@ -1,1 +1,366 @@
-//! A faithful local Intercom REST API (2.14) for tests, benchmarks and the demo workspace (filled by its own issue).
+//! A faithful local Intercom REST API (version 2.14) for tests, benchmarks and Agentdesk's
+//! demo workspace. No machine here can reach Intercom; this is the Intercom every test
+//! talks to, awkward parts included (stateless search cursors, 500-part cap, rate limits
+//! in 10-second windows, `null` assignees, HTML bodies).
+//!
+//! # In process
+//! ```no_run
+//! # async fn demo() -> Result<(), intercom_sandbox::SandboxError> {
+//! use intercom_sandbox::{Fault, Sandbox, SandboxConfig};
+//! let sb = Sandbox::start(SandboxConfig { seed: 7, conversations: 300, ..Default::default() }).await?;
+//! let base = sb.base_url(); // "http://127.0.0.1:PORT", no trailing slash
+//! sb.fail_next_on("/conversations/search", 1, Fault::MalformedJson);
+//! sb.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Intercom endpoints
+//! `GET /me`, `GET /admins`, `GET /teams`, `GET /conversations`, `POST /conversations/search`,
+//! `GET|PUT /conversations/{id}`, `POST /conversations/{id}/reply`,
+//! `POST /conversations/{id}/parts`, `GET /contacts/{id}`, `POST /contacts/search`,
+//! `GET|POST /events`. Shapes follow the 2.14 OpenAPI description; errors are `error.list`
+//! with a `request_id`. Every authenticated response carries `X-RateLimit-Limit`,
+//! `X-RateLimit-Remaining` and `X-RateLimit-Reset` for the token's fixed 10-second window
+//! (aligned to unix multiples of 10).
+//!
+//! **Ordering.** `GET /conversations` lists newest `updated_at` first, ties by higher id
+//! first (Intercom does not document its order). Search defaults to the same order and
+//! honours `"sort": {"field": "updated_at"|"created_at"|"waiting_since", "order":
+//! "ascending"|"descending"}`. Contacts search defaults to `last_seen_at` descending.
+//!
+//! **Cursors** are stateless: `starting_after` is `base64url("{sort_key}.{id}.{page}")` of
+//! the last item served, and the next page is everything strictly after it. An item updated
+//! between two page requests moves, so a careless client sees it twice or never.
+//!
+//! # Control API (loopback peers only, no auth)
+//! | route | body | effect |
+//! |---|---|---|
+//! | `POST /_sandbox/contact_reply` | `{"conversation_id", "body"}` | contact reply now; returns `{"part_id"}` |
+//! | `POST /_sandbox/conversations` | `{"contact_id"?, "subject"?, "body"?}` | new open conversation; returns `{"conversation_id"}` |
+//! | `POST /_sandbox/assign` | `{"conversation_id", "admin_id"?, "team_id"?}` | a teammate assigns (no ids: unassign) |
+//! | `POST /_sandbox/close` | `{"conversation_id"}` | a teammate closes |
+//! | `GET`/`PUT /_sandbox/faults` | [`FaultRates`] as JSON | read or set fault rates and latency |
+//! | `POST /_sandbox/fail_next` | `{"count", "path_prefix"?, "fault": {"kind", "status"?, "ms"?}}` | one-shot faults; kinds `status`, `rate_limited`, `reset_mid_body`, `stall`, `malformed_json`, `timeout_after_apply` |
+//! | `GET /_sandbox/truth` | | `{admins, teams, contacts, conversations (all parts), events (by contact id), now}` |
+//! | `GET /_sandbox/writes` | | every write request: `{method, path, body, token_kind, applied, status, at, request_id}` |
+//! | `GET /_sandbox/stats` | | `{requests, rate_limited, per_route, writes}` |
+
+#![recursion_limit = "256"]
+
+mod control;
+mod error;
+mod faults;
+mod generate;
+mod http;
+mod live;
+mod model;
+mod search;
+mod server;
+mod state;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, FaultRates};
+
+use crate::faults::FaultBook;
+use crate::generate::Sizes;
+use crate::model::AssigneeKind;
+use crate::server::{unix_now, Shared, TokenKind};
+use crate::state::State;
+
+/// How to build and run a sandbox. `Default` is a small demo workspace.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// Seed of the generator: the same seed (and `epoch`) gives the same workspace.
+    pub seed: u64,
+    pub conversations: usize,
+    pub contacts: usize,
+    pub admins: usize,
+    pub teams: usize,
+    /// Tokens with full access. The first one is [`Sandbox::token`].
+    pub tokens: Vec<String>,
+    /// Tokens that may read but not write (writes get 403 naming the permission).
+    pub read_only_tokens: Vec<String>,
+    /// Requests per 10-second window per token (Intercom's private-app default: 1666).
+    pub rate_limit: u32,
+    pub latency: Duration,
+    pub jitter: Duration,
+    /// Share of requests answered 500/502/503.
+    pub fault_rate: f64,
+    /// Live events per minute (new conversations, replies, assignments, closes); 0 = off.
+    pub live_rate: f64,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Anchor time (unix seconds) the generated history ends at; None = now.
+    pub epoch: Option<i64>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            seed: 7,
+            conversations: 300,
+            contacts: 120,
+            admins: 8,
+            teams: 3,
+            tokens: vec!["demo-token".to_string()],
+            read_only_tokens: Vec::new(),
+            rate_limit: 1666,
+            latency: Duration::ZERO,
+            jitter: Duration::ZERO,
+            fault_rate: 0.0,
+            live_rate: 0.0,
+            port: 0,
+            epoch: None,
+        }
+    }
+}
+
+/// Why the sandbox could not start or an injection failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("could not listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A running sandbox. Dropping it stops the server; [`Sandbox::shutdown`] waits for it.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    base_url: String,
+    token: String,
+    admin_id: String,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    live: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Generates the workspace and serves it on 127.0.0.1.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .map_err(|source| SandboxError::Bind {
+                port: config.port,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            port: config.port,
+            source,
+        })?;
+        let base_url = format!("http://{addr}");
+        let sizes = Sizes {
+            seed: config.seed,
+            conversations: config.conversations,
+            contacts: config.contacts,
+            admins: config.admins,
+            teams: config.teams,
+            epoch: config.epoch.unwrap_or_else(unix_now),
+        };
+        let state = State::new(&sizes, base_url.clone());
+        let admin_id = state
+            .admins
+            .first()
+            .map_or_else(String::new, |a| a.id.to_string());
+        let mut tokens: HashMap<String, TokenKind> = config
+            .read_only_tokens
+            .iter()
+            .map(|t| (t.clone(), TokenKind::ReadOnly))
+            .collect();
+        tokens.extend(config.tokens.iter().map(|t| (t.clone(), TokenKind::Full)));
+        let rates = FaultRates {
+            latency_ms: config.latency.as_millis() as u64,
+            jitter_ms: config.jitter.as_millis() as u64,
+            error_rate: config.fault_rate,
+            ..FaultRates::default()
+        };
+        let shared = Arc::new(Shared::new(
+            state,
+            tokens,
+            config.rate_limit,
+            FaultBook::new(rates, config.seed),
+            config.seed,
+        ));
+        let app = control::router(shared.clone()).merge(http::router(shared.clone()));
+        let (stop, mut stop_rx) = watch::channel(false);
+        let server = tokio::spawn(async move {
+            let serve = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.wait_for(|s| *s).await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!(error = %e, "sandbox server stopped with an error");
+            }
+        });
+        let live = (config.live_rate > 0.0)
+            .then(|| live::spawn(shared.clone(), config.live_rate, stop.subscribe()));
+        tracing::info!(%base_url, conversations = config.conversations, "intercom sandbox listening");
+        Ok(Sandbox {
+            shared,
+            base_url,
+            token: config.tokens.first().cloned().unwrap_or_default(),
+            admin_id,
+            stop,
+            server: Some(server),
+            live,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The first configured full-access token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The id of the admin `GET /me` returns.
+    pub fn admin_id(&self) -> &str {
+        &self.admin_id
+    }
+
+    /// Applies `fault` to each of the next `n` Intercom requests.
+    pub fn fail_next(&self, n: usize, fault: Fault) {
+        if let Ok(mut f) = self.shared.faults.lock() {
+            f.push(n, None, fault);
+        }
+    }
+
+    /// Applies `fault` to each of the next `n` requests whose path starts with `prefix`.
+    pub fn fail_next_on(&self, prefix: &str, n: usize, fault: Fault) {
+        if let Ok(mut f) = self.shared.faults.lock() {
+            f.push(n, Some(prefix.to_string()), fault);
+        }
+    }
+
+    /// Replaces the fault rates and latency.
+    pub fn set_faults(&self, rates: FaultRates) {
+        if let Ok(mut f) = self.shared.faults.lock() {
+            f.rates = rates;
+        }
+    }
+
+    /// A contact replies now (reopens, unread, waiting). Returns the new part id.
+    pub fn inject_contact_reply(
+        &self,
+        conversation_id: &str,
+        html_body: &str,
+    ) -> Result<String, SandboxError> {
+        control::inject_contact_reply(&self.shared, conversation_id, html_body)
+    }
+
+    /// A contact (random if None) starts a new conversation. Returns its id.
+    pub fn inject_new_conversation(
+        &self,
+        contact_id: Option<&str>,
+        html_body: &str,
+    ) -> Result<String, SandboxError> {
+        control::inject_new_conversation(&self.shared, contact_id, None, Some(html_body))
+    }
+
+    /// A teammate assigns the conversation to an admin (None: unassigns the admin).
+    pub fn assign(
+        &self,
+        conversation_id: &str,
+        admin_id: Option<&str>,
+    ) -> Result<(), SandboxError> {
+        control::assign(&self.shared, conversation_id, AssigneeKind::Admin, admin_id)
+    }
+
+    /// A teammate assigns the conversation to a team (None: unassigns the team).
+    pub fn assign_team(
+        &self,
+        conversation_id: &str,
+        team_id: Option<&str>,
+    ) -> Result<(), SandboxError> {
+        control::assign(&self.shared, conversation_id, AssigneeKind::Team, team_id)
+    }
+
+    /// A teammate closes the conversation.
+    pub fn close(&self, conversation_id: &str) -> Result<(), SandboxError> {
+        control::close(&self.shared, conversation_id)
+    }
+
+    /// The full state, as `GET /_sandbox/truth`.
+    pub fn truth(&self) -> Value {
+        let mut st = self.shared.lock();
+        let now = unix_now();
+        st.expire_snoozes(now);
+        st.truth(now)
+    }
+
+    /// Every write request received, in order.
+    pub fn write_log(&self) -> Vec<Value> {
+        self.shared.writes()
+    }
+
+    /// Intercom requests received (control API excluded).
+    pub fn request_count(&self) -> u64 {
+        self.shared.stats.requests.load(Ordering::Relaxed)
+    }
+
+    /// Requests per route, keyed `"METHOD /path/{template}"`.
+    pub fn route_counts(&self) -> HashMap<String, u64> {
+        let map = self
+            .shared
+            .stats
+            .per_route
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        map.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+
+    /// 429 responses sent (real limit and injected).
+    pub fn count_429(&self) -> u64 {
+        self.shared.stats.count_429.load(Ordering::Relaxed)
+    }
+
+    /// Stops serving and waits (at most 5 s) for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(live) = self.live.take() {
+            live.abort();
+        }
+        if let Some(server) = self.server.take() {
+            let abort = server.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), server)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(live) = self.live.take() {
+            live.abort();
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}

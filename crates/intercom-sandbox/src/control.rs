@@ -1,0 +1,369 @@
+//! The control API under `/_sandbox/` (loopback peers only, no auth): inject activity,
+//! set faults, and read the truth, the write log and the counters. The in-process
+//! [`crate::Sandbox`] methods call the same functions.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::faults::{FaultRates, FaultSpec};
+use crate::generate;
+use crate::model::AssigneeKind;
+use crate::server::{unix_now, Shared};
+use crate::state::Manage;
+use crate::SandboxError;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/_sandbox/contact_reply", post(contact_reply))
+        .route("/_sandbox/conversations", post(new_conversation))
+        .route("/_sandbox/assign", post(assign_route))
+        .route("/_sandbox/close", post(close_route))
+        .route("/_sandbox/faults", get(get_faults).put(put_faults))
+        .route("/_sandbox/fail_next", post(fail_next))
+        .route("/_sandbox/truth", get(truth))
+        .route("/_sandbox/writes", get(writes))
+        .route("/_sandbox/stats", get(stats))
+        .layer(middleware::from_fn(loopback_only))
+        .with_state(shared)
+}
+
+async fn loopback_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !peer.ip().is_loopback() {
+        return fail(
+            StatusCode::FORBIDDEN,
+            "the control API only answers loopback peers".into(),
+        );
+    }
+    next.run(req).await
+}
+
+fn fail(status: StatusCode, message: String) -> Response {
+    let code = if status == StatusCode::NOT_FOUND {
+        "not_found"
+    } else {
+        "parameter_invalid"
+    };
+    (status, Json(json!({"type": "error.list", "request_id": Value::Null, "errors": [{"code": code, "message": message}]})))
+        .into_response()
+}
+
+fn from_error(e: SandboxError) -> Response {
+    match e {
+        SandboxError::NotFound(m) => fail(StatusCode::NOT_FOUND, m),
+        other => fail(StatusCode::BAD_REQUEST, other.to_string()),
+    }
+}
+
+// The error is a ready response, returned once per control request: size is irrelevant.
+#[allow(clippy::result_large_err)]
+fn parse<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        fail(
+            StatusCode::BAD_REQUEST,
+            format!("invalid control request body: {e}"),
+        )
+    })
+}
+
+/// Adds a contact reply to a conversation; returns the new part id.
+pub(crate) fn inject_contact_reply(
+    shared: &Shared,
+    conversation_id: &str,
+    body: &str,
+) -> Result<String, SandboxError> {
+    let mut st = shared.lock();
+    let now = unix_now();
+    st.expire_snoozes(now);
+    let idx = st.conversation_index(conversation_id).map_err(|_| {
+        SandboxError::NotFound(format!("conversation {conversation_id} does not exist"))
+    })?;
+    Ok(st
+        .contact_reply(idx, body.to_string(), now)
+        .part_id
+        .to_string())
+}
+
+/// Starts a new conversation from a contact (a random one if `contact_id` is None);
+/// returns the conversation id.
+pub(crate) fn inject_new_conversation(
+    shared: &Shared,
+    contact_id: Option<&str>,
+    subject: Option<&str>,
+    body: Option<&str>,
+) -> Result<String, SandboxError> {
+    use rand::Rng;
+    let mut st = shared.lock();
+    let contact = match contact_id {
+        Some(id) => st
+            .contact_index(id)
+            .ok_or_else(|| SandboxError::NotFound(format!("contact {id} does not exist")))?,
+        None => {
+            let n = st.contacts.len();
+            st.rng.gen_range(0..n.max(1))
+        }
+    };
+    let n = st.conversations.len() as u64;
+    let (gen_subject, gen_body) = generate::customer_message(&mut st.rng, n);
+    let subject = subject.map_or(gen_subject, str::to_string);
+    let body = body.map_or(gen_body, str::to_string);
+    let injected = st.new_conversation(contact, subject, body, unix_now());
+    Ok(injected.conversation_id.to_string())
+}
+
+/// The teammate who acts in injected activity: the second admin if any, so that the
+/// token owner sees someone else's moves.
+fn other_admin(st: &crate::state::State) -> u64 {
+    st.admins.get(1).or(st.admins.first()).map_or(0, |a| a.id)
+}
+
+/// Assigns a conversation to an admin or a team (or nobody) as a teammate would.
+pub(crate) fn assign(
+    shared: &Shared,
+    conversation_id: &str,
+    kind: AssigneeKind,
+    assignee: Option<&str>,
+) -> Result<(), SandboxError> {
+    let mut st = shared.lock();
+    let now = unix_now();
+    st.expire_snoozes(now);
+    let idx = st.conversation_index(conversation_id).map_err(|_| {
+        SandboxError::NotFound(format!("conversation {conversation_id} does not exist"))
+    })?;
+    let assignee = match assignee {
+        None => 0,
+        Some(a) => a
+            .parse::<u64>()
+            .map_err(|_| SandboxError::Invalid(format!("'{a}' is not an id")))?,
+    };
+    let exists = match kind {
+        AssigneeKind::Team => st.team_exists(assignee),
+        _ => st.admin_exists(assignee),
+    };
+    if assignee != 0 && !exists {
+        return Err(SandboxError::NotFound(format!(
+            "assignee {assignee} does not exist"
+        )));
+    }
+    let actor = other_admin(&st);
+    st.manage(
+        idx,
+        actor,
+        Manage::Assign {
+            kind,
+            assignee,
+            body: None,
+        },
+        now,
+    );
+    Ok(())
+}
+
+/// Closes a conversation as a teammate would.
+pub(crate) fn close(shared: &Shared, conversation_id: &str) -> Result<(), SandboxError> {
+    let mut st = shared.lock();
+    let now = unix_now();
+    st.expire_snoozes(now);
+    let idx = st.conversation_index(conversation_id).map_err(|_| {
+        SandboxError::NotFound(format!("conversation {conversation_id} does not exist"))
+    })?;
+    let actor = other_admin(&st);
+    st.manage(idx, actor, Manage::Close { body: None }, now);
+    Ok(())
+}
+
+/// The counters as JSON.
+pub(crate) fn stats_json(shared: &Shared) -> Value {
+    let per_route = shared
+        .stats
+        .per_route
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    json!({
+        "requests": shared.stats.requests.load(Ordering::Relaxed),
+        "rate_limited": shared.stats.count_429.load(Ordering::Relaxed),
+        "per_route": per_route,
+        "writes": shared.writes().len(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactReplyReq {
+    conversation_id: String,
+    body: String,
+}
+
+async fn contact_reply(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let req: ContactReplyReq = match parse(&bytes) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    match inject_contact_reply(&shared, &req.conversation_id, &req.body) {
+        Ok(part_id) => Json(json!({"conversation_id": req.conversation_id, "part_id": part_id}))
+            .into_response(),
+        Err(e) => from_error(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NewConversationReq {
+    contact_id: Option<String>,
+    subject: Option<String>,
+    body: Option<String>,
+}
+
+async fn new_conversation(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let req: NewConversationReq = if bytes.is_empty() {
+        NewConversationReq::default()
+    } else {
+        match parse(&bytes) {
+            Ok(r) => r,
+            Err(resp) => return resp,
+        }
+    };
+    match inject_new_conversation(
+        &shared,
+        req.contact_id.as_deref(),
+        req.subject.as_deref(),
+        req.body.as_deref(),
+    ) {
+        Ok(id) => Json(json!({"conversation_id": id})).into_response(),
+        Err(e) => from_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignReq {
+    conversation_id: String,
+    #[serde(default)]
+    admin_id: Option<String>,
+    #[serde(default)]
+    team_id: Option<String>,
+}
+
+async fn assign_route(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let req: AssignReq = match parse(&bytes) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let result = match (&req.admin_id, &req.team_id) {
+        (_, Some(team)) => crate::control::assign(
+            &shared,
+            &req.conversation_id,
+            AssigneeKind::Team,
+            Some(team),
+        ),
+        (admin, None) => crate::control::assign(
+            &shared,
+            &req.conversation_id,
+            AssigneeKind::Admin,
+            admin.as_deref(),
+        ),
+    };
+    match result {
+        Ok(()) => Json(json!({"ok": true})).into_response(),
+        Err(e) => from_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloseReq {
+    conversation_id: String,
+}
+
+async fn close_route(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let req: CloseReq = match parse(&bytes) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    match crate::control::close(&shared, &req.conversation_id) {
+        Ok(()) => Json(json!({"ok": true})).into_response(),
+        Err(e) => from_error(e),
+    }
+}
+
+async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
+    let rates = shared
+        .faults
+        .lock()
+        .map(|f| f.rates.clone())
+        .unwrap_or_default();
+    Json(rates).into_response()
+}
+
+async fn put_faults(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let rates: FaultRates = match parse(&bytes) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    if let Ok(mut f) = shared.faults.lock() {
+        f.rates = rates.clone();
+    }
+    Json(rates).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailNextReq {
+    #[serde(default = "one")]
+    count: usize,
+    #[serde(default)]
+    path_prefix: Option<String>,
+    fault: FaultSpec,
+}
+
+fn one() -> usize {
+    1
+}
+
+async fn fail_next(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let req: FailNextReq = match parse(&bytes) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let fault = match req.fault.to_fault() {
+        Ok(f) => f,
+        Err(m) => return fail(StatusCode::BAD_REQUEST, m),
+    };
+    if let Ok(mut f) = shared.faults.lock() {
+        f.push(req.count, req.path_prefix, fault);
+    }
+    Json(json!({"queued": req.count})).into_response()
+}
+
+async fn truth(State(shared): State<Arc<Shared>>) -> Response {
+    let v = {
+        let mut st = shared.lock();
+        let now = unix_now();
+        st.expire_snoozes(now);
+        st.truth(now)
+    };
+    Json(v).into_response()
+}
+
+async fn writes(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.writes()).into_response()
+}
+
+async fn stats(State(shared): State<Arc<Shared>>) -> Response {
+    Json(stats_json(&shared)).into_response()
+}

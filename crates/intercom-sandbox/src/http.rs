@@ -1,0 +1,1064 @@
+//! The Intercom REST API 2.14 over axum: routes, the request pipeline (auth, version,
+//! rate limit, read-only tokens, faults, latency, write log) and the endpoint handlers.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Map, Value};
+
+use crate::error::ApiError;
+use crate::faults::Fault;
+use crate::model::{AssigneeKind, Contact, Conversation, Display};
+use crate::search::{self, Page, Query as SearchQuery, SortField};
+use crate::server::{unix_now, Shared, TokenKind};
+use crate::state::Manage;
+
+/// The only API version this sandbox implements.
+pub(crate) const VERSION: &str = "2.14";
+const KNOWN_VERSIONS: &[&str] = &[
+    "1.0", "1.1", "1.2", "1.3", "1.4", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7",
+    "2.8", "2.9", "2.10", "2.11", "2.12", "2.13", "2.14", "2.15", "2.16", "Unstable",
+];
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+type ApiResult = Result<Response, ApiError>;
+
+impl IntoResponse for ApiError {
+    /// The body is rendered by the pipeline, which knows the request id.
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = status.into_response();
+        resp.extensions_mut().insert(self);
+        resp
+    }
+}
+
+fn json_response(status: u16, v: &Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut resp = (status, v.to_string()).into_response();
+    resp.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    resp
+}
+
+fn ok(v: Value) -> ApiResult {
+    Ok(json_response(200, &v))
+}
+
+/// The Intercom routes with the request pipeline applied.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/me", get(me))
+        .route("/admins", get(admins))
+        .route("/teams", get(teams))
+        .route("/conversations", get(list_conversations))
+        .route("/conversations/search", post(search_conversations))
+        .route(
+            "/conversations/{id}",
+            get(get_conversation).put(update_conversation),
+        )
+        .route("/conversations/{id}/reply", post(reply_conversation))
+        .route("/conversations/{id}/parts", post(manage_conversation))
+        .route("/contacts/search", post(search_contacts))
+        .route("/contacts/{id}", get(get_contact))
+        .route("/events", get(list_events).post(create_event))
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .layer(middleware::from_fn_with_state(shared.clone(), pipeline))
+        .with_state(shared)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        404,
+        "not_found",
+        "Resource Not Found: no such path or method in the Intercom API 2.14",
+    )
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let raw = headers.get("authorization")?.to_str().ok()?;
+    let (scheme, token) = raw.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn is_write(method: &Method, path: &str) -> bool {
+    *method != Method::GET && *method != Method::HEAD && !path.ends_with("/search")
+}
+
+/// Renders an `ApiError` left in the response extensions by a handler.
+fn finish_error(resp: Response, request_id: &str) -> Response {
+    match resp.extensions().get::<ApiError>().cloned() {
+        Some(err) => {
+            let mut out = json_response(err.status, &err.body(request_id));
+            out.extensions_mut().insert(err);
+            out
+        }
+        None => resp,
+    }
+}
+
+fn rate_headers(resp: &mut Response, limit: u32, remaining: u32, reset: i64) {
+    let h = resp.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from(limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from(reset));
+}
+
+/// Auth, version, rate limit, permissions, faults, latency and the write log, in the order
+/// Intercom's edge would apply them.
+async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(path.clone(), |m| m.as_str().to_string());
+    shared.count_request(&format!("{method} {route}"));
+    let request_id = shared.request_id();
+    let write = is_write(&method, &path);
+
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
+    let token = bearer(&parts.headers).map(str::to_string);
+    let kind = token.as_deref().and_then(|t| shared.tokens.get(t).copied());
+    let log = |applied: bool, status: u16, kind_name: &str| {
+        if write {
+            let body_json: Value = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+            shared.log_write(json!({
+                "method": method.as_str(),
+                "path": path,
+                "body": body_json,
+                "token_kind": kind_name,
+                "applied": applied,
+                "status": status,
+                "at": unix_now(),
+                "request_id": request_id,
+            }));
+        }
+    };
+
+    let Some(kind) = kind else {
+        let err = ApiError::new(401, "unauthorized", "Access Token Invalid");
+        log(
+            false,
+            401,
+            if token.is_some() {
+                "unknown"
+            } else {
+                "missing"
+            },
+        );
+        return json_response(401, &err.body(&request_id));
+    };
+    let kind_name = match kind {
+        TokenKind::Full => "full",
+        TokenKind::ReadOnly => "read_only",
+    };
+    let (limit, remaining, reset, allowed) =
+        shared.rate_limit(token.as_deref().unwrap_or_default());
+    let respond = |err: ApiError| {
+        let mut resp = json_response(err.status, &err.body(&request_id));
+        rate_headers(&mut resp, limit, remaining, reset);
+        log(false, err.status, kind_name);
+        resp
+    };
+    if let Some(v) = parts.headers.get("intercom-version") {
+        let v = v.to_str().unwrap_or("").trim();
+        if v != VERSION {
+            let msg = if KNOWN_VERSIONS.contains(&v) {
+                format!("Intercom-Version '{v}' is not served by this sandbox; it implements {VERSION} only")
+            } else {
+                format!("Intercom-Version '{v}' is not a valid API version; send {VERSION}")
+            };
+            return respond(ApiError::new(400, "intercom_version_invalid", msg));
+        }
+    }
+    if !allowed {
+        shared.stats.count_429.fetch_add(1, Ordering::Relaxed);
+        return respond(ApiError::new(
+            429,
+            "rate_limit_exceeded",
+            format!("Exceeded rate limit of {limit} in 10_seconds"),
+        ));
+    }
+    if write && kind == TokenKind::ReadOnly {
+        let permission = if path.starts_with("/events") {
+            "write_events"
+        } else {
+            "write_conversations"
+        };
+        let mut err = ApiError::new(
+            403,
+            "action_forbidden",
+            format!("This access token is read-only: {method} {path} needs the '{permission}' permission"),
+        );
+        err.data = Some(Box::new(json!({"required_permissions": [permission]})));
+        return respond(err);
+    }
+
+    let plan = shared
+        .faults
+        .lock()
+        .map(|mut f| f.plan(&path))
+        .unwrap_or_default();
+    if !plan.delay.is_zero() {
+        tokio::time::sleep(plan.delay).await;
+    }
+    match plan.fault {
+        Some(Fault::Status(s)) => {
+            let code = if s == 503 {
+                "service_unavailable"
+            } else {
+                "server_error"
+            };
+            return respond(ApiError::new(s, code, format!("Injected fault: HTTP {s}")));
+        }
+        Some(Fault::RateLimited) => {
+            shared.stats.count_429.fetch_add(1, Ordering::Relaxed);
+            let mut resp = json_response(
+                429,
+                &ApiError::new(
+                    429,
+                    "rate_limit_exceeded",
+                    format!("Exceeded rate limit of {limit} in 10_seconds"),
+                )
+                .body(&request_id),
+            );
+            rate_headers(&mut resp, limit, 0, reset);
+            log(false, 429, kind_name);
+            return resp;
+        }
+        Some(Fault::Stall(d)) => tokio::time::sleep(d).await,
+        _ => {}
+    }
+
+    let req = Request::from_parts(parts, Body::from(bytes.clone()));
+    let resp = next.run(req).await;
+    let mut resp = finish_error(resp, &request_id);
+    rate_headers(&mut resp, limit, remaining, reset);
+    let status = resp.status().as_u16();
+    log((200..300).contains(&status), status, kind_name);
+
+    match plan.fault {
+        Some(Fault::MalformedJson) => {
+            let (parts, body) = resp.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let cut = &bytes[..bytes.len() / 2];
+            let mut broken = cut.to_vec();
+            broken.extend_from_slice(b"\",,}<html>upstream error");
+            let mut parts = parts;
+            parts.status = StatusCode::OK;
+            parts.headers.remove("content-length");
+            Response::from_parts(parts, Body::from(broken))
+        }
+        Some(Fault::ResetMidBody) => {
+            let (mut parts, body) = resp.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
+            parts
+                .headers
+                .insert("content-length", HeaderValue::from(bytes.len().max(1)));
+            let stream = futures_util::stream::iter(vec![
+                Ok::<Bytes, std::io::Error>(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected reset",
+                )),
+            ]);
+            Response::from_parts(parts, Body::from_stream(stream))
+        }
+        Some(Fault::TimeoutAfterApply(d)) => {
+            tokio::time::sleep(d).await;
+            let (mut parts, _) = resp.into_parts();
+            parts
+                .headers
+                .insert("content-length", HeaderValue::from(1024u32));
+            let stream = futures_util::stream::iter(vec![Err::<Bytes, std::io::Error>(
+                std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "injected timeout after apply",
+                ),
+            )]);
+            Response::from_parts(parts, Body::from_stream(stream))
+        }
+        _ => resp,
+    }
+}
+
+/// Parses a JSON object body with a useful error.
+fn json_object(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ApiError::invalid(
+            "body",
+            "the request body is empty; send a JSON object",
+        ));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(other) => Err(ApiError::invalid(
+            "body",
+            format!("the request body must be a JSON object, got {other}"),
+        )),
+        Err(e) => Err(ApiError::invalid(
+            "body",
+            format!("the request body is not valid JSON: {e}"),
+        )),
+    }
+}
+
+fn reject_unknown(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
+    match body.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(ApiError::invalid(
+            k,
+            format!(
+                "unknown field '{k}'; accepted fields are: {}",
+                allowed.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// An id sent as a string or an integer.
+fn id_field(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, ApiError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
+            ApiError::invalid(field, format!("{field} must be a positive integer id"))
+        }),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(field, format!("{field} '{s}' is not a valid id"))),
+        Some(v) => Err(ApiError::invalid(
+            field,
+            format!("{field} must be a string id, got {v}"),
+        )),
+    }
+}
+
+fn str_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>, ApiError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(v) => Err(ApiError::invalid(
+            field,
+            format!("{field} must be a string, got {v}"),
+        )),
+    }
+}
+
+fn display_of(q: &HashMap<String, String>) -> Result<Display, ApiError> {
+    match q.get("display_as").map(String::as_str) {
+        None | Some("html") => Ok(Display::Html),
+        Some("plaintext") => Ok(Display::Plaintext),
+        Some(other) => Err(ApiError::invalid(
+            "display_as",
+            format!("display_as '{other}' is invalid; use plaintext"),
+        )),
+    }
+}
+
+async fn me(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let st = shared.lock();
+    let admin = st
+        .admins
+        .first()
+        .ok_or_else(|| ApiError::not_found("Admin"))?;
+    ok(admin.to_me_json(st.seed, st.epoch - 900 * 86_400))
+}
+
+async fn admins(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let st = shared.lock();
+    let list: Vec<Value> = st.admins.iter().map(|a| a.to_json()).collect();
+    ok(json!({"type": "admin.list", "admins": list}))
+}
+
+async fn teams(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let st = shared.lock();
+    let list: Vec<Value> = st.teams.iter().map(|t| t.to_json()).collect();
+    ok(json!({"type": "team.list", "teams": list}))
+}
+
+fn conversation_list(st: &crate::state::State, page: &Page) -> Value {
+    let lk = st.lookup();
+    let items: Vec<Value> = page
+        .ids
+        .iter()
+        .filter_map(|id| st.conv_by_id.get(id))
+        .map(|&i| st.conversations[i].to_json(&lk, Display::Html, None))
+        .collect();
+    json!({
+        "type": "conversation.list",
+        "conversations": items,
+        "total_count": page.total,
+        "pages": page.pages_json(),
+    })
+}
+
+/// `GET /conversations`: newest `updated_at` first (ties: higher id first).
+async fn list_conversations(
+    State(shared): State<Arc<Shared>>,
+    q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let Query(q) =
+        q.map_err(|e| ApiError::invalid("query", format!("the query string is invalid: {e}")))?;
+    let per_page = search::parse_per_page(
+        q.get("per_page").map(|s| Value::String(s.clone())).as_ref(),
+        20,
+    )?;
+    let cursor = q
+        .get("starting_after")
+        .filter(|s| !s.is_empty())
+        .map(|s| search::Cursor::decode(s))
+        .transpose()?;
+    let mut st = shared.lock();
+    st.expire_snoozes(unix_now());
+    let total = st.by_updated.len();
+    let iter: Box<dyn Iterator<Item = (i64, u64)>> = match cursor {
+        None => Box::new(st.by_updated.iter().rev().copied()),
+        Some(c) => Box::new(st.by_updated.range(..(c.key, c.id)).rev().copied()),
+    };
+    let page = search::take_page(iter, total, per_page, cursor);
+    ok(conversation_list(&st, &page))
+}
+
+async fn search_conversations(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ApiResult {
+    let body = Value::Object(json_object(&bytes)?);
+    if let Some(obj) = body.as_object() {
+        reject_unknown(obj, &["query", "pagination", "sort"])?;
+    }
+    let query = SearchQuery::parse::<Conversation>(&body)?;
+    let (per_page, cursor) = search::parse_pagination(&body, 20)?;
+    let sort = search::parse_sort(
+        &body,
+        SortField::UpdatedAt,
+        &[
+            ("updated_at", SortField::UpdatedAt),
+            ("created_at", SortField::CreatedAt),
+            ("waiting_since", SortField::WaitingSince),
+        ],
+    )?;
+    let mut st = shared.lock();
+    st.expire_snoozes(unix_now());
+    let lk = st.lookup();
+    let matches: Vec<(i64, u64)> = st
+        .conversations
+        .iter()
+        .filter(|c| query.matches(*c, &lk))
+        .map(|c| {
+            let key = match sort.field {
+                SortField::CreatedAt => c.created_at,
+                SortField::WaitingSince => c.waiting_since.unwrap_or(0),
+                _ => c.updated_at,
+            };
+            (key, c.id)
+        })
+        .collect();
+    let page = search::paginate(matches, sort.descending, per_page, cursor);
+    ok(conversation_list(&st, &page))
+}
+
+async fn get_conversation(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let Query(q) =
+        q.map_err(|e| ApiError::invalid("query", format!("the query string is invalid: {e}")))?;
+    let display = display_of(&q)?;
+    let mut st = shared.lock();
+    st.expire_snoozes(unix_now());
+    let idx = st.conversation_index(&id)?;
+    let conv = &st.conversations[idx];
+    // Intercom returns only the 500 most recent parts.
+    let start = conv.parts.len().saturating_sub(500);
+    ok(conv.to_json(&st.lookup(), display, Some(&conv.parts[start..])))
+}
+
+async fn update_conversation(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+    bytes: Bytes,
+) -> ApiResult {
+    let Query(q) =
+        q.map_err(|e| ApiError::invalid("query", format!("the query string is invalid: {e}")))?;
+    let display = display_of(&q)?;
+    let body = json_object(&bytes)?;
+    reject_unknown(&body, &["read", "title", "custom_attributes", "company_id"])?;
+    let read = match body.get("read") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(v) => {
+            return Err(ApiError::invalid(
+                "read",
+                format!("read must be a boolean, got {v}"),
+            ))
+        }
+    };
+    let title = str_field(&body, "title")?.map(str::to_string);
+    let attrs = match body.get("custom_attributes") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => {
+            if let Some((k, v)) = m
+                .iter()
+                .find(|(_, v)| !(v.is_string() || v.is_i64() || v.is_u64() || v.is_null()))
+            {
+                return Err(ApiError::invalid(
+                    "custom_attributes",
+                    format!("custom attribute '{k}' must be a string or an integer, got {v}"),
+                ));
+            }
+            Some(m.clone())
+        }
+        Some(v) => {
+            return Err(ApiError::invalid(
+                "custom_attributes",
+                format!("custom_attributes must be an object, got {v}"),
+            ))
+        }
+    };
+    let mut st = shared.lock();
+    let now = unix_now();
+    st.expire_snoozes(now);
+    let idx = st.conversation_index(&id)?;
+    st.update(idx, read, title, attrs, now);
+    let conv = &st.conversations[idx];
+    ok(conv.to_json(&st.lookup(), display, Some(&[])))
+}
+
+fn resolve_conversation(st: &crate::state::State, id: &str) -> Result<usize, ApiError> {
+    if id == "last" {
+        return st
+            .by_updated
+            .last()
+            .and_then(|(_, id)| st.conv_by_id.get(id).copied())
+            .ok_or_else(|| ApiError::not_found("Conversation"));
+    }
+    st.conversation_index(id)
+}
+
+fn admin_of(st: &crate::state::State, body: &Map<String, Value>) -> Result<u64, ApiError> {
+    let admin = id_field(body, "admin_id")?.ok_or_else(|| ApiError::missing("admin_id"))?;
+    if !st.admin_exists(admin) {
+        return Err(ApiError {
+            field: Some("admin_id".into()),
+            ..ApiError::new(404, "not_found", format!("Admin {admin} Not Found"))
+        });
+    }
+    Ok(admin)
+}
+
+async fn reply_conversation(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let body = json_object(&bytes)?;
+    reject_unknown(
+        &body,
+        &[
+            "message_type",
+            "type",
+            "admin_id",
+            "body",
+            "created_at",
+            "attachment_urls",
+            "attachment_files",
+            "reply_options",
+            "intercom_user_id",
+            "user_id",
+            "email",
+            "skip_notifications",
+        ],
+    )?;
+    let message_type =
+        str_field(&body, "message_type")?.ok_or_else(|| ApiError::missing("message_type"))?;
+    let kind = str_field(&body, "type")?.ok_or_else(|| ApiError::missing("type"))?;
+    let text = str_field(&body, "body")?.map(str::to_string);
+    let mut st = shared.lock();
+    let now = unix_now();
+    st.expire_snoozes(now);
+    let idx = resolve_conversation(&st, &id)?;
+    let part = match kind {
+        "admin" => {
+            let admin = admin_of(&st, &body)?;
+            let note = match message_type {
+                "comment" => false,
+                "note" => true,
+                "quick_reply" => {
+                    return Err(ApiError::invalid(
+                        "message_type",
+                        "quick_reply is not supported by the sandbox; use comment or note",
+                    ))
+                }
+                other => {
+                    return Err(ApiError::invalid(
+                        "message_type",
+                        format!(
+                            "message_type '{other}' is invalid; use comment, note or quick_reply"
+                        ),
+                    ))
+                }
+            };
+            let text = text
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| ApiError::missing("body"))?;
+            st.admin_reply(idx, admin, note, text, now)
+        }
+        "user" => {
+            if message_type != "comment" {
+                return Err(ApiError::invalid(
+                    "message_type",
+                    "a contact reply's message_type must be comment",
+                ));
+            }
+            let text = text
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| ApiError::missing("body"))?;
+            let injected = st.contact_reply(idx, text, now);
+            let conv = &st.conversations[idx];
+            let part = conv
+                .parts
+                .iter()
+                .rev()
+                .find(|p| p.id == injected.part_id)
+                .cloned();
+            part.ok_or_else(|| ApiError::new(500, "server_error", "the new part was not stored"))?
+        }
+        other => {
+            return Err(ApiError::invalid(
+                "type",
+                format!("type '{other}' is invalid; use admin or user"),
+            ))
+        }
+    };
+    let conv = &st.conversations[idx];
+    ok(conv.to_json(
+        &st.lookup(),
+        Display::Html,
+        Some(std::slice::from_ref(&part)),
+    ))
+}
+
+async fn manage_conversation(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let body = json_object(&bytes)?;
+    reject_unknown(
+        &body,
+        &[
+            "message_type",
+            "type",
+            "admin_id",
+            "body",
+            "snoozed_until",
+            "assignee_id",
+        ],
+    )?;
+    let message_type =
+        str_field(&body, "message_type")?.ok_or_else(|| ApiError::missing("message_type"))?;
+    let text = str_field(&body, "body")?.map(str::to_string);
+    let mut st = shared.lock();
+    let now = unix_now();
+    st.expire_snoozes(now);
+    let idx = st.conversation_index(&id)?;
+    let admin = admin_of(&st, &body)?;
+    let action = match message_type {
+        "close" => {
+            match str_field(&body, "type")? {
+                Some("admin") => {}
+                Some(other) => {
+                    return Err(ApiError::invalid(
+                        "type",
+                        format!("type '{other}' is invalid for close; use admin"),
+                    ))
+                }
+                None => return Err(ApiError::missing("type")),
+            }
+            Manage::Close { body: text }
+        }
+        "open" => Manage::Open,
+        "snoozed" => {
+            let until = match body.get("snoozed_until") {
+                Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
+                    ApiError::invalid("snoozed_until", "snoozed_until must be a unix timestamp")
+                })?,
+                None | Some(Value::Null) => return Err(ApiError::missing("snoozed_until")),
+                Some(v) => {
+                    return Err(ApiError::invalid(
+                        "snoozed_until",
+                        format!("snoozed_until must be an integer unix timestamp, got {v}"),
+                    ))
+                }
+            };
+            Manage::Snooze { until }
+        }
+        "assignment" => {
+            let kind = match str_field(&body, "type")? {
+                Some("admin") => AssigneeKind::Admin,
+                Some("team") => AssigneeKind::Team,
+                Some(other) => {
+                    return Err(ApiError::invalid(
+                        "type",
+                        format!("type '{other}' is invalid for assignment; use admin or team"),
+                    ))
+                }
+                None => return Err(ApiError::missing("type")),
+            };
+            if !body.contains_key("assignee_id") {
+                return Err(ApiError::missing("assignee_id"));
+            }
+            // "0", 0 and null all mean unassigned.
+            let assignee = id_field(&body, "assignee_id")?.unwrap_or(0);
+            let exists = match kind {
+                AssigneeKind::Team => st.team_exists(assignee),
+                _ => st.admin_exists(assignee),
+            };
+            if assignee != 0 && !exists {
+                let what = if kind == AssigneeKind::Team {
+                    "Team"
+                } else {
+                    "Admin"
+                };
+                return Err(ApiError {
+                    field: Some("assignee_id".into()),
+                    ..ApiError::new(404, "not_found", format!("{what} {assignee} Not Found"))
+                });
+            }
+            Manage::Assign {
+                kind,
+                assignee,
+                body: text,
+            }
+        }
+        other => {
+            return Err(ApiError::invalid(
+                "message_type",
+                format!(
+                    "message_type '{other}' is invalid; use close, open, snoozed or assignment"
+                ),
+            ))
+        }
+    };
+    let part = st.manage(idx, admin, action, now);
+    let conv = &st.conversations[idx];
+    ok(conv.to_json(
+        &st.lookup(),
+        Display::Html,
+        Some(std::slice::from_ref(&part)),
+    ))
+}
+
+async fn get_contact(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> ApiResult {
+    let st = shared.lock();
+    let idx = st
+        .contact_index(&id)
+        .ok_or_else(|| ApiError::not_found("User"))?;
+    let mut v = st.contacts[idx].to_json(&st.lookup());
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("enabled_push_messaging".into(), Value::Null);
+    }
+    ok(v)
+}
+
+async fn search_contacts(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ApiResult {
+    let body = Value::Object(json_object(&bytes)?);
+    if let Some(obj) = body.as_object() {
+        reject_unknown(obj, &["query", "pagination", "sort"])?;
+    }
+    let query = SearchQuery::parse::<Contact>(&body)?;
+    let (per_page, cursor) = search::parse_pagination(&body, 50)?;
+    let sort = search::parse_sort(
+        &body,
+        SortField::LastSeenAt,
+        &[
+            ("last_seen_at", SortField::LastSeenAt),
+            ("updated_at", SortField::UpdatedAt),
+            ("created_at", SortField::CreatedAt),
+        ],
+    )?;
+    let st = shared.lock();
+    let lk = st.lookup();
+    let matches: Vec<(i64, u64)> = st
+        .contacts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| query.matches(*c, &lk))
+        .map(|(i, c)| {
+            let key = match sort.field {
+                SortField::CreatedAt => c.created_at,
+                SortField::UpdatedAt => c.updated_at,
+                _ => c.last_seen_at.unwrap_or(0),
+            };
+            (key, i as u64)
+        })
+        .collect();
+    let page = search::paginate(matches, sort.descending, per_page, cursor);
+    let data: Vec<Value> = page
+        .ids
+        .iter()
+        .filter_map(|i| st.contacts.get(*i as usize))
+        .map(|c| c.to_json(&lk))
+        .collect();
+    ok(json!({"type": "list", "data": data, "total_count": page.total, "pages": page.pages_json()}))
+}
+
+/// Finds the contact named by exactly one of `user_id`, `intercom_user_id`, `email`.
+fn event_contact(st: &crate::state::State, q: &HashMap<String, String>) -> Result<usize, ApiError> {
+    let given: Vec<&str> = ["user_id", "intercom_user_id", "email"]
+        .into_iter()
+        .filter(|k| q.contains_key(*k))
+        .collect();
+    if given.len() != 1 {
+        return Err(ApiError::invalid(
+            "filter",
+            format!(
+                "send exactly one of user_id, intercom_user_id or email (got {})",
+                if given.is_empty() {
+                    "none".to_string()
+                } else {
+                    given.join(", ")
+                }
+            ),
+        ));
+    }
+    let key = given[0];
+    let value = q.get(key).map(String::as_str).unwrap_or_default();
+    let found = match key {
+        "user_id" => st
+            .contacts
+            .iter()
+            .position(|c| c.external_id.as_deref() == Some(value)),
+        "intercom_user_id" => st.contact_index(value),
+        _ => st
+            .contacts
+            .iter()
+            .position(|c| c.email.eq_ignore_ascii_case(value)),
+    };
+    found.ok_or_else(|| ApiError::not_found("User"))
+}
+
+async fn list_events(
+    State(shared): State<Arc<Shared>>,
+    q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let Query(q) =
+        q.map_err(|e| ApiError::invalid("query", format!("the query string is invalid: {e}")))?;
+    match q.get("type").map(String::as_str) {
+        Some("user") => {}
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "type",
+                format!("type '{other}' is invalid; the value must be user"),
+            ))
+        }
+        None => return Err(ApiError::missing("type")),
+    }
+    let per_page = search::parse_per_page(
+        q.get("per_page").map(|s| Value::String(s.clone())).as_ref(),
+        15,
+    )?;
+    let before =
+        match q.get("before") {
+            None => None,
+            Some(s) => Some(s.parse::<i64>().map_err(|_| {
+                ApiError::invalid("before", "before must be a millisecond timestamp")
+            })?),
+        };
+    let summary = match q.get("summary").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "summary",
+                format!("summary must be true or false, got '{other}'"),
+            ))
+        }
+    };
+    let st = shared.lock();
+    let idx = event_contact(&st, &q)?;
+    let contact = &st.contacts[idx];
+    let events = st.events.get(idx).map(Vec::as_slice).unwrap_or_default();
+    if summary {
+        // Summaries include events of any age.
+        let mut by_name: std::collections::BTreeMap<&str, (i64, i64, u64)> = Default::default();
+        for e in events {
+            let entry =
+                by_name
+                    .entry(e.event_name.as_str())
+                    .or_insert((e.created_at, e.created_at, 0));
+            entry.0 = entry.0.min(e.created_at);
+            entry.1 = entry.1.max(e.created_at);
+            entry.2 += 1;
+        }
+        let items: Vec<Value> = by_name
+            .into_iter()
+            .map(|(name, (first, last, count))| {
+                json!({"name": name, "first": crate::model::iso8601(first), "last": crate::model::iso8601(last), "count": count, "description": ""})
+            })
+            .collect();
+        let mut v = json!({"type": "event.summary", "intercom_user_id": contact.id, "email": contact.email, "events": items});
+        if let (Some(uid), Some(obj)) = (&contact.external_id, v.as_object_mut()) {
+            obj.insert("user_id".into(), json!(uid));
+        }
+        return ok(v);
+    }
+    // Only events under 90 days old can be listed; newest first.
+    let horizon = unix_now() - 90 * 86_400;
+    let listed: Vec<_> = events
+        .iter()
+        .rev()
+        .filter(|e| e.created_at >= horizon)
+        .filter(|e| before.is_none_or(|b| e.order_ms < b))
+        .take(per_page + 1)
+        .collect();
+    let more = listed.len() > per_page;
+    let page: Vec<Value> = listed
+        .iter()
+        .take(per_page)
+        .map(|e| e.to_json(contact))
+        .collect();
+    let ident = match (q.get("user_id"), q.get("email")) {
+        (Some(u), _) => format!("user_id={}", encode(u)),
+        (_, Some(e)) => format!("email={}", encode(e)),
+        _ => format!("intercom_user_id={}", contact.id),
+    };
+    let base = &st.base_url;
+    let mut pages = Map::new();
+    if let (true, Some(last)) = (more, listed.get(per_page.saturating_sub(1))) {
+        pages.insert(
+            "next".into(),
+            json!(format!(
+                "{base}/events?type=user&{ident}&per_page={per_page}&before={}",
+                last.order_ms
+            )),
+        );
+    }
+    if let Some(newest) = listed.first() {
+        pages.insert(
+            "since".into(),
+            json!(format!(
+                "{base}/events?type=user&{ident}&per_page={per_page}&since={}",
+                newest.order_ms + 1
+            )),
+        );
+    }
+    ok(json!({"type": "event.list", "events": page, "pages": pages}))
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn create_event(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ApiResult {
+    let body = json_object(&bytes)?;
+    reject_unknown(
+        &body,
+        &[
+            "event_name",
+            "created_at",
+            "user_id",
+            "id",
+            "email",
+            "metadata",
+        ],
+    )?;
+    let name = str_field(&body, "event_name")?
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| ApiError::missing("event_name"))?;
+    let created_at = match body.get("created_at") {
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
+            ApiError::invalid(
+                "created_at",
+                "created_at must be a unix timestamp in seconds",
+            )
+        })?,
+        None | Some(Value::Null) => return Err(ApiError::missing("created_at")),
+        Some(v) => {
+            return Err(ApiError::invalid(
+                "created_at",
+                format!("created_at must be an integer, got {v}"),
+            ))
+        }
+    };
+    let metadata = match body.get("metadata") {
+        None | Some(Value::Null) => Map::new(),
+        // At most 10 keys are kept, the first ones by send order.
+        Some(Value::Object(m)) => m
+            .iter()
+            .take(10)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        Some(v) => {
+            return Err(ApiError::invalid(
+                "metadata",
+                format!("metadata must be an object, got {v}"),
+            ))
+        }
+    };
+    let mut q = HashMap::new();
+    for (from, to) in [
+        ("user_id", "user_id"),
+        ("id", "intercom_user_id"),
+        ("email", "email"),
+    ] {
+        if let Some(v) = str_field(&body, from)? {
+            q.insert(to.to_string(), v.to_string());
+        }
+    }
+    if q.is_empty() {
+        return Err(ApiError::invalid(
+            "id",
+            "send one of id, user_id or email to name the contact",
+        ));
+    }
+    let mut st = shared.lock();
+    // With several identifiers, Intercom prefers the Intercom id.
+    let q = if let Some(id) = q.get("intercom_user_id") {
+        HashMap::from([("intercom_user_id".to_string(), id.clone())])
+    } else if let Some(u) = q.get("user_id") {
+        HashMap::from([("user_id".to_string(), u.clone())])
+    } else {
+        q
+    };
+    let idx = event_contact(&st, &q)?;
+    st.track_event(idx, name.to_string(), created_at, metadata);
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// Used by `Shared::rate_limit` callers to build the reset header.
+pub(crate) fn window_of(now: i64) -> (i64, i64) {
+    let start = now - now.rem_euclid(10);
+    (start, start + 10)
+}

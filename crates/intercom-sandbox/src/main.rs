@@ -1,0 +1,116 @@
+//! The `intercom-sandbox` binary: serves a generated workspace on 127.0.0.1 until SIGINT
+//! or SIGTERM. The first stdout line is `listening on http://127.0.0.1:PORT`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use clap::Parser;
+use intercom_sandbox::{Sandbox, SandboxConfig};
+
+/// A faithful local Intercom REST API (2.14).
+#[derive(Parser, Debug)]
+#[command(name = "intercom-sandbox", version)]
+struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Generator seed.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    #[arg(long, default_value_t = 5000)]
+    conversations: usize,
+    #[arg(long, default_value_t = 1000)]
+    contacts: usize,
+    #[arg(long, default_value_t = 12)]
+    admins: usize,
+    #[arg(long, default_value_t = 4)]
+    teams: usize,
+    /// Full-access token (repeatable).
+    #[arg(long = "token", default_values_t = vec!["demo-token".to_string()])]
+    tokens: Vec<String>,
+    /// Read-only token (repeatable).
+    #[arg(long = "read-only-token")]
+    read_only_tokens: Vec<String>,
+    /// Fixed latency per request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Random extra latency up to this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    jitter_ms: u64,
+    /// Requests per 10-second window per token.
+    #[arg(long, default_value_t = 1666)]
+    rate_limit: u32,
+    /// Share of requests answered 500/502/503.
+    #[arg(long, default_value_t = 0.0)]
+    fault_rate: f64,
+    /// Live events per minute (0 = off).
+    #[arg(long, default_value_t = 0.0)]
+    live_rate: f64,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let args = Args::parse();
+    if !(0.0..=1.0).contains(&args.fault_rate) {
+        eprintln!("--fault-rate must be between 0 and 1");
+        return std::process::ExitCode::from(2);
+    }
+    let config = SandboxConfig {
+        seed: args.seed,
+        conversations: args.conversations,
+        contacts: args.contacts,
+        admins: args.admins,
+        teams: args.teams,
+        tokens: args.tokens,
+        read_only_tokens: args.read_only_tokens,
+        rate_limit: args.rate_limit,
+        latency: Duration::from_millis(args.latency_ms),
+        jitter: Duration::from_millis(args.jitter_ms),
+        fault_rate: args.fault_rate,
+        live_rate: args.live_rate.max(0.0),
+        port: args.port,
+        epoch: None,
+    };
+    let sandbox = match Sandbox::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("intercom-sandbox: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "listening on {}", sandbox.base_url());
+    let _ = out.flush();
+    drop(out);
+    wait_for_signal().await;
+    sandbox.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,134 @@
+//! What every request handler shares: the state lock, tokens, the rate limiter, the fault
+//! book, the write log and the counters.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::faults::FaultBook;
+use crate::state::State;
+
+/// What a configured token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TokenKind {
+    Full,
+    ReadOnly,
+}
+
+/// Request counters for benchmarks and tests.
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub requests: AtomicU64,
+    pub count_429: AtomicU64,
+    pub per_route: Mutex<BTreeMap<String, u64>>,
+}
+
+/// The state shared by all handlers of one sandbox.
+pub(crate) struct Shared {
+    pub state: Mutex<State>,
+    pub tokens: HashMap<String, TokenKind>,
+    pub rate_limit: u32,
+    limiter: Mutex<HashMap<String, (i64, u32)>>,
+    pub faults: Mutex<FaultBook>,
+    writes: Mutex<Vec<Value>>,
+    pub stats: Stats,
+    request_seq: AtomicU64,
+    seed: u64,
+}
+
+/// The current unix time in seconds.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Shared {
+    pub(crate) fn new(
+        state: State,
+        tokens: HashMap<String, TokenKind>,
+        rate_limit: u32,
+        faults: FaultBook,
+        seed: u64,
+    ) -> Shared {
+        Shared {
+            state: Mutex::new(state),
+            tokens,
+            rate_limit,
+            limiter: Mutex::new(HashMap::new()),
+            faults: Mutex::new(faults),
+            writes: Mutex::new(Vec::new()),
+            stats: Stats::default(),
+            request_seq: AtomicU64::new(0),
+            seed,
+        }
+    }
+
+    /// Locks the workspace. A poisoned lock is recovered: the state is only mutated by
+    /// code that does not panic, so it stays consistent.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn count_request(&self, route: &str) {
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let mut map = self
+            .stats
+            .per_route
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *map.entry(route.to_string()).or_insert(0) += 1;
+    }
+
+    /// A fresh request id in UUID form.
+    pub(crate) fn request_id(&self) -> String {
+        let n = self.request_seq.fetch_add(1, Ordering::Relaxed);
+        let h = (self.seed ^ 0x9e37_79b9_7f4a_7c15).wrapping_mul(n.wrapping_add(1) | 1);
+        format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            (h >> 32) as u32,
+            (h >> 16) as u16,
+            (n >> 48) as u16 & 0xfff,
+            (n >> 36) as u16 & 0xfff,
+            n & 0xffff_ffff_ffff
+        )
+    }
+
+    /// Counts a request against the token's current 10-second window (aligned to unix
+    /// multiples of 10). Returns `(limit, remaining, reset, allowed)`.
+    pub(crate) fn rate_limit(&self, token: &str) -> (u32, u32, i64, bool) {
+        let (start, reset) = crate::http::window_of(unix_now());
+        let mut map = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = map.entry(token.to_string()).or_insert((start, 0));
+        if entry.0 != start {
+            *entry = (start, 0);
+        }
+        let allowed = entry.1 < self.rate_limit;
+        if allowed {
+            entry.1 += 1;
+        }
+        (
+            self.rate_limit,
+            self.rate_limit.saturating_sub(entry.1),
+            reset,
+            allowed,
+        )
+    }
+
+    pub(crate) fn log_write(&self, entry: Value) {
+        self.writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(entry);
+    }
+
+    pub(crate) fn writes(&self) -> Vec<Value> {
+        self.writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}

@@ -1,0 +1,464 @@
+//! The workspace state behind the one lock: records, indexes, and the state machine that
+//! moves conversations the way Intercom does (replies, notes, assignment, open, close,
+//! snooze and snooze expiry). Every change bumps `updated_at` and keeps the indexes true.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Map, Value};
+
+use crate::error::ApiError;
+use crate::generate::{self, Generated, Sizes};
+use crate::model::{
+    AssigneeKind, Author, ConvState, Conversation, DataEvent, Display, Lookup, Part, Source,
+};
+
+/// The whole workspace plus its indexes.
+pub(crate) struct State {
+    pub seed: u64,
+    pub epoch: i64,
+    pub base_url: String,
+    pub admins: Vec<crate::model::Admin>,
+    pub teams: Vec<crate::model::Team>,
+    pub tags: Vec<crate::model::Tag>,
+    pub contacts: Vec<crate::model::Contact>,
+    pub contact_by_id: HashMap<String, usize>,
+    pub conversations: Vec<Conversation>,
+    pub conv_by_id: HashMap<u64, usize>,
+    /// `(updated_at, id)` of every conversation: the list order and search by update.
+    pub by_updated: BTreeSet<(i64, u64)>,
+    /// `(snoozed_until, id)` of snoozed conversations, for expiry.
+    snoozes: BTreeSet<(i64, u64)>,
+    pub events: Vec<Vec<DataEvent>>,
+    next_part_id: u64,
+    next_event_id: u64,
+    next_conversation_id: u64,
+    /// Randomness for injected content, separate from generation so injections do not
+    /// change the generated workspace.
+    pub rng: ChaCha8Rng,
+}
+
+/// What a contact reply or a new conversation produced.
+#[derive(Clone, Debug)]
+pub(crate) struct Injected {
+    pub conversation_id: u64,
+    pub part_id: u64,
+}
+
+/// The admin actions of `POST /conversations/{id}/parts`.
+#[derive(Clone, Debug)]
+pub(crate) enum Manage {
+    Close {
+        body: Option<String>,
+    },
+    Open,
+    Snooze {
+        until: i64,
+    },
+    Assign {
+        kind: AssigneeKind,
+        assignee: u64,
+        body: Option<String>,
+    },
+}
+
+impl State {
+    pub(crate) fn new(sizes: &Sizes, base_url: String) -> State {
+        let Generated {
+            admins,
+            teams,
+            tags,
+            contacts,
+            conversations,
+            events,
+            next_part_id,
+            next_event_id,
+        } = generate::generate(sizes);
+        let contact_by_id = contacts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        let conv_by_id = conversations
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
+        let by_updated = conversations.iter().map(|c| (c.updated_at, c.id)).collect();
+        let snoozes = conversations
+            .iter()
+            .filter_map(|c| {
+                c.snoozed_until
+                    .filter(|_| c.state == ConvState::Snoozed)
+                    .map(|u| (u, c.id))
+            })
+            .collect();
+        let next_conversation_id = generate::CONVERSATION_BASE + conversations.len() as u64;
+        State {
+            seed: sizes.seed,
+            epoch: sizes.epoch,
+            base_url,
+            admins,
+            teams,
+            tags,
+            contacts,
+            contact_by_id,
+            conversations,
+            conv_by_id,
+            by_updated,
+            snoozes,
+            events,
+            next_part_id,
+            next_event_id,
+            next_conversation_id,
+            rng: ChaCha8Rng::seed_from_u64(sizes.seed ^ 0x5eed_1ab5),
+        }
+    }
+
+    pub(crate) fn lookup(&self) -> Lookup<'_> {
+        Lookup {
+            admins: &self.admins,
+            tags: &self.tags,
+            contacts: &self.contacts,
+            base_url: &self.base_url,
+        }
+    }
+
+    /// Parses a conversation id from a path and finds it.
+    pub(crate) fn conversation_index(&self, id: &str) -> Result<usize, ApiError> {
+        id.trim()
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| self.conv_by_id.get(&n).copied())
+            .ok_or_else(|| ApiError::not_found("Resource"))
+    }
+
+    pub(crate) fn admin_exists(&self, id: u64) -> bool {
+        self.admins.iter().any(|a| a.id == id)
+    }
+
+    pub(crate) fn team_exists(&self, id: u64) -> bool {
+        self.teams.iter().any(|t| t.id == id)
+    }
+
+    /// Reopens every snoozed conversation whose `snoozed_until` has passed.
+    pub(crate) fn expire_snoozes(&mut self, now: i64) {
+        while let Some(&(until, id)) = self.snoozes.first() {
+            if until > now {
+                break;
+            }
+            self.snoozes.remove(&(until, id));
+            let Some(&idx) = self.conv_by_id.get(&id) else {
+                continue;
+            };
+            if self.conversations[idx].state != ConvState::Snoozed {
+                continue;
+            }
+            let conv = &mut self.conversations[idx];
+            conv.state = ConvState::Open;
+            conv.snoozed_until = None;
+            conv.count_reopens += 1;
+            self.push_part(idx, "timer_unsnooze", None, Author::Bot, None, now);
+        }
+    }
+
+    /// Appends a part, stamping it with the conversation's state, and bumps `updated_at`.
+    fn push_part(
+        &mut self,
+        idx: usize,
+        part_type: &'static str,
+        body: Option<String>,
+        author: Author,
+        assigned_to: Option<(AssigneeKind, u64)>,
+        now: i64,
+    ) -> Part {
+        let id = self.next_part_id;
+        self.next_part_id += 1;
+        let conv = &mut self.conversations[idx];
+        let part = Part {
+            id,
+            part_type,
+            body,
+            created_at: now,
+            author,
+            assigned_to,
+            state: conv.state,
+        };
+        conv.parts.push(part.clone());
+        if let Author::Admin(a) = author {
+            if !conv.teammates.contains(&a) {
+                conv.teammates.push(a);
+            }
+        }
+        self.touch(idx, now);
+        part
+    }
+
+    /// Bumps `updated_at` (never backwards) and keeps the index in step.
+    pub(crate) fn touch(&mut self, idx: usize, now: i64) {
+        let conv = &mut self.conversations[idx];
+        let old = (conv.updated_at, conv.id);
+        conv.updated_at = conv.updated_at.max(now);
+        let new = (conv.updated_at, conv.id);
+        self.by_updated.remove(&old);
+        self.by_updated.insert(new);
+    }
+
+    fn set_snooze(&mut self, idx: usize, until: Option<i64>) {
+        let conv = &mut self.conversations[idx];
+        if let Some(old) = conv.snoozed_until {
+            self.snoozes.remove(&(old, conv.id));
+        }
+        conv.snoozed_until = until;
+        if let Some(u) = until {
+            self.snoozes.insert((u, conv.id));
+        }
+    }
+
+    /// A contact's reply: unread, waiting since now (unless already waiting), reopened.
+    pub(crate) fn contact_reply(&mut self, idx: usize, body: String, now: i64) -> Injected {
+        let reopened = self.conversations[idx].state != ConvState::Open;
+        if reopened {
+            self.set_snooze(idx, None);
+            let conv = &mut self.conversations[idx];
+            conv.state = ConvState::Open;
+            conv.count_reopens += 1;
+        }
+        let conv = &mut self.conversations[idx];
+        conv.read = false;
+        conv.waiting_since = conv.waiting_since.or(Some(now));
+        let author = conv
+            .contacts
+            .first()
+            .copied()
+            .map_or(Author::Bot, Author::Contact);
+        if let Author::Contact(c) = author {
+            let contact = &mut self.contacts[c];
+            contact.last_replied_at = Some(now);
+        }
+        let part = self.push_part(idx, "comment", Some(body), author, None, now);
+        Injected {
+            conversation_id: self.conversations[idx].id,
+            part_id: part.id,
+        }
+    }
+
+    /// A new inbound conversation from a contact: open, unread, unassigned, waiting.
+    pub(crate) fn new_conversation(
+        &mut self,
+        contact: usize,
+        subject: String,
+        body: String,
+        now: i64,
+    ) -> Injected {
+        let id = self.next_conversation_id;
+        self.next_conversation_id += 1;
+        let part_id = self.next_part_id;
+        self.next_part_id += 1;
+        let conv = Conversation {
+            id,
+            title: Some(subject),
+            created_at: now,
+            updated_at: now,
+            waiting_since: Some(now),
+            snoozed_until: None,
+            state: ConvState::Open,
+            read: false,
+            priority: false,
+            admin_assignee_id: None,
+            team_assignee_id: None,
+            tags: Vec::new(),
+            contacts: vec![contact],
+            source: Source {
+                id: part_id,
+                kind: "conversation",
+                delivered_as: "customer_initiated",
+                subject: String::new(),
+                body,
+                author: Author::Contact(contact),
+                url: None,
+            },
+            teammates: Vec::new(),
+            custom_attributes: Map::new(),
+            rating: None,
+            parts: Vec::new(),
+            count_reopens: 0,
+            count_assignments: 0,
+        };
+        self.conv_by_id.insert(id, self.conversations.len());
+        self.by_updated.insert((now, id));
+        self.conversations.push(conv);
+        if let Some(c) = self.contacts.get_mut(contact) {
+            c.last_replied_at = Some(now);
+        }
+        Injected {
+            conversation_id: id,
+            part_id,
+        }
+    }
+
+    /// An admin `comment` or `note`. A comment clears `waiting_since`.
+    pub(crate) fn admin_reply(
+        &mut self,
+        idx: usize,
+        admin: u64,
+        note: bool,
+        body: String,
+        now: i64,
+    ) -> Part {
+        if note {
+            return self.push_part(idx, "note", Some(body), Author::Admin(admin), None, now);
+        }
+        let conv = &mut self.conversations[idx];
+        conv.waiting_since = None;
+        conv.read = true;
+        self.push_part(idx, "comment", Some(body), Author::Admin(admin), None, now)
+    }
+
+    /// Close, open, snooze or assign.
+    pub(crate) fn manage(&mut self, idx: usize, admin: u64, action: Manage, now: i64) -> Part {
+        let author = Author::Admin(admin);
+        match action {
+            Manage::Close { body } => {
+                self.set_snooze(idx, None);
+                self.conversations[idx].state = ConvState::Closed;
+                self.push_part(idx, "close", body, author, None, now)
+            }
+            Manage::Open => {
+                self.set_snooze(idx, None);
+                let conv = &mut self.conversations[idx];
+                if conv.state != ConvState::Open {
+                    conv.count_reopens += 1;
+                }
+                conv.state = ConvState::Open;
+                self.push_part(idx, "open", None, author, None, now)
+            }
+            Manage::Snooze { until } => {
+                self.set_snooze(idx, Some(until));
+                self.conversations[idx].state = ConvState::Snoozed;
+                self.push_part(idx, "snoozed", None, author, None, now)
+            }
+            Manage::Assign {
+                kind,
+                assignee,
+                body,
+            } => {
+                let conv = &mut self.conversations[idx];
+                let reopen = conv.state == ConvState::Closed;
+                let target = if assignee == 0 { None } else { Some(assignee) };
+                match kind {
+                    AssigneeKind::Team => conv.team_assignee_id = target,
+                    _ => conv.admin_assignee_id = target,
+                }
+                conv.count_assignments += 1;
+                if reopen {
+                    conv.state = ConvState::Open;
+                    conv.count_reopens += 1;
+                }
+                let assigned = match target {
+                    Some(id) => (kind, id),
+                    None => (AssigneeKind::Nobody, 0),
+                };
+                let part_type = if reopen {
+                    "assign_and_reopen"
+                } else {
+                    "assignment"
+                };
+                self.push_part(idx, part_type, body, author, Some(assigned), now)
+            }
+        }
+    }
+
+    /// `PUT /conversations/{id}`: read flag, title, custom attributes (merged).
+    pub(crate) fn update(
+        &mut self,
+        idx: usize,
+        read: Option<bool>,
+        title: Option<String>,
+        custom_attributes: Option<Map<String, Value>>,
+        now: i64,
+    ) {
+        let conv = &mut self.conversations[idx];
+        if let Some(r) = read {
+            conv.read = r;
+        }
+        if let Some(t) = title {
+            conv.title = Some(t);
+        }
+        if let Some(attrs) = custom_attributes {
+            for (k, v) in attrs {
+                if v.is_null() {
+                    conv.custom_attributes.remove(&k);
+                } else {
+                    conv.custom_attributes.insert(k, v);
+                }
+            }
+        }
+        self.touch(idx, now);
+    }
+
+    /// Stores a data event unless it duplicates one (same contact, name and `created_at`).
+    /// Returns whether it was stored.
+    pub(crate) fn track_event(
+        &mut self,
+        contact: usize,
+        name: String,
+        created_at: i64,
+        metadata: Map<String, Value>,
+    ) -> bool {
+        let Some(list) = self.events.get_mut(contact) else {
+            return false;
+        };
+        if list
+            .iter()
+            .any(|e| e.event_name == name && e.created_at == created_at)
+        {
+            return false;
+        }
+        let same_second = list.iter().filter(|e| e.created_at == created_at).count() as i64;
+        let id = self.next_event_id;
+        self.next_event_id += 1;
+        list.push(DataEvent {
+            id,
+            event_name: name,
+            created_at,
+            order_ms: created_at * 1000 + same_second.min(999),
+            metadata,
+        });
+        list.sort_by_key(|e| e.order_ms);
+        true
+    }
+
+    /// Finds a contact by Intercom id.
+    pub(crate) fn contact_index(&self, id: &str) -> Option<usize> {
+        self.contact_by_id.get(id).copied()
+    }
+
+    /// The full state as JSON: every record, every part, every event.
+    pub(crate) fn truth(&self, now: i64) -> Value {
+        let lk = self.lookup();
+        let mut conversations: Vec<&Conversation> = self.conversations.iter().collect();
+        conversations.sort_by_key(|c| c.id);
+        let conversations: Vec<Value> = conversations
+            .iter()
+            .map(|c| c.to_json(&lk, Display::Html, Some(&c.parts)))
+            .collect();
+        let mut events = BTreeMap::new();
+        for (i, list) in self.events.iter().enumerate() {
+            let contact = &self.contacts[i];
+            if !list.is_empty() {
+                let v: Vec<Value> = list.iter().map(|e| e.to_json(contact)).collect();
+                events.insert(contact.id.clone(), v);
+            }
+        }
+        json!({
+            "admins": self.admins.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
+            "teams": self.teams.iter().map(|t| t.to_json()).collect::<Vec<_>>(),
+            "contacts": self.contacts.iter().map(|c| c.to_json(&lk)).collect::<Vec<_>>(),
+            "conversations": conversations,
+            "events": events,
+            "now": now,
+        })
+    }
+}

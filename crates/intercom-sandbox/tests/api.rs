@@ -1,0 +1,922 @@
+//! Behaviour of the sandbox over real loopback HTTP: paging (exactly once, and the
+//! documented duplicate/miss), bad input, the conversation state machine, rate limits,
+//! faults, read-only tokens, API versions, data events and the control API.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use common::{error_code, small, start, Api};
+use intercom_sandbox::{Fault, SandboxConfig};
+use serde_json::{json, Value};
+
+fn ids(page: &Value) -> Vec<String> {
+    page["conversations"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn next_cursor(page: &Value) -> Option<String> {
+    page["pages"]["next"]["starting_after"]
+        .as_str()
+        .map(str::to_string)
+}
+
+async fn list_all(api: &Api, per_page: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            None => format!("/conversations?per_page={per_page}"),
+            Some(c) => format!("/conversations?per_page={per_page}&starting_after={c}"),
+        };
+        let r = api.get(&path).await;
+        assert_eq!(r.status, 200, "every list page must succeed: {}", r.body);
+        out.extend(ids(&r.body));
+        cursor = next_cursor(&r.body);
+        if cursor.is_none() {
+            assert!(
+                r.body["pages"].get("next").is_none(),
+                "the last page must carry no next object"
+            );
+            return out;
+        }
+    }
+}
+
+async fn search_all(api: &Api, query: Value, sort: Value, per_page: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let body = json!({"query": query, "sort": sort, "pagination": {"per_page": per_page, "starting_after": cursor}});
+        let r = api.post("/conversations/search", &body).await;
+        assert_eq!(r.status, 200, "every search page must succeed: {}", r.body);
+        out.extend(ids(&r.body));
+        cursor = next_cursor(&r.body);
+        if cursor.is_none() {
+            return out;
+        }
+    }
+}
+
+#[tokio::test]
+async fn paging_lists_and_searches_each_conversation_exactly_once() {
+    let (sb, api) = start(small()).await;
+    let listed = list_all(&api, 37).await;
+    let unique: HashSet<&String> = listed.iter().collect();
+    assert_eq!(listed.len(), 240, "listing must return every conversation");
+    assert_eq!(
+        unique.len(),
+        listed.len(),
+        "no conversation may appear twice when nothing changes"
+    );
+    let first = api.get("/conversations").await;
+    assert_eq!(
+        first.body["total_count"], 240,
+        "total_count counts every conversation"
+    );
+    assert_eq!(
+        first.body["pages"]["per_page"], 20,
+        "per_page defaults to 20"
+    );
+    assert_eq!(
+        first.body["pages"]["total_pages"], 12,
+        "total_pages is ceil(240 / 20)"
+    );
+
+    let all = json!({"field": "created_at", "operator": ">", "value": 0});
+    let searched = search_all(
+        &api,
+        all.clone(),
+        json!({"field": "updated_at", "order": "ascending"}),
+        23,
+    )
+    .await;
+    let unique: HashSet<&String> = searched.iter().collect();
+    assert_eq!(searched.len(), 240, "search must return every match");
+    assert_eq!(
+        unique.len(),
+        240,
+        "search pages must not repeat items when nothing changes"
+    );
+
+    let open = json!({"operator": "AND", "value": [
+        {"field": "open", "operator": "=", "value": true},
+        {"operator": "OR", "value": [
+            {"field": "state", "operator": "=", "value": "open"},
+            {"field": "state", "operator": "=", "value": "snoozed"}]}]});
+    let found = search_all(&api, open, Value::Null, 150).await;
+    let truth = sb.truth();
+    let expected = truth["conversations"]
+        .as_array()
+        .map_or(0, |c| c.iter().filter(|c| c["open"] == true).count());
+    assert_eq!(
+        found.len(),
+        expected,
+        "a nested AND/OR search must match exactly the open conversations of the truth"
+    );
+    assert!(
+        expected > 20 && expected < 150,
+        "the generator must leave a realistic share open ({expected} of 240)"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_update_between_pages_duplicates_or_misses_as_documented() {
+    let (sb, api) = start(small()).await;
+    // Ascending by updated_at: an item already served that changes moves to the end and
+    // is served again.
+    let body = json!({"query": {"field": "id", "operator": ">", "value": 0}, "sort": {"field": "updated_at", "order": "ascending"}, "pagination": {"per_page": 50}});
+    let page1 = api.post("/conversations/search", &body).await;
+    let seen_first = ids(&page1.body)[0].clone();
+    sb.inject_contact_reply(&seen_first, "<p>one more thing</p>")
+        .expect("the conversation exists");
+    let mut all = ids(&page1.body);
+    let mut cursor = next_cursor(&page1.body);
+    while let Some(c) = cursor {
+        let b = json!({"query": body["query"], "sort": body["sort"], "pagination": {"per_page": 50, "starting_after": c}});
+        let r = api.post("/conversations/search", &b).await;
+        all.extend(ids(&r.body));
+        cursor = next_cursor(&r.body);
+    }
+    let dupes = all.iter().filter(|id| **id == seen_first).count();
+    assert_eq!(
+        dupes, 2,
+        "the stateless cursor must serve an item updated mid-paging twice"
+    );
+
+    // Newest first: an item not yet served that changes jumps ahead and is never served.
+    let page1 = api.get("/conversations?per_page=50").await;
+    let later = list_all(&api, 50).await;
+    let victim = later[200].clone();
+    sb.inject_contact_reply(&victim, "<p>hello again</p>")
+        .expect("the conversation exists");
+    let mut got = ids(&page1.body);
+    let mut cursor = next_cursor(&page1.body);
+    while let Some(c) = cursor {
+        let r = api
+            .get(&format!("/conversations?per_page=50&starting_after={c}"))
+            .await;
+        got.extend(ids(&r.body));
+        cursor = next_cursor(&r.body);
+    }
+    assert!(
+        !got.contains(&victim),
+        "an item updated mid-paging must be missed by a newest-first walk"
+    );
+    assert_eq!(got.len(), 239, "exactly one item goes missing");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn greater_and_less_are_inclusive_on_conversation_search() {
+    let (sb, api) = start(small()).await;
+    let conv = api.get("/conversations?per_page=1").await.body["conversations"][0].clone();
+    let t = conv["updated_at"]
+        .as_i64()
+        .expect("updated_at is an integer");
+    let id = conv["id"].as_str().unwrap_or_default().to_string();
+    for op in [">", "<"] {
+        let q = json!({"query": {"operator": "AND", "value": [
+            {"field": "updated_at", "operator": op, "value": t},
+            {"field": "id", "operator": "=", "value": id}]}});
+        let r = api.post("/conversations/search", &q).await;
+        assert_eq!(
+            ids(&r.body),
+            vec![id.clone()],
+            "'{op}' must include the boundary value, as documented"
+        );
+    }
+    let q = json!({"query": {"field": "updated_at", "operator": ">", "value": t.to_string()}});
+    let r = api.post("/conversations/search", &q).await;
+    assert!(
+        r.body["total_count"].as_u64() >= Some(1),
+        "a date sent as a digit string must be accepted"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_error_lists_and_the_server_stays_up() {
+    let (sb, api) = start(small()).await;
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    let filter = json!({"field": "state", "operator": "=", "value": "open"});
+    let deep = json!({"operator": "AND", "value": [{"operator": "OR", "value": [{"operator": "AND", "value": [filter]}]}]});
+    let many: Vec<Value> = (0..16).map(|_| filter.clone()).collect();
+    let cases: Vec<(reqwest::Method, String, String, u16, &str)> = vec![
+        (reqwest::Method::POST, "/conversations/search".into(), "{not json".into(), 400, "not valid JSON"),
+        (reqwest::Method::POST, "/conversations/search".into(), "[1,2]".into(), 400, "JSON object"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": {"operator": "AND", "value": many}}).to_string(), 400, "at most 15"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": deep}).to_string(), 400, "nesting"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": {"field": "state", "operator": "=~", "value": "x"}}).to_string(), 400, "not supported"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": {"field": "colour", "operator": "=", "value": "x"}}).to_string(), 400, "not a searchable field"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": filter, "pagination": {"per_page": 151}}).to_string(), 400, "between 1 and 150"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": filter, "pagination": {"starting_after": "garbage!"}}).to_string(), 400, "cursor"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": filter, "sort": {"field": "updated_at", "order": "sideways"}}).to_string(), 400, "sort order"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": filter, "colour": 1}).to_string(), 400, "unknown field"),
+        (reqwest::Method::GET, "/conversations?per_page=0".into(), String::new(), 400, "between 1 and 150"),
+        (reqwest::Method::GET, "/conversations?per_page=abc".into(), String::new(), 400, "integer"),
+        (reqwest::Method::GET, "/conversations/999".into(), String::new(), 404, "Not Found"),
+        (reqwest::Method::GET, "/contacts/nope".into(), String::new(), 404, "Not Found"),
+        (reqwest::Method::PUT, format!("/conversations/{id}"), json!({"read": "yes"}).to_string(), 400, "boolean"),
+        (reqwest::Method::POST, format!("/conversations/{id}/reply"), json!({"message_type": "comment", "type": "admin", "admin_id": "1", "body": "x"}).to_string(), 404, "Admin 1"),
+        (reqwest::Method::POST, format!("/conversations/{id}/reply"), json!({"message_type": "comment", "type": "admin", "admin_id": sb.admin_id()}).to_string(), 400, "body is required"),
+        (reqwest::Method::POST, format!("/conversations/{id}/parts"), json!({"message_type": "snoozed", "admin_id": sb.admin_id(), "snoozed_until": "soon"}).to_string(), 400, "snoozed_until"),
+        (reqwest::Method::POST, format!("/conversations/{id}/parts"), json!({"message_type": "assignment", "type": "admin", "admin_id": sb.admin_id(), "assignee_id": "12345"}).to_string(), 404, "Admin 12345"),
+        (reqwest::Method::DELETE, "/conversations".into(), String::new(), 404, "Not Found"),
+        (reqwest::Method::GET, "/events?type=user".into(), String::new(), 400, "exactly one of"),
+    ];
+    for (method, path, body, status, needle) in cases {
+        let r = api
+            .send(
+                method.clone(),
+                &path,
+                (!body.is_empty()).then_some(body.as_str()),
+            )
+            .await;
+        assert_eq!(
+            r.status, status,
+            "{method} {path} with {body} must answer {status}: {}",
+            r.body
+        );
+        assert_eq!(
+            r.body["type"], "error.list",
+            "{method} {path}: errors must be an error.list"
+        );
+        assert!(
+            r.body["request_id"].is_string(),
+            "{method} {path}: errors carry a request_id"
+        );
+        let msg = r.body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains(needle),
+            "{method} {path}: the message must say what is wrong ({needle}), got: {msg}"
+        );
+    }
+    let me = api.get("/me").await;
+    assert_eq!(
+        me.status, 200,
+        "the server must still answer after bad input"
+    );
+    sb.shutdown().await;
+}
+
+async fn conversation(api: &Api, id: &str) -> Value {
+    let r = api.get(&format!("/conversations/{id}")).await;
+    assert_eq!(r.status, 200, "conversation {id} must be retrievable");
+    r.body
+}
+
+#[tokio::test]
+async fn replies_snoozes_and_assignments_move_state_like_intercom() {
+    let (sb, api) = start(small()).await;
+    let truth = sb.truth();
+    let closed = truth["conversations"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["state"] == "closed"))
+        .and_then(|c| c["id"].as_str())
+        .expect("the generator must produce closed conversations")
+        .to_string();
+    let before = conversation(&api, &closed).await;
+    let reply = api
+        .post(&format!("/conversations/{closed}/reply"), &json!({"message_type": "comment", "type": "user", "intercom_user_id": before["contacts"]["contacts"][0]["id"], "body": "<p>Me again</p>"}))
+        .await;
+    assert_eq!(
+        reply.status, 200,
+        "a contact reply must be accepted: {}",
+        reply.body
+    );
+    let after = conversation(&api, &closed).await;
+    assert_eq!(
+        after["state"], "open",
+        "a contact reply reopens a closed conversation"
+    );
+    assert_eq!(after["open"], true, "a reopened conversation is open");
+    assert_eq!(
+        after["read"], false,
+        "a contact reply marks the conversation unread"
+    );
+    assert!(
+        after["waiting_since"].is_i64(),
+        "a contact reply sets waiting_since"
+    );
+    assert!(
+        after["updated_at"].as_i64() >= before["updated_at"].as_i64(),
+        "a change never moves updated_at back"
+    );
+
+    let admin = sb.admin_id().to_string();
+    let r = api
+        .post(&format!("/conversations/{closed}/reply"), &json!({"message_type": "comment", "type": "admin", "admin_id": admin.parse::<u64>().unwrap_or(0), "body": "<p>On it</p>"}))
+        .await;
+    assert_eq!(
+        r.status, 200,
+        "an admin reply with an integer admin_id must be accepted: {}",
+        r.body
+    );
+    assert!(
+        r.body["waiting_since"].is_null(),
+        "an admin reply clears waiting_since"
+    );
+    assert_eq!(
+        r.body["conversation_parts"]["total_count"], 1,
+        "a reply response carries only the new part"
+    );
+    assert_eq!(
+        r.body["conversation_parts"]["conversation_parts"][0]["body"], "<p>On it</p>",
+        "the new part holds the reply"
+    );
+
+    let r = api
+        .put(
+            &format!("/conversations/{closed}"),
+            &json!({"read": true, "title": "Renamed"}),
+        )
+        .await;
+    assert_eq!(
+        (r.body["read"].clone(), r.body["title"].clone()),
+        (json!(true), json!("Renamed")),
+        "PUT sets read and title"
+    );
+
+    let until = r.body["updated_at"].as_i64().unwrap_or(0).max(now()) + 1;
+    let r = api
+        .post(
+            &format!("/conversations/{closed}/parts"),
+            &json!({"message_type": "snoozed", "admin_id": admin, "snoozed_until": until}),
+        )
+        .await;
+    assert_eq!(
+        (r.body["state"].clone(), r.body["open"].clone()),
+        (json!("snoozed"), json!(true)),
+        "snoozing sets state snoozed and open true"
+    );
+    assert_eq!(r.body["snoozed_until"], until, "snoozed_until is echoed");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let c = conversation(&api, &closed).await;
+        if c["state"] == "open" {
+            assert!(
+                c["snoozed_until"].is_null(),
+                "an expired snooze clears snoozed_until"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the snooze must expire and reopen within its time"
+        );
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let team = api.get("/teams").await.body["teams"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let assign = |kind: &str, assignee: Value| json!({"message_type": "assignment", "type": kind, "admin_id": admin, "assignee_id": assignee});
+    let r = api
+        .post(
+            &format!("/conversations/{closed}/parts"),
+            &assign("admin", json!(admin)),
+        )
+        .await;
+    assert_eq!(
+        r.body["admin_assignee_id"],
+        json!(admin.parse::<u64>().unwrap_or(0)),
+        "assignment sets admin_assignee_id as an integer"
+    );
+    for unassigned in [json!("0"), json!(0), Value::Null] {
+        let r = api
+            .post(
+                &format!("/conversations/{closed}/parts"),
+                &assign("admin", json!(admin)),
+            )
+            .await;
+        assert_eq!(r.status, 200, "re-assignment must succeed");
+        let r = api
+            .post(
+                &format!("/conversations/{closed}/parts"),
+                &assign("admin", unassigned.clone()),
+            )
+            .await;
+        assert!(
+            r.body["admin_assignee_id"].is_null(),
+            "assignee {unassigned} must unassign, emitted as null: {}",
+            r.body
+        );
+    }
+    let r = api
+        .post(
+            &format!("/conversations/{closed}/parts"),
+            &assign("team", json!(team)),
+        )
+        .await;
+    assert!(
+        r.body["team_assignee_id"].is_i64(),
+        "team assignment sets team_assignee_id"
+    );
+    let r = api
+        .post(
+            &format!("/conversations/{closed}/parts"),
+            &assign("team", json!(0)),
+        )
+        .await;
+    assert!(
+        r.body["team_assignee_id"].is_null(),
+        "team assignee 0 unassigns the team"
+    );
+
+    let r = api
+        .post(
+            &format!("/conversations/{closed}/parts"),
+            &json!({"message_type": "close", "type": "admin", "admin_id": admin}),
+        )
+        .await;
+    assert_eq!(
+        (r.body["state"].clone(), r.body["open"].clone()),
+        (json!("closed"), json!(false)),
+        "close closes"
+    );
+    let parts = conversation(&api, &closed).await["conversation_parts"]["conversation_parts"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let truth_parts = sb.truth()["conversations"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == closed.as_str()).cloned())
+        .map_or(0, |c| {
+            c["conversation_parts"]["conversation_parts"]
+                .as_array()
+                .map_or(0, Vec::len)
+        });
+    assert_eq!(
+        parts, truth_parts,
+        "retrieve and truth agree on parts under the 500 cap"
+    );
+    sb.shutdown().await;
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_headers_in_ten_second_windows() {
+    let (sb, api) = start(SandboxConfig {
+        rate_limit: 5,
+        ..small()
+    })
+    .await;
+    let mut saw_429 = None;
+    for _ in 0..40 {
+        let r = api.get("/me").await;
+        let limit = r
+            .headers
+            .get("x-ratelimit-limit")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u32>().ok());
+        let reset = r
+            .headers
+            .get("x-ratelimit-reset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok());
+        assert_eq!(
+            limit,
+            Some(5),
+            "every authenticated response carries X-RateLimit-Limit"
+        );
+        let reset = reset.expect("every authenticated response carries X-RateLimit-Reset");
+        assert_eq!(
+            reset % 10,
+            0,
+            "windows are aligned to multiples of 10 seconds"
+        );
+        assert!(
+            r.headers.contains_key("x-ratelimit-remaining"),
+            "X-RateLimit-Remaining is always sent"
+        );
+        if r.status == 429 {
+            saw_429 = Some(r);
+            break;
+        }
+    }
+    let r = saw_429.expect("more than 5 requests in a window must be limited");
+    assert_eq!(
+        error_code(&r.body),
+        "rate_limit_exceeded",
+        "the 429 code is rate_limit_exceeded"
+    );
+    assert_eq!(
+        r.body["errors"][0]["message"], "Exceeded rate limit of 5 in 10_seconds",
+        "the message names the limit"
+    );
+    assert_eq!(
+        r.headers
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok()),
+        Some("0"),
+        "nothing remains once limited"
+    );
+    assert!(sb.count_429() >= 1, "429s are counted for benchmarks");
+    let anon = api.with_token("").get("/me").await;
+    assert_eq!(anon.status, 401, "a missing token is unauthorized");
+    assert!(
+        !anon.headers.contains_key("x-ratelimit-limit"),
+        "unauthenticated responses carry no rate-limit headers"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn injected_faults_behave_as_configured() {
+    let (sb, api) = start(small()).await;
+    sb.fail_next(1, Fault::Status(503));
+    let r = api.get("/me").await;
+    assert_eq!(r.status, 503, "a one-shot 503 applies to the next request");
+    assert_eq!(
+        r.body["type"], "error.list",
+        "a 5xx still carries an error.list"
+    );
+    assert_eq!(
+        api.get("/me").await.status,
+        200,
+        "a one-shot fault applies once"
+    );
+
+    sb.fail_next_on("/conversations/search", 1, Fault::MalformedJson);
+    assert_eq!(
+        api.get("/conversations").await.status,
+        200,
+        "a fault restricted to a prefix spares other paths"
+    );
+    let raw = api
+        .http
+        .post(format!("{}/conversations/search", api.base))
+        .bearer_auth(&api.token)
+        .body(r#"{"query":{"field":"id","operator":">","value":0}}"#)
+        .send()
+        .await
+        .expect("the search answers");
+    assert_eq!(
+        raw.status().as_u16(),
+        200,
+        "a malformed page still says 200"
+    );
+    let text = raw.text().await.unwrap_or_default();
+    assert!(
+        serde_json::from_str::<Value>(&text).is_err(),
+        "the malformed page must not parse as JSON"
+    );
+
+    sb.fail_next(1, Fault::ResetMidBody);
+    let resp = api
+        .http
+        .get(format!("{}/conversations", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await;
+    let failed = match resp {
+        Err(_) => true,
+        Ok(r) => r.bytes().await.is_err(),
+    };
+    assert!(failed, "a reset mid-body must surface as a transport error");
+
+    sb.fail_next(1, Fault::RateLimited);
+    let r = api.get("/me").await;
+    assert_eq!(r.status, 429, "an injected 429 is a 429");
+    assert!(
+        r.headers.contains_key("x-ratelimit-reset"),
+        "an injected 429 carries the real headers"
+    );
+
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    sb.fail_next_on(
+        &format!("/conversations/{id}/reply"),
+        1,
+        Fault::TimeoutAfterApply(Duration::from_millis(300)),
+    );
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(150))
+        .build()
+        .expect("a client builds");
+    let sent = client
+        .post(format!("{}/conversations/{id}/reply", api.base))
+        .bearer_auth(&api.token)
+        .header("content-type", "application/json")
+        .body(json!({"message_type": "note", "type": "admin", "admin_id": sb.admin_id(), "body": "exactly once"}).to_string())
+        .send()
+        .await;
+    let timed_out = match sent {
+        Err(_) => true,
+        Ok(r) => r.bytes().await.is_err(),
+    };
+    assert!(
+        timed_out,
+        "the client must not get the response of a timed-out write"
+    );
+    let log = sb.write_log();
+    let entry = log
+        .iter()
+        .rev()
+        .find(|w| w["path"] == format!("/conversations/{id}/reply"))
+        .expect("the write is logged");
+    assert_eq!(
+        entry["applied"], true,
+        "the write was applied although the response was withheld"
+    );
+    let conv = conversation(&api, &id).await;
+    let notes = conv["conversation_parts"]["conversation_parts"]
+        .as_array()
+        .map_or(0, |p| {
+            p.iter().filter(|p| p["body"] == "exactly once").count()
+        });
+    assert_eq!(notes, 1, "the applied write is visible exactly once");
+
+    sb.fail_next(1, Fault::Stall(Duration::from_millis(50)));
+    assert_eq!(api.get("/me").await.status, 200, "a stall still answers");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn read_only_tokens_and_versions_are_enforced() {
+    let (sb, api) = start(SandboxConfig {
+        read_only_tokens: vec!["ro".into()],
+        ..small()
+    })
+    .await;
+    let ro = api.with_token("ro");
+    assert_eq!(
+        ro.get("/conversations").await.status,
+        200,
+        "a read-only token reads"
+    );
+    let id = ids(&ro.get("/conversations?per_page=1").await.body)[0].clone();
+    let search = ro
+        .post(
+            "/conversations/search",
+            &json!({"query": {"field": "id", "operator": ">", "value": 0}}),
+        )
+        .await;
+    assert_eq!(
+        search.status, 200,
+        "search is a read, allowed to read-only tokens"
+    );
+    let r = ro.post(&format!("/conversations/{id}/reply"), &json!({"message_type": "note", "type": "admin", "admin_id": sb.admin_id(), "body": "x"})).await;
+    assert_eq!(r.status, 403, "a read-only token may not write");
+    let msg = r.body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("write_conversations"),
+        "the 403 names the missing permission: {msg}"
+    );
+    let log = sb.write_log();
+    assert_eq!(
+        log.last()
+            .map(|w| (w["token_kind"].clone(), w["applied"].clone())),
+        Some((json!("read_only"), json!(false))),
+        "the refused write is logged as not applied"
+    );
+
+    let mut req = api
+        .http
+        .get(format!("{}/me", api.base))
+        .bearer_auth(&api.token);
+    req = req.header("Intercom-Version", "9.99");
+    let r = req.send().await.expect("the sandbox answers");
+    assert_eq!(
+        r.status().as_u16(),
+        400,
+        "an unknown Intercom-Version is a 400"
+    );
+    let body: Value = r.json().await.unwrap_or_default();
+    assert_eq!(
+        error_code(&body),
+        "intercom_version_invalid",
+        "the error says the version is invalid"
+    );
+    let bad = api.with_token("wrong").get("/me").await;
+    assert_eq!(
+        (bad.status, error_code(&bad.body).to_string()),
+        (401, "unauthorized".to_string()),
+        "an unknown token is unauthorized"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn data_events_list_page_and_deduplicate() {
+    let (sb, api) = start(small()).await;
+    let truth = sb.truth();
+    let contact = truth["contacts"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let t = now() - 3600;
+    for k in 0..12 {
+        let metadata: serde_json::Map<String, Value> = (0..12)
+            .map(|i| (format!("key_{i:02}"), json!(format!("v{i}"))))
+            .collect();
+        let r = api.post("/events", &json!({"event_name": "ran-test", "created_at": t + k, "id": contact, "metadata": metadata})).await;
+        assert_eq!(r.status, 202, "a data event is accepted with 202");
+        assert!(r.body.is_null(), "a 202 has an empty body");
+    }
+    let dup = api
+        .post(
+            "/events",
+            &json!({"event_name": "ran-test", "created_at": t, "id": contact}),
+        )
+        .await;
+    assert_eq!(dup.status, 202, "a duplicate is still accepted");
+    let events = &sb.truth()["events"][&contact];
+    let ours: Vec<&Value> = events
+        .as_array()
+        .map(|e| e.iter().filter(|e| e["event_name"] == "ran-test").collect())
+        .unwrap_or_default();
+    assert_eq!(ours.len(), 12, "the duplicate must not be stored twice");
+    assert_eq!(
+        ours[0]["metadata"].as_object().map(|m| m.len()),
+        Some(10),
+        "only the first 10 metadata keys are kept"
+    );
+    assert!(
+        ours[0]["metadata"].get("key_10").is_none(),
+        "keys past the tenth are dropped"
+    );
+
+    let mut seen = 0;
+    let mut url = format!("/events?type=user&intercom_user_id={contact}&per_page=5");
+    for _ in 0..10 {
+        let r = api.get(&url).await;
+        assert_eq!(r.status, 200, "event pages load: {}", r.body);
+        seen += r.body["events"].as_array().map_or(0, Vec::len);
+        match r.body["pages"]["next"].as_str() {
+            Some(next) => {
+                assert!(
+                    next.starts_with(&api.base),
+                    "pages.next is a full URL on the sandbox's base URL"
+                );
+                url = next.to_string();
+            }
+            None => break,
+        }
+    }
+    let recent = events.as_array().map_or(0, |e| {
+        e.iter()
+            .filter(|e| e["created_at"].as_i64().unwrap_or(0) >= now() - 90 * 86_400)
+            .count()
+    });
+    assert_eq!(
+        seen, recent,
+        "listing returns exactly the events under 90 days old"
+    );
+    let summary = api
+        .get(&format!(
+            "/events?type=user&intercom_user_id={contact}&summary=true"
+        ))
+        .await;
+    assert_eq!(
+        summary.body["type"], "event.summary",
+        "summary=true returns a summary"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn control_api_injects_and_reports_over_http() {
+    let (sb, api) = start(small()).await;
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{}/_sandbox/conversations", api.base))
+        .body("{}")
+        .send()
+        .await
+        .expect("control answers")
+        .json()
+        .await
+        .unwrap_or_default();
+    let id = created["conversation_id"]
+        .as_str()
+        .expect("a new conversation id")
+        .to_string();
+    let first = api.get("/conversations?per_page=1").await;
+    assert_eq!(
+        ids(&first.body),
+        vec![id.clone()],
+        "a new conversation is the most recently updated"
+    );
+    assert_eq!(
+        first.body["conversations"][0]["state"], "open",
+        "a new conversation is open"
+    );
+    let reply: Value = http
+        .post(format!("{}/_sandbox/contact_reply", api.base))
+        .json(&json!({"conversation_id": id, "body": "<p>ping</p>"}))
+        .send()
+        .await
+        .expect("control answers")
+        .json()
+        .await
+        .unwrap_or_default();
+    assert!(
+        reply["part_id"].is_string(),
+        "contact_reply returns the part id"
+    );
+    let missing = http
+        .post(format!("{}/_sandbox/contact_reply", api.base))
+        .json(&json!({"conversation_id": "1", "body": "x"}))
+        .send()
+        .await
+        .expect("control answers");
+    assert_eq!(
+        missing.status().as_u16(),
+        404,
+        "injecting into an unknown conversation is a 404"
+    );
+    let fail = http
+        .post(format!("{}/_sandbox/fail_next", api.base))
+        .json(&json!({"count": 1, "fault": {"kind": "status", "status": 502}}))
+        .send()
+        .await
+        .expect("control answers");
+    assert_eq!(
+        fail.status().as_u16(),
+        200,
+        "fail_next accepts a fault spec"
+    );
+    assert_eq!(api.get("/me").await.status, 502, "the queued fault applies");
+    let truth: Value = http
+        .get(format!("{}/_sandbox/truth", api.base))
+        .send()
+        .await
+        .expect("control answers")
+        .json()
+        .await
+        .unwrap_or_default();
+    assert_eq!(
+        truth["conversations"].as_array().map_or(0, Vec::len),
+        241,
+        "truth holds every conversation"
+    );
+    let stats: Value = http
+        .get(format!("{}/_sandbox/stats", api.base))
+        .send()
+        .await
+        .expect("control answers")
+        .json()
+        .await
+        .unwrap_or_default();
+    assert_eq!(
+        stats["requests"],
+        json!(sb.request_count()),
+        "stats and request_count agree"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_same_seed_generates_the_same_workspace() {
+    let cfg = SandboxConfig {
+        epoch: Some(1_750_000_000),
+        ..small()
+    };
+    let (a, _) = start(cfg.clone()).await;
+    let (b, _) = start(cfg).await;
+    let (ta, tb) = (a.truth(), b.truth());
+    assert_eq!(
+        ta["conversations"], tb["conversations"],
+        "conversations depend only on seed and epoch"
+    );
+    assert_eq!(ta["admins"], tb["admins"], "admins depend only on seed");
+    let convs = ta["conversations"].as_array().cloned().unwrap_or_default();
+    let oldest = convs
+        .iter()
+        .filter_map(|c| c["created_at"].as_i64())
+        .min()
+        .unwrap_or(0);
+    assert!(
+        1_750_000_000 - oldest > 90 * 86_400,
+        "history spans more than 90 days"
+    );
+    let hostile = convs
+        .iter()
+        .filter(|c| {
+            c["source"]["body"].as_str().is_some_and(|b| {
+                b.contains("<script") || b.contains("javascript:") || b.contains("onerror")
+            })
+        })
+        .count();
+    assert!(
+        hostile < convs.len() / 10,
+        "hostile markup is a small share ({hostile})"
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -1,0 +1,268 @@
+//! Validates the sandbox's responses (2xx and errors, every endpoint) against the JSON
+//! schemas in `components/schemas` of the official 2.14 OpenAPI description, with a small
+//! test-only loader that turns OpenAPI 3.0 `nullable: true` into a JSON Schema union.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{small, start};
+use intercom_sandbox::{Fault, SandboxConfig};
+use serde_json::{json, Map, Value};
+
+fn spec_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/intercom-openapi/api.intercom.io.2.14.yaml")
+}
+
+/// Rewrites `nullable: true` as `anyOf: [schema, {type: null}]`, recursively.
+fn convert(v: Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let nullable = map.get("nullable") == Some(&Value::Bool(true));
+            let mut out = Map::new();
+            for (k, v) in map {
+                if k == "nullable" || k == "example" || k == "examples" {
+                    continue;
+                }
+                out.insert(k, convert(v));
+            }
+            if nullable {
+                json!({"anyOf": [Value::Object(out), {"type": "null"}]})
+            } else {
+                Value::Object(out)
+            }
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(convert).collect()),
+        other => other,
+    }
+}
+
+struct Schemas {
+    components: Value,
+}
+
+impl Schemas {
+    fn load() -> Schemas {
+        let text = std::fs::read_to_string(spec_path())
+            .expect("the 2.14 description must be in ../shared/intercom-openapi");
+        let doc: Value = serde_norway::from_str(&text).expect("the description must parse as YAML");
+        let schemas = doc["components"]["schemas"].clone();
+        assert!(
+            schemas.is_object(),
+            "the description must have components/schemas"
+        );
+        Schemas {
+            components: json!({"schemas": convert(schemas)}),
+        }
+    }
+
+    fn check(&self, name: &str, instance: &Value, what: &str) {
+        let schema =
+            json!({"$ref": format!("#/components/schemas/{name}"), "components": self.components});
+        let validator =
+            jsonschema::validator_for(&schema).expect("the converted schema must compile");
+        let errors: Vec<String> = validator
+            .iter_errors(instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .take(5)
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{what} must match the 2.14 schema `{name}`: {errors:#?}"
+        );
+    }
+
+    fn rejects(&self, name: &str, instance: &Value) -> bool {
+        let schema =
+            json!({"$ref": format!("#/components/schemas/{name}"), "components": self.components});
+        let validator =
+            jsonschema::validator_for(&schema).expect("the converted schema must compile");
+        !validator.is_valid(instance)
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_matches_the_official_schemas() {
+    let schemas = Schemas::load();
+    assert!(
+        schemas.rejects("conversation", &json!({"id": 5, "admin_assignee_id": "7"})),
+        "the loader must actually validate: an integer id is not a 2.14 conversation"
+    );
+    let (sb, api) = start(SandboxConfig {
+        read_only_tokens: vec!["ro".into()],
+        rate_limit: 1000,
+        ..small()
+    })
+    .await;
+
+    schemas.check("admin_with_app", &api.get("/me").await.body, "GET /me");
+    schemas.check("admin_list", &api.get("/admins").await.body, "GET /admins");
+    schemas.check("team_list", &api.get("/teams").await.body, "GET /teams");
+    let list = api.get("/conversations?per_page=150").await.body;
+    schemas.check("conversation_list", &list, "GET /conversations");
+    let last = api
+        .get(
+            "/conversations?per_page=150&starting_after="
+                .to_string()
+                .as_str(),
+        )
+        .await
+        .body;
+    schemas.check(
+        "conversation_list",
+        &last,
+        "GET /conversations (empty cursor)",
+    );
+    let search = api
+        .post("/conversations/search", &json!({"query": {"field": "state", "operator": "!=", "value": "closed"}, "pagination": {"per_page": 150}}))
+        .await
+        .body;
+    schemas.check("conversation_list", &search, "POST /conversations/search");
+
+    let truth = sb.truth();
+    for c in truth["conversations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(60)
+    {
+        let id = c["id"].as_str().unwrap_or_default();
+        schemas.check(
+            "conversation",
+            &api.get(&format!("/conversations/{id}")).await.body,
+            "GET /conversations/{id}",
+        );
+        schemas.check(
+            "conversation",
+            &api.get(&format!("/conversations/{id}?display_as=plaintext"))
+                .await
+                .body,
+            "GET /conversations/{id}?display_as=plaintext",
+        );
+    }
+    let id = list["conversations"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let admin = sb.admin_id().to_string();
+    let writes = [
+        (
+            "PUT",
+            format!("/conversations/{id}"),
+            json!({"read": true, "title": "t", "custom_attributes": {"Order value": 5}}),
+        ),
+        (
+            "POST",
+            format!("/conversations/{id}/reply"),
+            json!({"message_type": "comment", "type": "admin", "admin_id": admin, "body": "<p>hi</p>"}),
+        ),
+        (
+            "POST",
+            format!("/conversations/{id}/reply"),
+            json!({"message_type": "note", "type": "admin", "admin_id": admin, "body": "<p>note</p>"}),
+        ),
+        (
+            "POST",
+            format!("/conversations/{id}/parts"),
+            json!({"message_type": "snoozed", "admin_id": admin, "snoozed_until": 4_000_000_000i64}),
+        ),
+        (
+            "POST",
+            format!("/conversations/{id}/parts"),
+            json!({"message_type": "open", "admin_id": admin}),
+        ),
+        (
+            "POST",
+            format!("/conversations/{id}/parts"),
+            json!({"message_type": "assignment", "type": "admin", "admin_id": admin, "assignee_id": admin}),
+        ),
+        (
+            "POST",
+            format!("/conversations/{id}/parts"),
+            json!({"message_type": "assignment", "type": "admin", "admin_id": admin, "assignee_id": "0"}),
+        ),
+        (
+            "POST",
+            format!("/conversations/{id}/parts"),
+            json!({"message_type": "close", "type": "admin", "admin_id": admin}),
+        ),
+    ];
+    for (method, path, body) in &writes {
+        let r = if *method == "PUT" {
+            api.put(path, body).await
+        } else {
+            api.post(path, body).await
+        };
+        assert_eq!(r.status, 200, "{method} {path} must succeed: {}", r.body);
+        schemas.check(
+            "conversation",
+            &r.body,
+            &format!("{method} {path} {}", body["message_type"]),
+        );
+    }
+
+    let contact = truth["contacts"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    schemas.check(
+        "contact",
+        &api.get(&format!("/contacts/{contact}")).await.body,
+        "GET /contacts/{id}",
+    );
+    let contacts = api.post("/contacts/search", &json!({"query": {"field": "role", "operator": "=", "value": "user"}, "pagination": {"per_page": 5}})).await;
+    assert_eq!(
+        contacts.status, 200,
+        "contact search succeeds: {}",
+        contacts.body
+    );
+    schemas.check("contact_list", &contacts.body, "POST /contacts/search");
+    let events = api
+        .get(&format!(
+            "/events?type=user&intercom_user_id={contact}&per_page=2"
+        ))
+        .await
+        .body;
+    schemas.check("data_event_list", &events, "GET /events");
+    let summary = api
+        .get(&format!(
+            "/events?type=user&intercom_user_id={contact}&summary=true"
+        ))
+        .await
+        .body;
+    schemas.check("data_event_summary", &summary, "GET /events?summary=true");
+
+    // Errors of every kind share the `error` schema.
+    let mut errors = vec![
+        api.with_token("nope").get("/me").await,
+        api.with_token("ro")
+            .post(
+                &format!("/conversations/{id}/reply"),
+                &json!({"message_type": "note", "type": "admin", "admin_id": admin, "body": "x"}),
+            )
+            .await,
+        api.get("/conversations/1").await,
+        api.post(
+            "/conversations/search",
+            &json!({"query": {"field": "nope", "operator": "=", "value": 1}}),
+        )
+        .await,
+        api.send(reqwest::Method::POST, "/events", Some("{oops"))
+            .await,
+        api.get("/events?type=user").await,
+    ];
+    sb.fail_next(1, Fault::Status(503));
+    errors.push(api.get("/teams").await);
+    sb.fail_next(1, Fault::RateLimited);
+    errors.push(api.get("/teams").await);
+    for r in &errors {
+        assert!(r.status >= 400, "each of these requests must fail");
+        schemas.check(
+            "error",
+            &r.body,
+            &format!("an error response with status {}", r.status),
+        );
+    }
+    sb.shutdown().await;
+}
