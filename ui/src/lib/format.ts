@@ -18,10 +18,19 @@ export function clockTime(unixSecs: number): string {
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
-/** A full local date and time for tooltips and the thread, "12 Mar 2024, 14:05". */
+/** A full local date and time for tooltips and menus, "12 Mar 2024, 14:05". */
 export function dateTime(unixSecs: number): string {
   const d = new Date(unixSecs * 1000);
   return `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}, ${clockTime(unixSecs)}`;
+}
+
+/** Thread timestamps: "14:05" today, "12 Mar, 14:05" this year, the full date before. */
+export function partTime(unixSecs: number, nowSecs: number): string {
+  const d = new Date(unixSecs * 1000);
+  const now = new Date(nowSecs * 1000);
+  if (d.toDateString() === now.toDateString()) return clockTime(unixSecs);
+  if (d.getFullYear() === now.getFullYear()) return `${d.getDate()} ${MONTHS[d.getMonth()]}, ${clockTime(unixSecs)}`;
+  return dateTime(unixSecs);
 }
 
 /**

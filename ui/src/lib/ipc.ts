@@ -252,6 +252,8 @@ export const listConversations = (view: string, cursor: string | null, limit: nu
 export const getConversation = (id: string, loadImages: boolean) =>
   invoke<ConversationDetail>("get_conversation", { id, loadImages });
 export const markRead = (id: string) => invoke<null>("mark_read", { id });
+/** Added by UI (docs/IPC.md): which conversation is on screen, for notification suppression. */
+export const setOpenConversation = (id: string | null) => invoke<null>("set_open_conversation", { id });
 export const markUnread = (id: string) => invoke<null>("mark_unread", { id });
 
 export const sendReply = (conversationId: string, body: string, kind: ReplyKind) =>

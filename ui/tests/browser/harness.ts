@@ -86,3 +86,64 @@ export async function openApp(
   await page.goto(h.url);
   return page;
 }
+
+/** Options of the shared fake backend (tests/browser/fake-backend.js). */
+export interface FakeOptions {
+  /** "demo" starts connected to the demo workspace; null (default) shows the connect screen. */
+  session?: "demo" | null;
+  conversations?: number;
+  online?: boolean;
+  /** When set, the "All open" view reports this many rows and generates them on demand. */
+  hugeView?: number;
+  /** check_token rejects these tokens with these errors. */
+  tokenErrors?: Record<string, { code: string; message: string }>;
+  failSends?: boolean;
+  backfill?: { done: number; total: number } | null;
+  viewport?: { width: number; height: number };
+}
+
+const FAKE_SOURCE = readFile(join(import.meta.dirname, "fake-backend.js"), "utf8");
+
+/** A page of the app backed by the shared fake workspace; `window.__fake` is its handle. */
+export async function openFake(h: Harness, options: FakeOptions = {}): Promise<Page & { pageErrors: string[] }> {
+  const page = await h.browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+  // A deadline for every wait, well under the test timeout, so a failure names its step.
+  page.setDefaultTimeout(10_000);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.addInitScript((o) => {
+    (window as unknown as { __fakeOptions: unknown }).__fakeOptions = o;
+  }, options);
+  await page.addInitScript({ content: await FAKE_SOURCE });
+  await page.addInitScript(() => {
+    const w = window as unknown as { __fake: { handle(c: string, a: unknown): unknown }; __agentdeskMock: unknown };
+    w.__agentdeskMock = (cmd: string, args: unknown) => w.__fake.handle(cmd, args);
+  });
+  await page.goto(h.url);
+  return Object.assign(page, { pageErrors: errors });
+}
+
+/** The commands the app has called so far, with their arguments. */
+export async function calls(page: Page, command?: string): Promise<unknown[][]> {
+  const all = await page.evaluate(() => (window as unknown as { __fake: { calls: unknown[][] } }).__fake.calls);
+  return command ? all.filter((c) => c[0] === command) : all;
+}
+
+/** Waits until the app has called `command` at least `n` times; returns those calls' args. */
+export async function waitForCall(page: Page, command: string, n = 1): Promise<Record<string, unknown>[]> {
+  await page.waitForFunction(
+    ([cmd, count]) =>
+      (window as unknown as { __fake: { calls: unknown[][] } }).__fake.calls.filter((c) => c[0] === cmd).length >= (count as number),
+    [command, n] as const,
+    { timeout: 10_000 },
+  );
+  return (await calls(page, command)).map((c) => c[1] as Record<string, unknown>);
+}
+
+/** Fires a backend event into the page, as the Rust shell would. */
+export async function emitEvent(page: Page, event: string, payload: unknown): Promise<void> {
+  await page.evaluate(
+    ([e, p]) => (window as unknown as { __agentdeskEmit: (e: string, p: unknown) => Promise<void> }).__agentdeskEmit(e, p),
+    [event, payload] as const,
+  );
+}

@@ -16,6 +16,7 @@ const APP_INFO = `
     state.calls = (state.calls ?? 0) + 1;
     return { name: "Agentdesk", version: "9.8.7", dataDir: "/tmp/data", logDir: "/tmp/data/logs" };
   }
+  if (cmd === "get_session") return null;
   throw new Error("unexpected command " + cmd);
 `;
 
@@ -30,6 +31,11 @@ describe("app shell", () => {
 
   it("About shows the version the backend reports", async () => {
     const page = await openApp(h, APP_INFO);
+    await page.getByTestId("about").click();
+    await page.getByTestId("version").waitFor({ timeout: 10_000 });
+    // Close and open again: the second opening must ask the backend afresh.
+    await page.getByTestId("about").click();
+    await page.getByTestId("about-panel").waitFor({ state: "detached", timeout: 10_000 });
     await page.getByTestId("about").click();
     const version = page.getByTestId("version");
     await version.waitFor({ timeout: 10_000 });

@@ -1,0 +1,152 @@
+// The main window against the fake workspace: views and counts, opening a conversation,
+// the thread's rendering and link safety, and the windowed list over 100k rows.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { calls, emitEvent, openFake, start, waitForCall, type Harness } from "./harness";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await start();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+type Fake = { __fake: { db: { conversations: Record<string, unknown>[] }; counts(): { id: string; unread: number; total: number }[] } };
+
+describe("inbox", () => {
+  it("renders views with counts and moves them on inbox://counts without polling", async () => {
+    const page = await openFake(h, { session: "demo" });
+    const mine = page.getByTestId("badge-mine");
+    await mine.waitFor();
+    const counts = await page.evaluate(() => (window as unknown as Fake).__fake.counts());
+    const truth = counts.find((c) => c.id === "mine")!;
+    expect(await mine.textContent(), "the badge shows the backend's unread count").toBe(String(truth.unread));
+    const names = await page.getByRole("navigation", { name: "Views" }).getByRole("button").allTextContents();
+    for (const view of ["Your inbox", "Unassigned", "Billing", "Technical", "All open", "Snoozed", "Closed"]) {
+      expect(names.some((n) => n.includes(view)), `the sidebar lists ${view}`).toBe(true);
+    }
+    const moved = counts.map((c) => (c.id === "mine" ? { ...c, unread: 150 } : c.id === "unassigned" ? { ...c, unread: 0 } : c));
+    await emitEvent(page, "inbox://counts", moved);
+    await page.waitForFunction(() => document.querySelector("[data-testid=badge-mine]")?.textContent === "99+");
+    expect(await page.getByTestId("badge-unassigned").textContent(), "zero unread shows no badge").toBe("");
+    expect(await calls(page, "get_view_counts"), "counts arrive by event, not by polling").toHaveLength(1);
+    await page.close();
+  });
+
+  it("opening a conversation marks it read and renders its parts in their styles", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.evaluate(() => {
+      const c = (window as unknown as Fake).__fake.db.conversations[0]!;
+      c.unread = true;
+      (c.parts as Record<string, unknown>[]).push(
+        { id: "n1", kind: "note", authorKind: "admin", authorName: "Sam Support", createdAt: 1, bodyHtml: "<p>Internal: check Stripe</p>", eventText: null, attachments: [], redacted: false },
+        { id: "r1", kind: "message", authorKind: "contact", authorName: "Ava Novak", createdAt: 2, bodyHtml: "", eventText: null, attachments: [], redacted: true },
+        { id: "f1", kind: "message", authorKind: "contact", authorName: "Ava Novak", createdAt: 3, bodyHtml: "<p>file</p>", eventText: null, attachments: [{ name: "invoice.pdf", url: "https://files.example/invoice.pdf", sizeBytes: 1536, contentType: "application/pdf" }], redacted: false },
+      );
+      c.remoteImagesBlocked = true;
+    });
+    const row = page.locator("[role=option][data-id=c1]");
+    await row.click();
+    const [args] = await waitForCall(page, "mark_read");
+    expect(args, "opening must mark exactly that conversation read").toEqual({ id: "c1" });
+    expect((await waitForCall(page, "set_open_conversation"))[0], "the shell learns what is on screen (no notification for it)").toEqual({ id: "c1" });
+    const thread = page.getByTestId("thread");
+    await thread.locator("[data-kind=note]").waitFor();
+    expect(await thread.locator("[data-kind=customer]").count(), "customer messages are styled as such").toBeGreaterThanOrEqual(2);
+    expect(await thread.locator("[data-kind=teammate]").count(), "the teammate reply has its own style").toBe(1);
+    expect(await thread.locator("[data-kind=event]").textContent(), "events are quiet lines").toContain("assigned this to Billing");
+    expect(await thread.getByText("This message was redacted.").count(), "redacted parts say so").toBe(1);
+    expect(await thread.getByText("1.5 KB").count(), "attachments show a human size").toBe(1);
+    expect(await thread.getByRole("link", { name: "invoice.pdf" }).count(), "attachments are listed by name").toBe(1);
+    expect(await page.locator("[role=option][data-id=c1] .dot").textContent(), "the row loses its unread dot").toBe("");
+    // Remote images: blocked until asked, then refetched with loadImages.
+    await page.getByRole("button", { name: "Load images" }).click();
+    await page.waitForFunction(() => !document.body.textContent?.includes("Remote images are blocked"));
+    const gets = (await calls(page, "get_conversation")).map((c) => c[1] as { loadImages: boolean });
+    expect(gets.at(-1)?.loadImages, "Load images asks the backend for the images").toBe(true);
+    await page.close();
+  });
+
+  it("a hostile message body cannot navigate the app; links go to open_external", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.evaluate(() => {
+      const c = (window as unknown as Fake).__fake.db.conversations[0]!;
+      (c.parts as Record<string, unknown>[])[0]!.bodyHtml =
+        '<p><a id="ext" href="https://evil.example/phish" target="_blank">claim prize</a> <a id="js" href="javascript:document.title=\'pwned\'">js</a> <a id="rel" href="/settings">rel</a></p>';
+    });
+    const start = page.url();
+    await page.locator("[role=option][data-id=c1]").click();
+    await page.locator("#ext").click();
+    const [args] = await waitForCall(page, "open_external");
+    expect(args, "the link opens in the system browser").toEqual({ url: "https://evil.example/phish" });
+    const navigations: string[] = [];
+    page.on("request", (r) => r.isNavigationRequest() && navigations.push(r.url()));
+    page.on("popup", (p) => navigations.push(p.url()));
+    await page.locator("#js").click();
+    await page.locator("#rel").click();
+    // A second external click, handled after the two above, marks the point by which any
+    // navigation they caused would have been requested.
+    await page.locator("#ext").click();
+    await waitForCall(page, "open_external", 2);
+    expect(navigations, "no click may load another page into the app or a popup").toEqual([]);
+    expect(page.url(), "the app never leaves its page").toBe(start);
+    expect(await page.title(), "javascript: links never run").not.toBe("pwned");
+    expect(await calls(page, "open_external"), "only the http link reaches open_external (twice)").toHaveLength(2);
+    await page.close();
+  });
+
+  it("renders only a window of rows for a 100k-row view and pages as it scrolls", async () => {
+    const page = await openFake(h, { session: "demo", hugeView: 100_000 });
+    await page.getByRole("button", { name: /All open/ }).click();
+    const list = page.getByTestId("conversation-list");
+    await page.locator("[role=option][data-id=h0]").waitFor();
+    const first = await list.locator("[role=option]").count();
+    expect(first, "only the rows on screen (plus a little overscan) are in the DOM").toBeLessThan(40);
+    expect(await list.locator("[role=option]").first().getAttribute("aria-setsize"), "the list knows the full size").toBe("100000");
+    const pages = (await calls(page, "list_conversations")).filter((c) => (c[1] as { view: string }).view === "all_open");
+    expect(pages.length, "one page is enough for the first screen").toBe(1);
+    await list.evaluate((el) => (el.scrollTop = 58 * 5_000));
+    await page.locator("[role=option][data-id=h5000]").waitFor({ timeout: 15_000 });
+    expect(await list.locator("[role=option]").count(), "scrolling far keeps the DOM small").toBeLessThan(40);
+    const after = (await calls(page, "list_conversations")).map((c) => c[1] as { cursor: string | null });
+    expect(after.filter((a) => a.cursor !== null).length, "later pages follow the backend's cursors").toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it("the status line follows sync://status: progress, offline time, errors", async () => {
+    const page = await openFake(h, { session: "demo", backfill: { done: 250, total: 1000 } });
+    const line = page.getByTestId("status-line");
+    const bar = line.getByRole("progressbar", { name: "Initial sync" });
+    await bar.waitFor();
+    expect(await bar.getAttribute("value"), "the bar shows the backfill share").toBe("25");
+    const lastSync = new Date(2026, 0, 5, 9, 7).getTime() / 1000;
+    await emitEvent(page, "sync://status", {
+      online: false, lastSyncAt: lastSync, offlineSince: lastSync + 60, backfill: null,
+      error: { code: "rate_limited", message: "Intercom asked us to slow down; retrying in 30 seconds." },
+      notificationsAvailable: true, notificationsProblem: null,
+    });
+    await line.getByText("Offline, showing what was cached at 09:07").waitFor();
+    expect(await line.getByRole("alert").textContent(), "errors show their message").toBe("Intercom asked us to slow down; retrying in 30 seconds.");
+    expect(await bar.count(), "the bar goes once the backfill is done").toBe(0);
+    await line.getByRole("button", { name: "Sync now" }).click();
+    await waitForCall(page, "sync_now");
+    expect(await calls(page, "get_status"), "status arrives by event after the first read").toHaveLength(1);
+    await page.close();
+  });
+
+  it("switching workspace boots the other one from settings", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.evaluate(() => {
+      const db = (window as unknown as { __fake: { db: { workspaces: unknown[] } } }).__fake.db;
+      db.workspaces.push({ id: "w2", name: "Acme Support", region: "eu", adminName: "Sam Support", active: false, demo: false });
+    });
+    await page.getByRole("button", { name: "Settings", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Settings" });
+    await dialog.getByRole("button", { name: "Switch" }).click();
+    expect((await waitForCall(page, "switch_workspace"))[0], "switch names the workspace").toEqual({ id: "w2" });
+    await page.getByRole("navigation", { name: "Views" }).getByText("Acme Support").waitFor();
+    expect(await dialog.count(), "the old session's window state is gone").toBe(0);
+    expect((await calls(page, "get_view_counts")).length, "the new session reads its own counts").toBe(2);
+    await page.close();
+  });
+});

@@ -1,0 +1,88 @@
+// Keyboard first: j/k/Enter/r/n/// and friends, the palette, the shortcut list, and letters
+// left alone while typing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { calls, openFake, start, waitForCall, type Harness } from "./harness";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await start();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const selectedId = (page: Awaited<ReturnType<typeof openFake>>) =>
+  page.locator("[role=option][aria-selected=true]").getAttribute("data-id");
+
+describe("keyboard", () => {
+  it("j/k move, Enter opens, r replies, / searches, typing is left alone", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.locator("[role=option][data-id]").first().waitFor();
+    const ids = await page.locator("[role=option][data-id]").evaluateAll((els) => els.map((e) => e.getAttribute("data-id")));
+    expect(await selectedId(page), "the first row starts selected").toBe(ids[0]);
+    await page.keyboard.press("j");
+    await page.keyboard.press("j");
+    expect(await selectedId(page), "j moves down a row each time").toBe(ids[2]);
+    await page.keyboard.press("k");
+    expect(await selectedId(page), "k moves back up").toBe(ids[1]);
+    await page.keyboard.press("Enter");
+    const [read] = await waitForCall(page, "mark_read");
+    expect(read, "Enter opens the selected conversation").toEqual({ id: ids[1] });
+    await page.getByRole("article").waitFor();
+
+    await page.keyboard.press("r");
+    const reply = page.getByRole("textbox", { name: "Reply to the customer" });
+    await page.waitForFunction(() => document.activeElement?.tagName === "TEXTAREA");
+    expect(await reply.inputValue(), "the r that focused the composer is not typed into it").toBe("");
+    await page.keyboard.type("jk/e");
+    expect(await reply.inputValue(), "letters go into the field while typing").toBe("jk/e");
+    expect(await selectedId(page), "and do not move the selection").toBe(ids[1]);
+    expect(await calls(page, "close_conversation"), "nor close anything").toHaveLength(0);
+    await page.keyboard.press("Escape");
+    await page.waitForFunction(() => document.activeElement?.tagName !== "TEXTAREA");
+
+    await page.keyboard.press("n");
+    await page.getByRole("textbox", { name: /Note/ }).waitFor();
+    expect(await page.getByRole("radio", { name: "Note" }).getAttribute("aria-checked"), "n switches to a note").toBe("true");
+    await page.keyboard.press("Escape");
+
+    await page.keyboard.press("/");
+    await page.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Search conversations");
+    expect(await page.getByRole("combobox", { name: "Search conversations" }).inputValue(), "the slash is not typed into the box").toBe("");
+    await page.keyboard.press("Escape");
+
+    await page.keyboard.press("e");
+    expect((await waitForCall(page, "close_conversation"))[0], "e closes the open conversation").toEqual({ id: ids[1] });
+    await page.keyboard.press("u");
+    expect((await waitForCall(page, "mark_unread"))[0], "u marks it unread").toEqual({ id: ids[1] });
+    await page.keyboard.press("z");
+    await page.getByRole("menu", { name: "Snooze" }).waitFor();
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("a");
+    await page.getByRole("menu", { name: "Assign" }).waitFor();
+    await page.close();
+  });
+
+  it("? lists the shortcuts and Ctrl+K runs commands", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.locator("[role=option][data-id]").first().waitFor();
+    await page.keyboard.press("?");
+    const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+    await help.waitFor();
+    expect(await help.textContent(), "the list names the palette").toContain("Command palette");
+    await page.keyboard.press("Escape");
+    await help.waitFor({ state: "detached" });
+
+    await page.keyboard.press("Control+k");
+    const palette = page.getByRole("dialog", { name: "Command palette" });
+    await palette.waitFor();
+    await page.keyboard.type("go closed");
+    expect(await palette.getByRole("option").count(), "typing filters the commands").toBe(1);
+    await page.keyboard.press("Enter");
+    await palette.waitFor({ state: "detached" });
+    await page.waitForFunction(() => document.querySelector("[aria-current=page]")?.getAttribute("data-view") === "closed");
+    const views = (await calls(page, "list_conversations")).map((c) => (c[1] as { view: string }).view);
+    expect(views, "the palette switched the list to Closed").toContain("closed");
+    await page.close();
+  });
+});
