@@ -1,0 +1,304 @@
+//! Local query benchmark: fills a temp database with 100k conversations, 500k parts and 20k
+//! contacts through the public API, then reports upsert throughput and p50/p95 of a view
+//! page, all view counts, and full-text search. Run: `cargo bench -p agentdesk-store`.
+//! Sizes can be scaled down with AGENTDESK_BENCH_CONVERSATIONS (default 100000).
+
+use std::time::{Duration, Instant};
+
+use agentdesk_store::{
+    Admin, Author, Contact, Conversation, ConversationState, Part, Store, Team, View,
+};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const SYLLABLES: [&str; 24] = [
+    "ka", "lo", "mi", "ne", "sar", "tu", "vel", "pra", "do", "rin", "gal", "fe", "zu", "bor",
+    "qui", "tam", "hel", "jos", "wex", "ny", "cor", "dal", "mur", "sti",
+];
+const COMMON: [&str; 16] = [
+    "order",
+    "refund",
+    "parcel",
+    "invoice",
+    "account",
+    "password",
+    "shipping",
+    "damaged",
+    "please",
+    "thanks",
+    "help",
+    "delivery",
+    "payment",
+    "subscription",
+    "cancel",
+    "upgrade",
+];
+
+fn vocabulary(rng: &mut Rng) -> Vec<String> {
+    let mut words: Vec<String> = COMMON.iter().map(|s| s.to_string()).collect();
+    while words.len() < 5_000 {
+        let n = 2 + rng.below(2);
+        let w: String = (0..n)
+            .map(|_| SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize])
+            .collect();
+        words.push(w);
+    }
+    words
+}
+
+fn sentence(rng: &mut Rng, vocab: &[String], n: usize) -> String {
+    (0..n)
+        .map(|_| {
+            // Zipf-ish: common words often, the long tail rarely.
+            let i = if rng.below(4) == 0 {
+                rng.below(16)
+            } else {
+                rng.below(vocab.len() as u64)
+            };
+            vocab[i as usize].as_str()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let at =
+        |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
+    (at(0.5), at(0.95))
+}
+
+fn main() {
+    let n_conv: usize = std::env::var("AGENTDESK_BENCH_CONVERSATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let n_contacts = (n_conv / 5).max(1);
+    let dir = tempfile::tempdir().expect("a temp dir for the benchmark database");
+    // AGENTDESK_BENCH_DB keeps the database for inspection (it must not exist yet).
+    let path = std::env::var_os("AGENTDESK_BENCH_DB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("bench.sqlite3"));
+    let mut store = Store::open(&path).expect("open the benchmark database");
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let vocab = vocabulary(&mut rng);
+
+    let admins: Vec<Admin> = (0..20)
+        .map(|i| Admin {
+            id: format!("a{i}"),
+            name: format!("Admin {i}"),
+            email: None,
+            team_ids: vec![],
+        })
+        .collect();
+    let teams: Vec<Team> = (0..5)
+        .map(|i| Team {
+            id: format!("t{i}"),
+            name: format!("Team {i}"),
+            admin_ids: vec!["a1".into()],
+        })
+        .collect();
+    store.replace_admins(&admins).unwrap();
+    store.replace_teams(&teams).unwrap();
+
+    let contacts: Vec<Contact> = (0..n_contacts)
+        .map(|i| Contact {
+            id: format!("k{i}"),
+            name: Some(format!(
+                "{} {}",
+                vocab[100 + i % 3000],
+                vocab[200 + (i * 7) % 3000]
+            )),
+            email: Some(format!("user{i}@example{}.com", i % 97)),
+            ..Default::default()
+        })
+        .collect();
+    let t = Instant::now();
+    for chunk in contacts.chunks(500) {
+        store.upsert_contacts(chunk).unwrap();
+    }
+    let contacts_rate = contacts.len() as f64 / t.elapsed().as_secs_f64();
+
+    let base = 1_700_000_000i64;
+    let conversations: Vec<Conversation> = (0..n_conv)
+        .map(|i| {
+            let r = rng.below(100);
+            let state = if r < 25 {
+                ConversationState::Open
+            } else if r < 30 {
+                ConversationState::Snoozed
+            } else {
+                ConversationState::Closed
+            };
+            let updated = base + rng.below(90 * 86_400) as i64;
+            Conversation {
+                id: (10_000_000 + i).to_string(),
+                title: (rng.below(4) == 0).then(|| sentence(&mut rng, &vocab, 4)),
+                created_at: updated - 3_600,
+                updated_at: updated,
+                waiting_since: (rng.below(3) == 0).then_some(updated - 60),
+                open: state != ConversationState::Closed,
+                state,
+                read: rng.below(2) == 0,
+                admin_assignee_id: (rng.below(5) != 0).then(|| format!("a{}", rng.below(20))),
+                team_assignee_id: (rng.below(3) != 0).then(|| format!("t{}", rng.below(5))),
+                contact_ids: vec![format!("k{}", rng.below(n_contacts as u64))],
+                source_type: Some("conversation".into()),
+                source_subject: (rng.below(2) == 0).then(|| sentence(&mut rng, &vocab, 5)),
+                source_body_html: Some(format!("<p>{}</p>", sentence(&mut rng, &vocab, 20))),
+                source_author: Author {
+                    author_type: Some("user".into()),
+                    id: None,
+                    name: None,
+                },
+                ..Default::default()
+            }
+        })
+        .collect();
+    let t = Instant::now();
+    for (n, page) in conversations.chunks(150).enumerate() {
+        store
+            .upsert_conversations_page(page, "backfill", Some(&format!("cursor-{n}")))
+            .unwrap();
+    }
+    let conv_rate = conversations.len() as f64 / t.elapsed().as_secs_f64();
+    let ids: Vec<String> = conversations.iter().map(|c| c.id.clone()).collect();
+    for chunk in ids.chunks(1_000) {
+        store.seed_read_marks_from_intercom(chunk).unwrap();
+    }
+
+    let mut part_rows = 0usize;
+    let t = Instant::now();
+    for batch in conversations.chunks(150) {
+        let mut parts = Vec::with_capacity(batch.len() * 5);
+        for c in batch {
+            for j in 0..5 {
+                let contact = j % 2 == 0;
+                parts.push(Part {
+                    id: format!("{}-{j}", c.id),
+                    conversation_id: c.id.clone(),
+                    part_type: "comment".into(),
+                    body_html: Some(format!("<p>{}</p>", sentence(&mut rng, &vocab, 25))),
+                    author: Author {
+                        author_type: Some(if contact { "user" } else { "admin" }.into()),
+                        id: Some("x".into()),
+                        name: Some("Someone".into()),
+                    },
+                    created_at: c.created_at + 600 * j as i64,
+                    updated_at: c.created_at + 600 * j as i64,
+                    ..Default::default()
+                });
+            }
+        }
+        part_rows += parts.len();
+        store.upsert_parts_batch(&parts).unwrap();
+    }
+    let part_rate = part_rows as f64 / t.elapsed().as_secs_f64();
+    let size_mb = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+
+    let reader = store.open_reader().unwrap();
+    let team_ids: Vec<String> = vec!["t0".into(), "t1".into()];
+    // Warm-up.
+    let counts = reader.view_counts("a1", &team_ids).unwrap();
+
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        std::hint::black_box(reader.view_counts("a1", &team_ids).unwrap());
+        samples.push(t.elapsed());
+    }
+    let counts_p = percentiles(samples);
+
+    let views = [
+        View::Mine,
+        View::Unassigned,
+        View::Team("t1".into()),
+        View::AllOpen,
+        View::Snoozed,
+        View::Closed,
+    ];
+    let mut samples = Vec::new();
+    for round in 0..50 {
+        for view in &views {
+            // First page, then a page deep in the list (keyset cursor).
+            let t = Instant::now();
+            let first = reader.list_view(view, "a1", None, 50).unwrap();
+            samples.push(t.elapsed());
+            let mut cursor = first.last().map(|r| r.cursor());
+            for _ in 0..(round % 5) {
+                let page = reader.list_view(view, "a1", cursor.as_ref(), 50).unwrap();
+                cursor = page.last().map(|r| r.cursor());
+            }
+            let t = Instant::now();
+            std::hint::black_box(reader.list_view(view, "a1", cursor.as_ref(), 50).unwrap());
+            samples.push(t.elapsed());
+        }
+    }
+    let page_p = percentiles(samples);
+
+    let queries = [
+        "refund",
+        "damaged parcel",
+        "inv",
+        "pa",
+        "order refund ",
+        "kalo",
+        "user42",
+        "example7",
+        "\"quoted",
+        "mi*",
+        "thanks help please",
+    ];
+    let mut samples = Vec::new();
+    let mut hits = 0;
+    for _ in 0..20 {
+        for q in queries {
+            let t = Instant::now();
+            hits += reader.search(q, 50).unwrap().len();
+            samples.push(t.elapsed());
+        }
+    }
+    let search_p = percentiles(samples);
+    drop(reader);
+    drop(store);
+    let t = Instant::now();
+    let reopened = Store::open(&path).unwrap();
+    let reopen_ms = t.elapsed().as_secs_f64() * 1e3;
+    drop(reopened);
+
+    println!("agentdesk-store query benchmark ({n_conv} conversations, {part_rows} parts, {n_contacts} contacts, {size_mb:.0} MB)");
+    println!("upsert conversations (pages of 150 + cursor): {conv_rate:.0} rows/s");
+    println!("upsert parts (batches of 750):                {part_rate:.0} rows/s");
+    println!("upsert contacts (batches of 500):             {contacts_rate:.0} rows/s");
+    println!(
+        "all view counts ({} views):            p50 {:.2} ms  p95 {:.2} ms",
+        counts.len(),
+        counts_p.0,
+        counts_p.1
+    );
+    println!(
+        "view page (50 rows, first and deep):   p50 {:.2} ms  p95 {:.2} ms",
+        page_p.0, page_p.1
+    );
+    println!(
+        "search (50 hits max, {} queries):     p50 {:.2} ms  p95 {:.2} ms  ({hits} hits)",
+        queries.len(),
+        search_p.0,
+        search_p.1
+    );
+    println!("reopen (clean shutdown, no quick_check): {reopen_ms:.1} ms");
+    for c in counts {
+        println!("  {:<10} total {:>6} unread {:>6}", c.id, c.total, c.unread);
+    }
+}

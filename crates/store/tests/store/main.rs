@@ -1,0 +1,18 @@
+//! The store's tests, one module per table, against real SQLite (`:memory:` and temp files),
+//! in one test binary so the suite links once.
+
+mod support;
+
+mod admins_teams;
+mod contacts;
+mod conversations;
+mod database;
+mod events;
+mod migrations;
+mod notified;
+mod outbox;
+mod parts;
+mod read_marks;
+mod search;
+mod sync_state;
+mod views;
