@@ -1,0 +1,377 @@
+//! The rate-limit governor: one per access token, shared by every request and clone of the
+//! client. It reads `X-RateLimit-Limit/Remaining/Reset` (Intercom's current 10-second
+//! window) from each response and grants a permit only while `remaining` minus the requests
+//! already in flight is positive, so concurrent callers never drive the window to zero
+//! before its reset. When the window is spent, callers wait until the reset plus a small
+//! jitter; after a 429 everyone waits until the reset plus jitter. It also counts requests
+//! and 429s for benchmarks and diagnostics.
+
+use rand::Rng;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::Notify;
+
+/// Counters of what went through a governor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GovernorStats {
+    /// HTTP requests sent (every attempt, retries included).
+    pub requests: u64,
+    /// 429 answers received.
+    pub rate_limited: u64,
+    /// Retries after a 5xx, timeout or connection error (429 retries not included).
+    pub retries: u64,
+    /// Times a caller had to wait for the window to reset.
+    pub throttled: u64,
+}
+
+/// What the last responses said about the current window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WindowState {
+    pub limit: Option<u32>,
+    pub remaining: Option<u32>,
+    /// Unix seconds at which the window resets.
+    pub reset: Option<u64>,
+    /// Requests sent whose answers have not arrived yet.
+    pub in_flight: u32,
+}
+
+/// Rate-limit headers of one response.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RateHeaders {
+    pub limit: Option<u32>,
+    pub remaining: Option<u32>,
+    pub reset: Option<u64>,
+}
+
+impl RateHeaders {
+    pub(crate) fn from_headers(h: &reqwest::header::HeaderMap) -> Self {
+        fn num<T: std::str::FromStr>(h: &reqwest::header::HeaderMap, name: &str) -> Option<T> {
+            h.get(name)?.to_str().ok()?.trim().parse().ok()
+        }
+        Self {
+            limit: num(h, "x-ratelimit-limit"),
+            remaining: num(h, "x-ratelimit-remaining"),
+            reset: num(h, "x-ratelimit-reset"),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    limit: Option<u32>,
+    remaining: Option<u32>,
+    reset: Option<u64>,
+    /// When to treat the current window as reset (its reset instant plus jitter).
+    roll_at: Option<Instant>,
+    /// Headers with a reset at or before this belong to a window already rolled over.
+    stale_before: u64,
+    in_flight: u32,
+    blocked_until: Option<Instant>,
+    consecutive_429: u32,
+}
+
+enum Decision {
+    Grant,
+    WaitUntil(Instant),
+    WaitForAnswer,
+}
+
+/// Paces every request made with one token. Cheap to share: wrap it in an `Arc` (the client
+/// does) and hand the same one to every client using the same token.
+#[derive(Debug)]
+pub struct Governor {
+    state: Mutex<State>,
+    notify: Notify,
+    max_jitter: Duration,
+    requests: AtomicU64,
+    rate_limited: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+}
+
+impl Default for Governor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Governor {
+    /// A governor that knows nothing yet: it sends one request, learns the window from the
+    /// answer's headers, then paces.
+    pub fn new() -> Self {
+        Self::with_jitter(Duration::from_millis(150))
+    }
+
+    /// As [`Governor::new`], with the largest random delay added after a reset.
+    pub fn with_jitter(max_jitter: Duration) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            notify: Notify::new(),
+            max_jitter,
+            requests: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
+        }
+    }
+
+    /// Counters since creation.
+    pub fn stats(&self) -> GovernorStats {
+        GovernorStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            rate_limited: self.rate_limited.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
+        }
+    }
+
+    /// What the governor currently believes about the window.
+    pub fn window(&self) -> WindowState {
+        let s = self.lock();
+        WindowState {
+            limit: s.limit,
+            remaining: s.remaining,
+            reset: s.reset,
+            in_flight: s.in_flight,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A poisoned lock only means a panic elsewhere mid-update; the counters are still
+        // usable as a pacing hint.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn jitter(&self) -> Duration {
+        let max = self.max_jitter.as_millis() as u64;
+        if max == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_millis(rand::thread_rng().gen_range(0..=max))
+    }
+
+    /// Waits until a request may be sent, and reserves it.
+    pub(crate) async fn acquire(self: &Arc<Self>) -> Permit {
+        let mut waited = false;
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let decision = self.decide();
+            match decision {
+                Decision::Grant => {
+                    self.requests.fetch_add(1, Ordering::Relaxed);
+                    return Permit {
+                        governor: Arc::clone(self),
+                        done: false,
+                    };
+                }
+                Decision::WaitUntil(at) => {
+                    if !waited {
+                        waited = true;
+                        self.throttled.fetch_add(1, Ordering::Relaxed);
+                    }
+                    tokio::select! {
+                        _ = notified => {}
+                        _ = tokio::time::sleep_until(at.into()) => {}
+                    }
+                }
+                Decision::WaitForAnswer => notified.await,
+            }
+        }
+    }
+
+    fn decide(&self) -> Decision {
+        let now = Instant::now();
+        let mut s = self.lock();
+        if let Some(until) = s.blocked_until {
+            if now < until {
+                return Decision::WaitUntil(until);
+            }
+            s.blocked_until = None;
+        }
+        if let Some(roll_at) = s.roll_at {
+            if now >= roll_at {
+                // The window has reset: assume it is full again until an answer says otherwise.
+                s.stale_before = s.reset.unwrap_or(s.stale_before);
+                s.reset = None;
+                s.roll_at = None;
+                s.remaining = s.limit;
+            }
+        }
+        let grant = match s.remaining {
+            // Nothing known yet (or no headers at all): one request at a time learns the window.
+            None => s.in_flight == 0,
+            Some(r) => r > s.in_flight,
+        };
+        if grant {
+            s.in_flight += 1;
+            return Decision::Grant;
+        }
+        match s.roll_at {
+            Some(at) => Decision::WaitUntil(at),
+            None if s.in_flight == 0 => {
+                // Spent, no reset known and nothing in flight to tell us more: probe.
+                s.in_flight += 1;
+                Decision::Grant
+            }
+            None => Decision::WaitForAnswer,
+        }
+    }
+
+    fn reset_instant(&self, reset: u64) -> Instant {
+        let now_sys = SystemTime::now();
+        let reset_sys = UNIX_EPOCH + Duration::from_secs(reset);
+        let until = reset_sys.duration_since(now_sys).unwrap_or(Duration::ZERO);
+        Instant::now() + until + self.jitter()
+    }
+
+    fn observe(&self, s: &mut State, h: RateHeaders, status: Option<u16>) {
+        if let Some(reset) = h.reset {
+            if reset <= s.stale_before {
+                // An answer from a window that has already rolled over: says nothing now.
+            } else if s.reset == Some(reset) {
+                if let Some(r) = h.remaining {
+                    s.remaining = Some(s.remaining.map_or(r, |cur| cur.min(r)));
+                }
+                s.limit = h.limit.or(s.limit);
+            } else if s.reset.is_none_or(|cur| reset > cur) {
+                if let Some(old) = s.reset {
+                    s.stale_before = old;
+                }
+                s.reset = Some(reset);
+                s.roll_at = Some(self.reset_instant(reset));
+                s.limit = h.limit.or(s.limit);
+                s.remaining = h.remaining.or(s.limit);
+            }
+        } else if let Some(r) = h.remaining {
+            s.remaining = Some(s.remaining.map_or(r, |cur| cur.min(r)));
+            s.limit = h.limit.or(s.limit);
+        }
+        if status == Some(429) {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+            s.consecutive_429 += 1;
+            s.remaining = Some(0);
+            let until = match h.reset.filter(|r| *r > s.stale_before) {
+                Some(reset) => self.reset_instant(reset),
+                // No reset header: back off 1 s, 2 s, 4 s... (max 30 s) plus jitter.
+                None => {
+                    let secs = 1u64 << s.consecutive_429.saturating_sub(1).min(5);
+                    Instant::now() + Duration::from_secs(secs.min(30)) + self.jitter()
+                }
+            };
+            s.blocked_until = Some(s.blocked_until.map_or(until, |b| b.max(until)));
+        } else if status.is_some() {
+            s.consecutive_429 = 0;
+        }
+    }
+
+    pub(crate) fn count_retry(&self) {
+        self.retries.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A reserved request slot. Report the answer's headers with [`Permit::complete`]; dropping
+/// it without (cancelled, failed to connect) just frees the slot.
+pub(crate) struct Permit {
+    governor: Arc<Governor>,
+    done: bool,
+}
+
+impl Permit {
+    /// Records the answer's rate-limit headers (and a 429) and frees the slot.
+    pub(crate) fn complete(mut self, headers: RateHeaders, status: u16) {
+        let g = Arc::clone(&self.governor);
+        {
+            let mut s = g.lock();
+            g.observe(&mut s, headers, Some(status));
+            s.in_flight = s.in_flight.saturating_sub(1);
+        }
+        self.done = true;
+        g.notify.notify_waiters();
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        if !self.done {
+            {
+                let mut s = self.governor.lock();
+                s.in_flight = s.in_flight.saturating_sub(1);
+            }
+            self.governor.notify.notify_waiters();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now_secs() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn grants_only_what_remains_in_the_window() {
+        let g = Arc::new(Governor::with_jitter(Duration::ZERO));
+        let first = g.acquire().await;
+        assert!(
+            matches!(g.decide(), Decision::WaitForAnswer),
+            "with nothing known, one request probes alone"
+        );
+        first.complete(
+            RateHeaders {
+                limit: Some(3),
+                remaining: Some(2),
+                reset: Some(now_secs() + 60),
+            },
+            200,
+        );
+        let a = g.acquire().await;
+        let b = g.acquire().await;
+        assert!(
+            matches!(g.decide(), Decision::WaitUntil(_)),
+            "2 remaining and 2 in flight leave nothing to grant"
+        );
+        drop((a, b));
+        assert_eq!(g.stats().requests, 3, "three permits were granted");
+    }
+
+    #[tokio::test]
+    async fn a_429_blocks_everyone_until_the_reset() {
+        let g = Arc::new(Governor::with_jitter(Duration::ZERO));
+        let p = g.acquire().await;
+        p.complete(
+            RateHeaders {
+                limit: Some(10),
+                remaining: Some(0),
+                reset: Some(now_secs() + 30),
+            },
+            429,
+        );
+        assert!(
+            matches!(g.decide(), Decision::WaitUntil(_)),
+            "after a 429 nobody may send before the reset"
+        );
+        assert_eq!(g.stats().rate_limited, 1, "the 429 is counted");
+    }
+
+    #[tokio::test]
+    async fn a_429_without_headers_backs_off_instead_of_spinning() {
+        let g = Arc::new(Governor::with_jitter(Duration::ZERO));
+        let p = g.acquire().await;
+        p.complete(RateHeaders::default(), 429);
+        match g.decide() {
+            Decision::WaitUntil(at) => assert!(
+                at >= Instant::now() + Duration::from_millis(900),
+                "with no reset header the first back-off is about a second"
+            ),
+            _ => panic!("after a 429 without headers the governor must wait, not grant"),
+        }
+    }
+}

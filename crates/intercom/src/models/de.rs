@@ -1,0 +1,251 @@
+//! Tolerant field deserializers: what Intercom really sends, not only what 2.14 declares.
+//!
+//! Ids arrive as strings or integers, counts as integers or digit strings (`per_page: "5"`),
+//! "unassigned" as `null`, `0` or `"0"`, and lists as `null` where the spec shows `[]`.
+//! Each helper accepts every such form and normalises it, so the models stay simple.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+struct OptIdVisitor;
+
+impl<'de> Visitor<'de> for OptIdVisitor {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an id as a string or an integer, or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            Ok(Some(format!("{}", v as i64)))
+        } else {
+            Err(E::invalid_value(de::Unexpected::Float(v), &self))
+        }
+    }
+}
+
+/// An id that may arrive as a string, an integer or null: `Some(string)` or `None`.
+pub fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_option(OptIdVisitor)
+}
+
+/// An id that must be there but may arrive as an integer; `null` becomes the empty string.
+pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_id(d)?.unwrap_or_default())
+}
+
+/// An assignee id: `null`, `0` and `"0"` all mean unassigned (2.14 says null, its examples
+/// and 2.16 send 0), so they become `None`.
+pub fn assignee<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(opt_id(d)?.filter(|s| !s.is_empty() && s != "0"))
+}
+
+/// A list of ids that may be integers or strings; `null` is an empty list.
+pub fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Id(#[serde(deserialize_with = "opt_id")] Option<String>);
+    let items: Option<Vec<Id>> = Option::deserialize(d)?;
+    Ok(items
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|Id(s)| s)
+        .collect())
+}
+
+/// An optional list where `null` means empty.
+pub fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Declares a visitor over JSON scalars (and null) producing `Option<$out>`; each arm
+/// converts one JSON kind. Visitors avoid serde's buffering of untagged enums, which
+/// matters at 150 conversations a page.
+macro_rules! scalar_visitor {
+    ($name:ident, $out:ty, $expecting:literal, |$v:ident| {
+        str => $str:expr, i64 => $i:expr, u64 => $u:expr, f64 => $f:expr, bool => $b:expr $(,)?
+    }) => {
+        struct $name;
+        impl<'de> Visitor<'de> for $name {
+            type Value = Option<$out>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str($expecting)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_str<E: de::Error>(self, $v: &str) -> Result<Self::Value, E> {
+                $str
+            }
+            fn visit_i64<E: de::Error>(self, $v: i64) -> Result<Self::Value, E> {
+                $i
+            }
+            fn visit_u64<E: de::Error>(self, $v: u64) -> Result<Self::Value, E> {
+                $u
+            }
+            fn visit_f64<E: de::Error>(self, $v: f64) -> Result<Self::Value, E> {
+                $f
+            }
+            fn visit_bool<E: de::Error>(self, $v: bool) -> Result<Self::Value, E> {
+                $b
+            }
+        }
+    };
+}
+
+scalar_visitor!(I64Visitor, i64, "an integer (or a digit string), or null", |v| {
+    str => {
+        let t = v.trim();
+        if t.is_empty() {
+            Ok(None)
+        } else {
+            t.parse().map(Some).map_err(|_| E::custom("expected an integer, found another string"))
+        }
+    },
+    i64 => Ok(Some(v)),
+    u64 => i64::try_from(v).map(Some).map_err(|_| E::custom("integer out of range")),
+    f64 => if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        Ok(Some(v as i64))
+    } else {
+        Err(E::custom("expected an integer, found a fraction"))
+    },
+    bool => Err(E::custom(if v { "expected an integer, found true" } else { "expected an integer, found false" })),
+});
+
+scalar_visitor!(StringVisitor, String, "a string (or a number or boolean), or null", |v| {
+    str => Ok(Some(v.to_owned())),
+    i64 => Ok(Some(v.to_string())),
+    u64 => Ok(Some(v.to_string())),
+    f64 => Ok(Some(v.to_string())),
+    bool => Ok(Some(v.to_string())),
+});
+
+scalar_visitor!(BoolVisitor, bool, "a boolean, or null", |v| {
+    str => match v {
+        "true" => Ok(Some(true)),
+        "false" => Ok(Some(false)),
+        _ => Err(E::custom("expected a boolean, found a string")),
+    },
+    i64 => match v { 0 => Ok(Some(false)), 1 => Ok(Some(true)), _ => Err(E::custom("expected a boolean, found an integer")) },
+    u64 => match v { 0 => Ok(Some(false)), 1 => Ok(Some(true)), _ => Err(E::custom("expected a boolean, found an integer")) },
+    f64 => Err(E::custom(if v.is_nan() { "expected a boolean, found NaN" } else { "expected a boolean, found a number" })),
+    bool => Ok(Some(v)),
+});
+
+/// An optional integer that may arrive as a digit string (`"per_page": "5"`) or a float
+/// with no fraction; an empty string is `None`.
+pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    d.deserialize_option(I64Visitor)
+}
+
+/// An optional string that may arrive as a number or boolean (rendered as text).
+pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_option(StringVisitor)
+}
+
+/// An optional boolean that tolerates `"true"`/`"false"` strings and 0/1.
+pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    d.deserialize_option(BoolVisitor)
+}
+
+/// An avatar that is an object `{type, image_url}` on `/me` but a URL string on `/admins`.
+pub fn avatar_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Avatar {
+        Url(String),
+        Object {
+            #[serde(default)]
+            image_url: Option<String>,
+        },
+    }
+    Ok(match Option::<Avatar>::deserialize(d)? {
+        None => None,
+        Some(Avatar::Url(u)) => Some(u),
+        Some(Avatar::Object { image_url }) => image_url,
+    })
+}
+
+/// Declares a string enum that keeps unknown values in `Other(String)`, as Intercom adds
+/// enum values without a version bump.
+macro_rules! open_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+            /// A value this client does not know yet, kept verbatim.
+            Other(String),
+        }
+
+        impl $name {
+            /// The wire value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $text,)+
+                    Self::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $($text => Self::$variant,)+
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = $crate::models::de::opt_string(d)?.unwrap_or_default();
+                Ok(Self::from(s.as_str()))
+            }
+        }
+    };
+}
+pub(crate) use open_enum;

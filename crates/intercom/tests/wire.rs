@@ -1,0 +1,104 @@
+//! What goes on the wire, checked with a bare HTTP/1.1 server on 127.0.0.1 that records the
+//! request and answers as told: the headers every request carries, and a redirect to another
+//! host that must not be followed.
+
+use intercom::{AccessToken, Client, ErrorKind, Region, Url};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Serves one connection: records the request head, answers `response`, returns the head.
+async fn serve_once(listener: TcpListener, response: String) -> String {
+    let (mut sock, _) = listener.accept().await.expect("the client connects");
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = sock.read(&mut buf).await.expect("the request arrives");
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    sock.write_all(response.as_bytes())
+        .await
+        .expect("the answer is written");
+    sock.shutdown().await.ok();
+    String::from_utf8_lossy(&head).to_lowercase()
+}
+
+fn ok_json(body: &str) -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nx-request-id: rq-1\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+async fn listener() -> (TcpListener, Url) {
+    let l = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let url = Url::parse(&format!(
+        "http://{}",
+        l.local_addr().expect("has an address")
+    ))
+    .expect("parses");
+    (l, url)
+}
+
+#[tokio::test]
+async fn every_request_carries_the_token_version_accept_and_user_agent() {
+    let (l, url) = listener().await;
+    let server = tokio::spawn(serve_once(
+        l,
+        ok_json(r#"{"type":"admin","id":7,"name":"A"}"#),
+    ));
+    let client = Client::builder(Region::Custom(url), AccessToken::new("secret-abc"))
+        .build()
+        .expect("client builds");
+    let me = client.me().await.expect("a well-formed answer decodes");
+    assert_eq!(me.id, "7", "an integer id arrives as a string");
+    let head = server.await.expect("the server task finishes");
+    assert!(
+        head.starts_with("get /me http/1.1"),
+        "the request is GET /me: {head}"
+    );
+    assert!(
+        head.contains("authorization: bearer secret-abc"),
+        "the bearer token is sent"
+    );
+    assert!(
+        head.contains("intercom-version: 2.14"),
+        "the pinned version is sent"
+    );
+    assert!(
+        head.contains("accept: application/json"),
+        "JSON is asked for"
+    );
+    assert!(
+        head.contains("user-agent: agentdesk/"),
+        "the user agent names Agentdesk"
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_is_not_followed() {
+    let (l, url) = listener().await;
+    let redirect = "HTTP/1.1 302 Found\r\nlocation: http://127.0.0.2:9/me\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_owned();
+    let server = tokio::spawn(serve_once(l, redirect));
+    let client = Client::builder(Region::Custom(url), AccessToken::new("secret-abc"))
+        .build()
+        .expect("client builds");
+    let err = client
+        .me()
+        .await
+        .expect_err("a cross-host redirect is not followed, so /me fails");
+    assert_eq!(
+        err.status(),
+        Some(302),
+        "the redirect itself is the answer: {err:?}"
+    );
+    assert!(
+        matches!(err.kind(), ErrorKind::InvalidRequest { .. }),
+        "an unexpected 3xx is not a success: {err:?}"
+    );
+    server.await.expect("the server task finishes");
+}
