@@ -1,23 +1,18 @@
-//! The desktop window: plugins (single instance, window state), the tray, closing to the
-//! tray, and the command handlers. Only reached when the binary runs with no subcommand.
+//! The desktop window: plugins (single instance first, deep links, window state, opener,
+//! autostart), the tray, window events (focus, visibility, close to tray), the first session
+//! (the active workspace, or the demo when none is configured) and a clean exit.
 
-use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
-use tauri::{
-    menu::{Menu, MenuItem},
-    tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent},
-    AppHandle, Manager, WindowEvent,
-};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
+use tauri_plugin_autostart::ManagerExt as _;
 
-use crate::{cli::GlobalArgs, commands, exit, logging, paths};
-
-/// State shared with commands.
-pub struct AppState {
-    pub data_dir: PathBuf,
-}
+use crate::session::{self, events, Shared};
+use crate::{cli::GlobalArgs, commands, dto, exit, logging, notify::Notifier, paths};
 
 /// The label of the one main window (see tauri.conf.json).
-const MAIN_WINDOW: &str = "main";
+pub const MAIN_WINDOW: &str = "main";
 
 /// Opens the window and runs the event loop; returns the exit code.
 pub fn run_window(global: &GlobalArgs) -> i32 {
@@ -28,36 +23,211 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
     let data_dir = paths::data_dir(global.data_dir.as_ref());
     let _log_guard = logging::init(&paths::log_dir(&data_dir), true);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "starting Agentdesk");
+    let first_links: Vec<String> = std::env::args()
+        .filter(|a| a.starts_with("agentdesk://"))
+        .collect();
 
-    let result = tauri::Builder::default()
-        // Must be the first plugin: a second launch hands over to the running one and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+    let app = tauri::Builder::default()
+        // Must be the first plugin: a second launch (or an agentdesk:// link) hands over to the
+        // running one and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             show_main_window(app);
+            for link in argv.iter().filter(|a| a.starts_with("agentdesk://")) {
+                open_link(app, link);
+            }
         }))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .manage(AppState { data_dir })
-        .invoke_handler(tauri::generate_handler![commands::get_app_info])
-        .setup(|app| {
-            build_tray(app.handle())?;
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--hidden"]),
+        ))
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let click_handle = handle.clone();
+            let notifier = Arc::new(Notifier::new(move |conversation| {
+                session::open_from_notification(&click_handle, conversation);
+            }));
+            app.manage(Shared::new(data_dir.clone(), notifier));
+            app.manage(crate::tray::TrayState::default());
+            crate::tray::build(&handle)?;
+            let settings = app.state::<Shared>().settings();
+            let hidden = settings.start_hidden || std::env::args().any(|a| a == "--hidden");
+            if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                if hidden {
+                    let _ = window.hide();
+                } else {
+                    let _ = window.show();
+                }
+            }
+            #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                let link_handle = handle.clone();
+                app.deep_link().on_open_url(move |event| {
+                    for url in event.urls() {
+                        open_link(&link_handle, url.as_str());
+                    }
+                });
+            }
+            let links = first_links.clone();
+            tauri::async_runtime::spawn(async move {
+                start_first_session(&handle).await;
+                for link in links {
+                    open_link(&handle, &link);
+                }
+            });
             Ok(())
         })
         .on_window_event(|window, event| {
-            // Closing the window hides it to the tray; Quit in the tray menu ends the app.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.label() == MAIN_WINDOW {
+            if window.label() != MAIN_WINDOW {
+                return;
+            }
+            let app = window.app_handle();
+            match event {
+                WindowEvent::CloseRequested { api, .. }
+                    if app.state::<Shared>().settings().close_to_tray =>
+                {
                     api.prevent_close();
                     let _ = window.hide();
+                    set_visible(app, false);
                 }
+                WindowEvent::Focused(focused) => {
+                    app.state::<Shared>()
+                        .window_focused
+                        .store(*focused, Ordering::Relaxed);
+                    if *focused {
+                        set_visible(app, true);
+                    }
+                }
+                _ => {}
             }
         })
-        .run(tauri::generate_context!());
-    match result {
-        Ok(()) => exit::OK,
+        .invoke_handler(tauri::generate_handler![
+            commands::get_app_info,
+            commands::get_session,
+            commands::open_demo,
+            commands::check_token,
+            commands::connect_workspace,
+            commands::list_workspaces,
+            commands::switch_workspace,
+            commands::remove_workspace,
+            commands::set_acting_admin,
+            commands::logout,
+            commands::get_view_counts,
+            commands::list_conversations,
+            commands::get_conversation,
+            commands::mark_read,
+            commands::mark_unread,
+            commands::set_open_conversation,
+            commands::send_reply,
+            commands::close_conversation,
+            commands::reopen_conversation,
+            commands::snooze_conversation,
+            commands::assign_conversation,
+            commands::retry_outbox,
+            commands::discard_outbox,
+            commands::get_directory,
+            commands::get_contact_panel,
+            commands::track_event,
+            commands::search,
+            commands::get_settings,
+            commands::update_settings,
+            commands::list_saved_replies,
+            commands::save_saved_reply,
+            commands::delete_saved_reply,
+            commands::sync_now,
+            commands::get_status,
+            commands::open_external,
+            commands::mark_ready,
+        ])
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
         Err(err) => {
             tracing::error!(%err, "the window could not start");
             eprintln!("error: Agentdesk could not start its window: {err}");
-            exit::OTHER
+            return exit::OTHER;
         }
+    };
+    app.run(|handle, event| {
+        if let RunEvent::ExitRequested { .. } = event {
+            // Stop sync cleanly (the current transaction finishes) and close notifications.
+            tauri::async_runtime::block_on(session::close(handle));
+        }
+    });
+    exit::OK
+}
+
+/// The active workspace, or the demo when nothing is configured, so a first start shows a
+/// living inbox. Failures land on the connect screen with their message.
+async fn start_first_session(app: &AppHandle) {
+    boot_first_session(app).await;
+    app.state::<Shared>().first_boot.send_replace(true);
+}
+
+async fn boot_first_session(app: &AppHandle) {
+    let shared = app.state::<Shared>();
+    let registry = match shared.registry.load() {
+        Ok(r) => r,
+        Err(message) => {
+            tracing::warn!(%message, "cannot read the workspace list");
+            return;
+        }
+    };
+    let result = match registry.active().cloned() {
+        Some(workspace) => session::boot_saved(app, workspace).await,
+        None if registry.workspaces.is_empty()
+            && std::env::var_os("AGENTDESK_NO_DEMO").is_none() =>
+        {
+            shared.demo_auto_opened.store(true, Ordering::Relaxed);
+            session::boot_demo(app).await
+        }
+        None => return,
+    };
+    if let Err(err) = result {
+        tracing::warn!(code = err.code, message = %err.message, "could not open the workspace");
+        let _ = app.emit(events::SESSION, None::<dto::Session>);
+    }
+}
+
+fn set_visible(app: &AppHandle, visible: bool) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Some(s) = app.state::<Shared>().session.lock().await.as_ref() {
+            s.handle.set_visible(visible);
+        }
+    });
+}
+
+/// Routes an `agentdesk://` link to the UI, or logs why it was refused.
+fn open_link(app: &AppHandle, link: &str) {
+    match crate::deeplink::parse(link) {
+        Ok(open) => {
+            show_main_window(app);
+            let _ = app.emit(
+                events::OPEN_CONVERSATION,
+                dto::OpenConversation {
+                    id: open.id,
+                    prefill: open.prefill,
+                },
+            );
+        }
+        Err(reason) => tracing::warn!(%reason, "ignored an agentdesk:// link"),
+    }
+}
+
+/// Start at login on or off (the autostart plugin writes the desktop entry).
+pub fn set_autostart(app: &AppHandle, on: bool) {
+    let launcher = app.autolaunch();
+    let result = if on {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    if let Err(err) = result {
+        tracing::warn!(%err, on, "could not change start at login");
     }
 }
 
@@ -78,40 +248,11 @@ fn missing_display() -> Option<String> {
     )
 }
 
-fn show_main_window(app: &AppHandle) {
+pub fn show_main_window(app: &AppHandle) {
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
     }
-}
-
-fn build_tray(app: &AppHandle) -> tauri::Result<()> {
-    let open = MenuItem::with_id(app, "open", "Open Agentdesk", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &quit])?;
-    let mut tray = TrayIconBuilder::with_id("main")
-        .tooltip("Agentdesk")
-        .menu(&menu)
-        .show_menu_on_left_click(false)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            "open" => show_main_window(app),
-            "quit" => app.exit(0),
-            _ => {}
-        })
-        .on_tray_icon_event(|tray, event| {
-            if let TrayIconEvent::Click {
-                button: MouseButton::Left,
-                button_state: MouseButtonState::Up,
-                ..
-            } = event
-            {
-                show_main_window(tray.app_handle());
-            }
-        });
-    if let Some(icon) = app.default_window_icon() {
-        tray = tray.icon(icon.clone());
-    }
-    tray.build(app)?;
-    Ok(())
+    set_visible(app, true);
 }

@@ -11,5 +11,42 @@ fn main() {
 /// Every `#[tauri::command]` the shell registers, by name. Keep in step with
 /// `src-tauri/commands.rs`; a command missing here cannot be invoked from the UI.
 fn agentdesk_commands() -> &'static [&'static str] {
-    &["get_app_info"]
+    &[
+        "get_app_info",
+        "get_session",
+        "open_demo",
+        "check_token",
+        "connect_workspace",
+        "list_workspaces",
+        "switch_workspace",
+        "remove_workspace",
+        "set_acting_admin",
+        "logout",
+        "get_view_counts",
+        "list_conversations",
+        "get_conversation",
+        "mark_read",
+        "mark_unread",
+        "set_open_conversation",
+        "send_reply",
+        "close_conversation",
+        "reopen_conversation",
+        "snooze_conversation",
+        "assign_conversation",
+        "retry_outbox",
+        "discard_outbox",
+        "get_directory",
+        "get_contact_panel",
+        "track_event",
+        "search",
+        "get_settings",
+        "update_settings",
+        "list_saved_replies",
+        "save_saved_reply",
+        "delete_saved_reply",
+        "sync_now",
+        "get_status",
+        "open_external",
+        "mark_ready",
+    ]
 }

@@ -1,10 +1,17 @@
 //! The command line: global options, and the headless subcommands that run without GTK or
 //! a display (`agentdesk --help` lists them). With no subcommand the window opens.
+//!
+//! Exit codes: 0 ok, 2 usage, 3 auth, 4 network, 1 anything else (see [`crate::exit`]).
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
+use serde_json::json;
 
+use crate::connect::{self, ConnectError};
+use crate::secrets::TokenStore;
+use crate::workspaces::{RegionSpec, Registry, RegistryFile, Workspace};
 use crate::{exit, paths};
 
 #[derive(Debug, Parser)]
@@ -14,11 +21,19 @@ use crate::{exit, paths};
     about = "A desktop inbox for Intercom support agents",
     long_about = "A desktop inbox for Intercom support agents.\n\n\
         With no subcommand, opens the window (it needs a display; under no display, run it \
-        with `xvfb-run -a agentdesk`). The subcommands run headless."
+        with `xvfb-run -a agentdesk`). The subcommands run headless.\n\n\
+        Exit codes: 0 ok, 1 other error, 2 usage, 3 authentication, 4 network."
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// Start with the window hidden in the tray.
+    #[arg(long)]
+    pub hidden: bool,
+    /// An agentdesk://conversation/<id>?prefill=TEXT link to open.
+    #[arg(value_name = "LINK")]
+    pub link: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -33,18 +48,342 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Connect a workspace: check the token with Intercom, store it, make the workspace active.
+    Login(LoginArgs),
+    /// Show the active workspace's views (totals, unread), sync state and outbox.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over the local cache (works offline).
+    Search {
+        /// Words to look for.
+        query: String,
+        #[arg(long)]
+        json: bool,
+        /// At most this many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Log out of the active workspace: delete its cache and token.
+    Logout {
+        /// Log out even if replies or actions are still waiting to be sent (they are lost).
+        #[arg(long)]
+        force: bool,
+    },
     /// Print where Agentdesk keeps its data and logs.
     Paths,
 }
 
-/// Runs a headless subcommand and returns the exit code.
-pub fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
-    let data_dir = paths::data_dir(global.data_dir.as_ref());
-    match command {
-        Command::Paths => {
-            println!("data: {}", data_dir.display());
-            println!("logs: {}", paths::log_dir(&data_dir).display());
-            exit::OK
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Read the access token from standard input (or set AGENTDESK_TOKEN).
+    #[arg(long)]
+    token_stdin: bool,
+    /// The workspace's region: us, eu or au.
+    #[arg(long, default_value = "us", conflicts_with = "base_url")]
+    region: String,
+    /// A custom API base URL instead of a region (e.g. the sandbox).
+    #[arg(long, env = "AGENTDESK_BASE_URL", value_name = "URL")]
+    base_url: Option<String>,
+    /// Act as this admin (default: the token's own admin).
+    #[arg(long, value_name = "ID")]
+    admin: Option<String>,
+}
+
+/// A failed subcommand: the message for stderr and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: i32,
+}
+
+impl CliError {
+    fn other(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            code: exit::OTHER,
         }
     }
+    fn usage(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            code: exit::USAGE,
+        }
+    }
+}
+
+impl From<ConnectError> for CliError {
+    fn from(e: ConnectError) -> CliError {
+        CliError {
+            code: e.exit_code(),
+            message: e.message,
+        }
+    }
+}
+
+impl From<agentdesk_store::StoreError> for CliError {
+    fn from(e: agentdesk_store::StoreError) -> CliError {
+        CliError::other(e.to_string())
+    }
+}
+
+/// Runs a headless subcommand and returns the exit code.
+pub fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
+    // Like other command-line tools, end quietly when the reader of our output goes away
+    // (`agentdesk status --json | head`) instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let data_dir = paths::data_dir(global.data_dir.as_ref());
+    // Logs go to the file only, so stdout stays clean for --json and scripts.
+    let _guard = crate::logging::init(&paths::log_dir(&data_dir), false);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::OTHER;
+        }
+    };
+    let result = runtime.block_on(async {
+        match command {
+            Command::Login(args) => login(&data_dir, args).await,
+            Command::Status { json } => status(&data_dir, json),
+            Command::Search { query, json, limit } => search(&data_dir, &query, json, limit),
+            Command::Logout { force } => logout(&data_dir, force),
+            Command::Paths => {
+                println!("data: {}", data_dir.display());
+                println!("logs: {}", paths::log_dir(&data_dir).display());
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => exit::OK,
+        Err(err) => {
+            eprintln!("error: {}", err.message);
+            err.code
+        }
+    }
+}
+
+fn read_token(from_stdin: bool) -> Result<String, CliError> {
+    if let Ok(token) = std::env::var("AGENTDESK_TOKEN") {
+        if !token.trim().is_empty() {
+            return Ok(token.trim().to_string());
+        }
+    }
+    if !from_stdin {
+        return Err(CliError::usage(
+            "no access token given: pipe it in with --token-stdin, or set AGENTDESK_TOKEN",
+        ));
+    }
+    let mut token = String::new();
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut token)
+        .map_err(|e| CliError::usage(format!("cannot read the token from standard input: {e}")))?;
+    let token = token.trim().to_string();
+    if token.is_empty() {
+        return Err(CliError::usage("standard input held no access token"));
+    }
+    Ok(token)
+}
+
+async fn login(data_dir: &Path, args: LoginArgs) -> Result<(), CliError> {
+    let region = match &args.base_url {
+        Some(url) => RegionSpec::Custom(url.clone()),
+        None => RegionSpec::parse(&args.region).map_err(CliError::usage)?,
+    };
+    let token = read_token(args.token_stdin)?;
+    let check = connect::check_token(&region, &token).await?;
+    let admin = connect::choose_admin(&check, args.admin.as_deref())?;
+    let workspace = Workspace {
+        id: check.workspace_id.clone(),
+        name: check.workspace_name.clone(),
+        region,
+        admin_id: admin.id.clone(),
+        admin_name: admin.name.clone().unwrap_or_else(|| admin.id.clone()),
+        demo: false,
+    };
+    let location = TokenStore::new(data_dir)
+        .save(&workspace.id, &token)
+        .map_err(CliError::other)?;
+    let file = RegistryFile::new(data_dir);
+    let mut registry = file.load().map_err(CliError::other)?;
+    registry.upsert_active(workspace.clone());
+    file.save(&registry).map_err(CliError::other)?;
+    println!(
+        "Logged in to {} ({}) as {} ({}).",
+        workspace.name, workspace.id, workspace.admin_name, workspace.admin_id
+    );
+    println!("{}", location.describe());
+    Ok(())
+}
+
+/// The active workspace, or a message saying how to add one.
+fn active_workspace(data_dir: &Path) -> Result<(RegistryFile, Registry, Workspace), CliError> {
+    let file = RegistryFile::new(data_dir);
+    let registry = file.load().map_err(CliError::other)?;
+    let workspace = registry.active().cloned().ok_or_else(|| {
+        CliError::usage(format!(
+            "no workspace is connected in {}: run `agentdesk login --token-stdin` first",
+            data_dir.display()
+        ))
+    })?;
+    Ok((file, registry, workspace))
+}
+
+fn open_cache(data_dir: &Path, workspace: &Workspace) -> Result<agentdesk_store::Store, CliError> {
+    let path = agentdesk_store::db_path(data_dir, &workspace.id, &workspace.admin_id);
+    let store = agentdesk_store::Store::open(&path)?;
+    if let agentdesk_store::OpenOutcome::Rebuilt { moved_to, .. } = store.open_outcome() {
+        eprintln!(
+            "warning: the cache was damaged; it was moved to {} and will be rebuilt from Intercom by the next sync",
+            moved_to.display()
+        );
+    }
+    Ok(store)
+}
+
+fn status(data_dir: &Path, as_json: bool) -> Result<(), CliError> {
+    let (_, _, workspace) = active_workspace(data_dir)?;
+    let store = open_cache(data_dir, &workspace)?;
+    let teams = store.team_ids_of(&workspace.admin_id)?;
+    let views = store.view_counts(&workspace.admin_id, &teams)?;
+    let states = store.sync_states()?;
+    let outbox = store.outbox_summary()?;
+    let conversations = store.conversation_count()?;
+    if as_json {
+        let value = json!({
+            "workspace": {"id": workspace.id, "name": workspace.name, "region": workspace.region.label(),
+                          "adminId": workspace.admin_id, "adminName": workspace.admin_name},
+            "views": views,
+            "sync": {
+                "conversations": conversations,
+                "lastSuccessAt": states.iter().filter_map(|s| s.last_success_at).max(),
+                "lastAttemptAt": states.iter().filter_map(|s| s.last_attempt_at).max(),
+                "errors": states.iter().filter_map(|s| s.last_error.as_ref().map(|e| json!({"resource": s.resource, "error": e}))).collect::<Vec<_>>(),
+                "resources": states.iter().map(|s| json!({"resource": s.resource, "done": s.cursor.is_none(),
+                    "lastSuccessAt": s.last_success_at, "lastError": s.last_error})).collect::<Vec<_>>(),
+            },
+            "outbox": {"pending": outbox.pending, "inDoubt": outbox.in_doubt, "failed": outbox.failed},
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).map_err(|e| CliError::other(e.to_string()))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{} ({}) as {}",
+        workspace.name, workspace.id, workspace.admin_name
+    );
+    println!();
+    println!("{:<24} {:>8} {:>8}", "view", "total", "unread");
+    for v in &views {
+        println!("{:<24} {:>8} {:>8}", v.name, v.total, v.unread);
+    }
+    println!();
+    println!("cached conversations: {conversations}");
+    match states.iter().filter_map(|s| s.last_success_at).max() {
+        Some(t) => println!("last sync: {}", format_time(t)),
+        None => println!("last sync: never"),
+    }
+    for s in states.iter().filter(|s| s.last_error.is_some()) {
+        println!(
+            "sync error ({}): {}",
+            s.resource,
+            s.last_error.as_deref().unwrap_or_default()
+        );
+    }
+    println!(
+        "outbox: {} pending, {} in doubt, {} failed",
+        outbox.pending, outbox.in_doubt, outbox.failed
+    );
+    Ok(())
+}
+
+fn search(data_dir: &Path, query: &str, as_json: bool, limit: usize) -> Result<(), CliError> {
+    let (_, _, workspace) = active_workspace(data_dir)?;
+    let store = open_cache(data_dir, &workspace)?;
+    let hits = store.search(query, limit.clamp(1, 500))?;
+    if as_json {
+        let value: Vec<_> = hits
+            .iter()
+            .map(|h| {
+                json!({
+                    "conversationId": h.conversation_id,
+                    "lastActivityAt": h.last_activity_at,
+                    "snippet": h.snippet.iter().map(|s| json!({"text": s.text, "match": s.highlighted})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).map_err(|e| CliError::other(e.to_string()))?
+        );
+        return Ok(());
+    }
+    if hits.is_empty() {
+        println!("no conversation matches {query:?}");
+    }
+    let color = std::io::stdout().is_terminal();
+    for hit in &hits {
+        let snippet: String = hit
+            .snippet
+            .iter()
+            .map(|s| match (s.highlighted, color) {
+                (true, true) => format!("\x1b[1m{}\x1b[0m", s.text),
+                (true, false) => format!("[{}]", s.text),
+                (false, _) => s.text.clone(),
+            })
+            .collect();
+        println!(
+            "{}  {}  {}",
+            hit.conversation_id,
+            format_time(hit.last_activity_at),
+            snippet.replace('\n', " ")
+        );
+    }
+    Ok(())
+}
+
+fn logout(data_dir: &Path, force: bool) -> Result<(), CliError> {
+    let (file, mut registry, workspace) = active_workspace(data_dir)?;
+    let path = agentdesk_store::db_path(data_dir, &workspace.id, &workspace.admin_id);
+    if path.exists() && !force {
+        let store = agentdesk_store::Store::open(&path)?;
+        let pending = store.pending_count()?;
+        if pending > 0 {
+            return Err(CliError::other(format!(
+                "{pending} repl{} or action{} not sent yet; run `agentdesk sync --once` while online to send them, \
+                 or `agentdesk logout --force` to discard them",
+                if pending == 1 { "y" } else { "ies" },
+                if pending == 1 { " is" } else { "s are" }
+            )));
+        }
+    }
+    agentdesk_store::Store::delete_files(&path)?;
+    TokenStore::new(data_dir)
+        .delete(&workspace.id)
+        .map_err(CliError::other)?;
+    registry.remove(&workspace.id);
+    file.save(&registry).map_err(CliError::other)?;
+    println!(
+        "Logged out of {}: its cache and token are deleted.",
+        workspace.name
+    );
+    Ok(())
+}
+
+fn format_time(unix: i64) -> String {
+    crate::time::utc(unix)
 }

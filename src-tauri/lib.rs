@@ -5,11 +5,24 @@
 //! Tauri-free crates under `crates/`; this package wires them to a window, a tray and the OS.
 
 mod app;
+mod badge;
 mod cli;
 mod commands;
+mod connect;
+mod deeplink;
 mod dto;
+mod error;
+mod images;
 mod logging;
+mod notify;
 mod paths;
+mod saved_replies;
+mod secrets;
+mod session;
+mod settings;
+mod time;
+mod tray;
+mod workspaces;
 
 use clap::Parser;
 

@@ -110,6 +110,61 @@ impl App {
         }
     }
 
+    /// Calls one of the app's commands from inside the page, through Tauri's real IPC.
+    pub async fn invoke(&self, command: &str, args: serde_json::Value) -> serde_json::Value {
+        let script = "const [cmd, args, done] = arguments; \
+            window.__TAURI_INTERNALS__.invoke(cmd, args).then((v) => done({ok: v}), (e) => done({err: e}));";
+        let out = self
+            .client
+            .execute_async(script, vec![command.into(), args])
+            .await
+            .unwrap_or_else(|e| panic!("invoking {command} failed in WebDriver: {e}"));
+        if let Some(err) = out.get("err") {
+            panic!("{command} was rejected: {err}");
+        }
+        out.get("ok").cloned().unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The demo workspace's sandbox URL, once the app has started it.
+    pub async fn demo_sandbox(&self) -> Sandbox {
+        let file = self.data_dir.path().join("demo-sandbox.url");
+        let start = Instant::now();
+        loop {
+            if let Ok(url) = std::fs::read_to_string(&file) {
+                if !url.trim().is_empty() {
+                    return Sandbox {
+                        url: url.trim().to_string(),
+                        http: reqwest::Client::new(),
+                    };
+                }
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "the demo workspace did not start within {DEADLINE:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Polls `check` until it returns `Some`, up to the deadline; `what` names the wait.
+    pub async fn eventually<T, F, Fut>(&self, what: &str, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let start = Instant::now();
+        loop {
+            if let Some(value) = check().await {
+                return value;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out after {DEADLINE:?} waiting for: {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Waits for an element by CSS selector, up to the deadline.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
@@ -144,4 +199,53 @@ fn tauri_driver() -> PathBuf {
                 .filter(|p| p.exists())
         })
         .unwrap_or_else(|| PathBuf::from("tauri-driver"))
+}
+
+/// The demo workspace's sandbox, driven through its loopback control API.
+pub struct Sandbox {
+    pub url: String,
+    http: reqwest::Client,
+}
+
+impl Sandbox {
+    /// The full state (`GET /_sandbox/truth`).
+    pub async fn truth(&self) -> serde_json::Value {
+        self.http
+            .get(format!("{}/_sandbox/truth", self.url))
+            .send()
+            .await
+            .expect("truth")
+            .json()
+            .await
+            .expect("truth JSON")
+    }
+
+    /// The admin the demo acts as (`GET /me` with the demo token).
+    pub async fn me(&self) -> serde_json::Value {
+        self.http
+            .get(format!("{}/me", self.url))
+            .bearer_auth("demo-token")
+            .header("Intercom-Version", "2.14")
+            .send()
+            .await
+            .expect("/me")
+            .json()
+            .await
+            .expect("/me JSON")
+    }
+
+    /// A customer writes into a conversation; returns the new part id.
+    pub async fn contact_reply(&self, conversation_id: &str, body: &str) -> String {
+        let out: serde_json::Value = self
+            .http
+            .post(format!("{}/_sandbox/contact_reply", self.url))
+            .json(&serde_json::json!({"conversation_id": conversation_id, "body": body}))
+            .send()
+            .await
+            .expect("contact_reply")
+            .json()
+            .await
+            .expect("contact_reply JSON");
+        out["part_id"].as_str().unwrap_or_default().to_string()
+    }
 }

@@ -1,17 +1,17 @@
 //! The real app in real WebKit: the window opens and a click round-trips through a Rust
-//! command into the page.
+//! command into the page. With AGENTDESK_NO_DEMO the connect screen shows instead of the demo.
 
 use agentdesk_e2e::App;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn about_shows_the_version_reported_by_the_rust_command() {
-    let app = App::launch(&[]).await;
+    let app = App::launch(&[("AGENTDESK_NO_DEMO", "1")]).await;
 
     let empty = app.find("[data-testid=empty-state]").await;
     let text = empty.text().await.expect("empty state text");
     assert!(
         text.contains("No workspace connected"),
-        "a fresh data directory has no workspace, so the window must say so; got {text:?}"
+        "with no workspace and the demo off, the window must say so; got {text:?}"
     );
 
     app.find("[data-testid=about]")

@@ -284,6 +284,8 @@ export const deleteSavedReply = (id: string) => invoke<SavedReply[]>("delete_sav
 export const syncNow = () => invoke<null>("sync_now");
 export const getStatus = () => invoke<SyncStatus>("get_status");
 export const openExternal = (url: string) => invoke<null>("open_external", { url });
+/** Tells the shell the first screen is interactive (start-up benchmarks read it). */
+export const markReady = () => invoke<null>("mark_ready");
 
 // ---------------------------------------------------------------------------------------
 // Events (Rust to UI)

@@ -231,6 +231,7 @@
 
   const handlers = {
     get_app_info: () => db.appInfo,
+    mark_ready: () => null,
     get_session: () => db.session,
     open_demo: () => {
       db.session = demoSession();

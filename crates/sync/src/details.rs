@@ -1,0 +1,377 @@
+//! Details by priority: the parts of conversations (merged by id, so cached parts older than
+//! Intercom's 500-part window stay), the contacts they reference, and the data events of
+//! contacts in open conversations.
+//!
+//! Order of a detail pass: conversations pending a refetch (new or moved in a poll, or
+//! opened), then open ones in Your inbox and Unassigned, then the acting admin's teams (all
+//! of these without limit), then everything else by recent activity within
+//! `background_detail_budget` per pass, continuing where the previous pass stopped.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use agentdesk_store::{PageCursor, View};
+use futures_util::stream::{self, StreamExt};
+use intercom::{ContactKey, ErrorKind};
+
+use crate::core::{lock, Core, Counters};
+use crate::error::SyncError;
+use crate::events::{Phase, SyncEvent};
+use crate::incremental::{read_pending, write_pending};
+
+/// Conversations fetched per store transaction.
+const BATCH: usize = 25;
+
+impl Core {
+    /// Fetches the given conversations with their parts and stores them in batches.
+    /// Conversations Intercom no longer has are removed. Returns how many were stored.
+    pub(crate) async fn fetch_details(
+        self: &Arc<Self>,
+        ids: Vec<String>,
+    ) -> Result<usize, SyncError> {
+        let mut stored = 0;
+        for chunk in ids.chunks(BATCH) {
+            self.check_cancel()?;
+            let results: Vec<(
+                String,
+                Result<intercom::models::Conversation, intercom::ApiError>,
+            )> = stream::iter(chunk.iter().cloned())
+                .map(|id| {
+                    let client = self.client.clone();
+                    async move {
+                        let r = client.get_conversation(&id, false).await;
+                        (id, r)
+                    }
+                })
+                .buffer_unordered(self.config.detail_concurrency.max(1))
+                .collect()
+                .await;
+            let mut rows = Vec::new();
+            let mut parts = Vec::new();
+            let mut gone = Vec::new();
+            let mut done = Vec::new();
+            let mut first_err = None;
+            for (id, r) in results {
+                match r {
+                    Ok(c) => {
+                        rows.push(crate::convert::conversation(&c));
+                        parts.extend(crate::convert::parts(&c));
+                        done.push(id);
+                    }
+                    Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Gone) => {
+                        gone.push(id.clone());
+                        done.push(id);
+                    }
+                    Err(e) => {
+                        let err = SyncError::from_api(e, &format!("conversation:{id}"));
+                        // Auth and network failures stop the pass; others are reported
+                        // after the rest of the batch is stored.
+                        if matches!(err, SyncError::Unauthorized(_) | SyncError::Offline(_))
+                            || first_err.is_none()
+                        {
+                            first_err = Some(err);
+                        }
+                    }
+                }
+            }
+            let n = rows.len();
+            let changed: Vec<String> = done.clone();
+            let done_set: BTreeSet<String> = done.iter().cloned().collect();
+            self.db
+                .run(move |s| {
+                    s.upsert_conversations(&rows)?;
+                    s.upsert_parts_batch(&parts)?;
+                    for id in &gone {
+                        s.delete_conversation(id)?;
+                    }
+                    let mut pending = read_pending(s)?;
+                    let before = pending.len();
+                    pending.retain(|id| !done_set.contains(id));
+                    if pending.len() != before {
+                        write_pending(s, &pending)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            lock(&self.details_fetched).extend(done.iter().cloned());
+            self.touch(done.iter().map(String::as_str));
+            stored += n;
+            Counters::add(&self.counters.details, n as u64);
+            if !changed.is_empty() {
+                self.emit(SyncEvent::ConversationsChanged(changed));
+            }
+            if let Some(e) = first_err {
+                return Err(e);
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Ids of `view` (all of it) whose parts were never fetched in this session and are
+    /// not cached.
+    async fn undetailed_in_view(
+        self: &Arc<Self>,
+        view: View,
+        limit: usize,
+        start: Option<PageCursor>,
+    ) -> Result<(Vec<String>, Option<PageCursor>), SyncError> {
+        let admin = self.config.acting_admin_id.clone();
+        let fetched = lock(&self.details_fetched).clone();
+        self.db
+            .run(move |s| {
+                let mut out = Vec::new();
+                let mut cursor = start;
+                loop {
+                    let rows = s.list_view(&view, &admin, cursor.as_ref(), 500)?;
+                    let Some(last) = rows.last() else {
+                        return Ok((out, None));
+                    };
+                    cursor = Some(last.cursor());
+                    for row in &rows {
+                        if !fetched.contains(&row.id) && s.part_count(&row.id)? == 0 {
+                            out.push(row.id.clone());
+                            if out.len() >= limit {
+                                return Ok((out, Some(row.cursor())));
+                            }
+                        }
+                    }
+                }
+            })
+            .await
+    }
+
+    /// One detail pass in priority order (see the module docs).
+    pub(crate) async fn detail_pass(self: &Arc<Self>, budget: usize) -> Result<usize, SyncError> {
+        let mut total = 0;
+        let pending: Vec<String> = self
+            .db
+            .run(|s| read_pending(s))
+            .await?
+            .into_iter()
+            .collect();
+        total += self.fetch_details(pending).await?;
+        let teams = lock(&self.team_ids).clone();
+        let mut priority = vec![View::Mine, View::Unassigned];
+        priority.extend(teams.into_iter().map(View::Team));
+        for view in priority {
+            let (ids, _) = self.undetailed_in_view(view, usize::MAX, None).await?;
+            total += self.fetch_details(ids).await?;
+            self.progress(Phase::Details, total as u64, 0);
+        }
+        // Background: everything else, by recent activity, within the budget.
+        let views = [View::AllOpen, View::Snoozed, View::Closed];
+        let mut left = budget;
+        let mut visited = 0;
+        while left > 0 && visited <= views.len() {
+            let (index, cursor) = lock(&self.background_scan).clone();
+            let index = index % views.len();
+            let (ids, next) = self
+                .undetailed_in_view(views[index].clone(), left, cursor)
+                .await?;
+            left = left.saturating_sub(ids.len());
+            *lock(&self.background_scan) = match next {
+                Some(c) => (index, Some(c)),
+                None => {
+                    visited += 1;
+                    (index + 1, None)
+                }
+            };
+            total += self.fetch_details(ids).await?;
+            self.progress(Phase::Details, total as u64, 0);
+        }
+        self.emit_counts(false).await?;
+        Ok(total)
+    }
+
+    /// Fetches contacts referenced by cached conversations that are not cached yet.
+    pub(crate) async fn contacts_pass(self: &Arc<Self>) -> Result<usize, SyncError> {
+        let mut total = 0;
+        loop {
+            self.check_cancel()?;
+            let gone = lock(&self.gone_contacts).clone();
+            let ids: Vec<String> = self
+                .db
+                .run(move |s| s.missing_contact_ids(200 + gone.len()))
+                .await?
+                .into_iter()
+                .filter(|id| !lock(&self.gone_contacts).contains(id))
+                .take(200)
+                .collect();
+            if ids.is_empty() {
+                return Ok(total);
+            }
+            total += self.fetch_contacts(ids).await?;
+            self.progress(Phase::Contacts, total as u64, 0);
+        }
+    }
+
+    pub(crate) async fn fetch_contacts(
+        self: &Arc<Self>,
+        ids: Vec<String>,
+    ) -> Result<usize, SyncError> {
+        let results: Vec<(
+            String,
+            Result<intercom::models::Contact, intercom::ApiError>,
+        )> = stream::iter(ids)
+            .map(|id| {
+                let client = self.client.clone();
+                async move {
+                    let r = client.get_contact(&id).await;
+                    (id, r)
+                }
+            })
+            .buffer_unordered(self.config.detail_concurrency.max(1))
+            .collect()
+            .await;
+        let mut rows = Vec::new();
+        let mut first_err = None;
+        for (id, r) in results {
+            match r {
+                Ok(c) => rows.push(crate::convert::contact(&c)),
+                Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Gone) => {
+                    lock(&self.gone_contacts).insert(id);
+                }
+                Err(e) => {
+                    let err = SyncError::from_api(e, &format!("contact:{id}"));
+                    if first_err.is_none() {
+                        first_err = Some(err);
+                    }
+                }
+            }
+        }
+        let n = rows.len();
+        self.db.run(move |s| s.upsert_contacts(&rows)).await?;
+        Counters::add(&self.counters.contacts, n as u64);
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(n),
+        }
+    }
+
+    /// Events (last 90 days, all pages) and summaries of one contact.
+    pub(crate) async fn fetch_events(self: &Arc<Self>, contact_id: &str) -> Result<(), SyncError> {
+        let key = ContactKey::IntercomId(contact_id.to_owned());
+        let resource = format!("events:{contact_id}");
+        let mut next: Option<String> = None;
+        let mut events = Vec::new();
+        loop {
+            self.check_cancel()?;
+            let page = match self.client.list_events_page(&key, next.as_deref()).await {
+                Ok(p) => p,
+                Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Gone) => {
+                    lock(&self.gone_contacts).insert(contact_id.to_owned());
+                    return Ok(());
+                }
+                Err(e) => return Err(SyncError::from_api(e, &resource)),
+            };
+            events.extend(
+                page.items
+                    .iter()
+                    .filter_map(|e| crate::convert::event(contact_id, e)),
+            );
+            if page.next.is_none() || page.next == next {
+                break;
+            }
+            next = page.next;
+        }
+        let summaries = self
+            .client
+            .event_summaries(&key)
+            .await
+            .map_err(|e| SyncError::from_api(e, &resource))?;
+        let summaries: Vec<_> = summaries
+            .events
+            .iter()
+            .filter_map(|s| crate::convert::summary(contact_id, s))
+            .collect();
+        let id = contact_id.to_owned();
+        self.db
+            .run(move |s| {
+                s.upsert_data_events(&events)?;
+                s.replace_event_summaries(&id, &summaries)
+            })
+            .await?;
+        lock(&self.events_fetched).insert(contact_id.to_owned());
+        Counters::add(&self.counters.event_contacts, 1);
+        Ok(())
+    }
+
+    /// Events of contacts in open conversations of the priority views, once per session.
+    pub(crate) async fn events_pass(self: &Arc<Self>) -> Result<usize, SyncError> {
+        if !self.config.events_for_open_contacts {
+            return Ok(0);
+        }
+        let admin = self.config.acting_admin_id.clone();
+        let mut views = vec![View::Mine, View::Unassigned];
+        views.extend(lock(&self.team_ids).iter().cloned().map(View::Team));
+        let contacts: BTreeSet<String> = self
+            .db
+            .run(move |s| {
+                let mut out = BTreeSet::new();
+                for view in &views {
+                    let mut cursor = None;
+                    loop {
+                        let rows = s.list_view(view, &admin, cursor.as_ref(), 500)?;
+                        let Some(last) = rows.last() else { break };
+                        cursor = Some(last.cursor());
+                        for row in &rows {
+                            if let Some(c) = s.conversation(&row.id)? {
+                                out.extend(c.contact_ids);
+                            }
+                        }
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        let todo: Vec<String> = {
+            let fetched = lock(&self.events_fetched);
+            let gone = lock(&self.gone_contacts);
+            contacts
+                .into_iter()
+                .filter(|c| !fetched.contains(c) && !gone.contains(c))
+                .collect()
+        };
+        let n = todo.len();
+        let results: Vec<Result<(), SyncError>> = stream::iter(todo)
+            .map(|id| {
+                let core = self.clone();
+                async move { core.fetch_events(&id).await }
+            })
+            .buffer_unordered(self.config.detail_concurrency.max(1))
+            .collect()
+            .await;
+        for r in results {
+            r?;
+        }
+        Ok(n)
+    }
+
+    /// A conversation was opened: its parts, contacts and their events now.
+    pub(crate) async fn open_conversation(self: &Arc<Self>, id: &str) -> Result<(), SyncError> {
+        self.fetch_details(vec![id.to_owned()]).await?;
+        let cid = id.to_owned();
+        let contacts = self
+            .db
+            .run(move |s| {
+                Ok(s.conversation(&cid)?
+                    .map(|c| c.contact_ids)
+                    .unwrap_or_default())
+            })
+            .await?;
+        let missing: Vec<String> = {
+            let gone = lock(&self.gone_contacts);
+            contacts
+                .iter()
+                .filter(|c| !gone.contains(*c))
+                .cloned()
+                .collect()
+        };
+        self.fetch_contacts(missing.clone()).await?;
+        for c in missing {
+            self.fetch_events(&c).await?;
+        }
+        self.emit(SyncEvent::ConversationsChanged(vec![id.to_owned()]));
+        self.emit_counts(false).await
+    }
+}

@@ -1,0 +1,302 @@
+//! The running engine: one spawned task that `select!`s over a ticker (missed ticks
+//! skipped), a command channel, the current sync cycle and a retry timer, and a
+//! cancellation token. Failures back off with jitter; unauthorized stops syncing (no retry
+//! storm); network loss shows offline and resumes by itself. [`SyncHandle::stop`] cancels
+//! and waits with a timeout; dropping the last handle cancels too.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentdesk_store::Store;
+use rand::Rng;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+use crate::config::EngineConfig;
+use crate::core::Core;
+use crate::db::Db;
+use crate::error::SyncError;
+use crate::events::{SyncEvent, SyncStatus};
+use crate::outbox::{Command, CommandOutcome};
+
+enum Msg {
+    SyncNow,
+    SetVisible(bool),
+    Open(String),
+    Execute(Command, oneshot::Sender<Result<CommandOutcome, SyncError>>),
+}
+
+/// Controls a running engine. Cheap to clone; when the last clone is dropped the engine stops.
+#[derive(Clone)]
+pub struct SyncHandle {
+    tx: mpsc::UnboundedSender<Msg>,
+    status: watch::Receiver<SyncStatus>,
+    cancel: CancellationToken,
+    task: Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
+    _guard: Arc<DropGuard>,
+}
+
+impl std::fmt::Debug for SyncHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncHandle").finish_non_exhaustive()
+    }
+}
+
+impl SyncHandle {
+    /// Runs a sync cycle now (or right after the current one).
+    pub fn sync_now(&self) {
+        let _ = self.tx.send(Msg::SyncNow);
+    }
+
+    /// Switches between the visible and hidden poll intervals.
+    pub fn set_visible(&self, visible: bool) {
+        let _ = self.tx.send(Msg::SetVisible(visible));
+    }
+
+    /// Fetches this conversation's parts, contacts and their events now.
+    pub fn open_conversation(&self, id: &str) {
+        let _ = self.tx.send(Msg::Open(id.to_owned()));
+    }
+
+    /// Runs a command (writes go through the engine, the one writer).
+    pub async fn execute(&self, cmd: Command) -> Result<CommandOutcome, SyncError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Execute(cmd, reply))
+            .map_err(|_| SyncError::Stopped)?;
+        rx.await.map_err(|_| SyncError::Stopped)?
+    }
+
+    /// The latest status.
+    pub fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    /// A receiver that sees every status change.
+    pub fn watch_status(&self) -> watch::Receiver<SyncStatus> {
+        self.status.clone()
+    }
+
+    /// Stops the engine: the current store transaction finishes, then every task ends.
+    /// Waits at most `timeout`, then abandons the task (it is aborted).
+    pub async fn stop(self, timeout: Duration) {
+        self.cancel.cancel();
+        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(task) = task {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(timeout, task).await.is_err() {
+                tracing::warn!("the sync engine did not stop in time; aborting it");
+                abort.abort();
+            }
+        }
+    }
+}
+
+/// Starts the engine task on the current tokio runtime. The engine owns the store's writer
+/// connection: every write in the app goes through it, so it alone emits count changes.
+pub fn spawn(
+    client: intercom::Client,
+    store: Store,
+    config: EngineConfig,
+) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent>) {
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let core = Core::new(
+        client,
+        Db::new(store),
+        config,
+        Some(events_tx),
+        None,
+        cancel.clone(),
+    );
+    let status = core.subscribe_status();
+    let task = tokio::spawn(run(core, rx));
+    let handle = SyncHandle {
+        tx,
+        status,
+        cancel: cancel.clone(),
+        task: Arc::new(std::sync::Mutex::new(Some(task))),
+        _guard: Arc::new(cancel.drop_guard()),
+    };
+    (handle, events_rx)
+}
+
+fn interval(period: Duration) -> tokio::time::Interval {
+    let period = period.max(Duration::from_millis(10));
+    let mut i = tokio::time::interval_at(Instant::now() + period, period);
+    i.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    i
+}
+
+/// One full cycle: directory (first time), backfill (until done), then unless metadata
+/// only: incremental poll, details by priority, contacts, events, outbox.
+async fn cycle(core: Arc<Core>, first: bool) -> Result<(), SyncError> {
+    if first {
+        core.refresh_directory().await?;
+    }
+    let backfilled = core.backfill().await?;
+    if core.config.metadata_only {
+        return Ok(());
+    }
+    core.incremental().await?;
+    core.detail_pass(core.config.background_detail_budget)
+        .await?;
+    core.contacts_pass().await?;
+    core.events_pass().await?;
+    core.drain_outbox().await?;
+    if backfilled.already_done {
+        core.announce_new_messages().await?;
+    } else {
+        // Contact parts already cached at the end of the initial sync are not news: only
+        // parts that arrive in later polls are announced.
+        let existing = core
+            .db
+            .run({
+                let since = core.started_at;
+                let admin = core.config.acting_admin_id.clone();
+                move |s| {
+                    s.unnotified_contact_parts_since(
+                        since,
+                        &[
+                            agentdesk_store::View::AllOpen,
+                            agentdesk_store::View::Snoozed,
+                            agentdesk_store::View::Closed,
+                        ],
+                        &admin,
+                    )
+                }
+            })
+            .await?;
+        crate::core::lock(&core.announced).extend(existing.into_iter().map(|c| c.part_id));
+    }
+    core.emit_counts(false).await
+}
+
+async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
+    let mut visible = true;
+    let mut ticker = interval(core.config.poll_visible);
+    let mut current: Option<JoinHandle<Result<(), SyncError>>> = None;
+    let mut again = true; // the first cycle starts at once
+    let mut first = true;
+    let mut failures: u32 = 0;
+    let mut retry_at: Option<Instant> = None;
+    let cancel = core.cancel.clone();
+    loop {
+        if again && current.is_none() && !core.status().auth_failed && !cancel.is_cancelled() {
+            again = false;
+            retry_at = None;
+            current = Some(tokio::spawn(cycle(core.clone(), first)));
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            msg = rx.recv() => match msg {
+                None => break,
+                Some(Msg::SyncNow) => again = true,
+                Some(Msg::SetVisible(v)) => {
+                    if v != visible {
+                        visible = v;
+                        ticker = interval(if v { core.config.poll_visible } else { core.config.poll_hidden });
+                        if v {
+                            again = true;
+                        }
+                    }
+                }
+                Some(Msg::Open(id)) => {
+                    let core = core.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = core.open_conversation(&id).await {
+                            report(&core, &e);
+                        }
+                    });
+                }
+                Some(Msg::Execute(cmd, reply)) => {
+                    let core = core.clone();
+                    let sends = !matches!(cmd, Command::MarkNotified(_) | Command::MarkUnread(_));
+                    tokio::spawn(async move {
+                        let result = core.execute(cmd).await;
+                        let ok = result.is_ok();
+                        let _ = reply.send(result);
+                        if ok && sends && core.status().online && !core.status().auth_failed {
+                            if let Err(e) = core.drain_outbox().await {
+                                report(&core, &e);
+                            }
+                        }
+                    });
+                }
+            },
+            result = async { current.as_mut().expect("guarded by the select condition").await }, if current.is_some() => {
+                current = None;
+                let result = result.unwrap_or_else(|e| Err(SyncError::Internal(format!("a sync cycle failed: {e}"))));
+                match result {
+                    Ok(()) => {
+                        first = false;
+                        failures = 0;
+                        let now = core.now();
+                        core.update_status(|s| {
+                            s.online = true;
+                            s.offline_since = None;
+                            s.error = None;
+                            s.last_sync_at = Some(now);
+                        });
+                    }
+                    Err(SyncError::Stopped) => break,
+                    Err(e) => {
+                        report(&core, &e);
+                        if !matches!(e, SyncError::Unauthorized(_)) {
+                            failures = failures.saturating_add(1);
+                            retry_at = Some(Instant::now() + backoff(failures, core.config.max_backoff));
+                        }
+                    }
+                }
+            }
+            _ = ticker.tick() => again = true,
+            _ = async { tokio::time::sleep_until(retry_at.expect("guarded by the select condition")).await }, if retry_at.is_some() => {
+                retry_at = None;
+                again = true;
+            }
+        }
+    }
+    cancel.cancel();
+    if let Some(task) = current {
+        // Let the cycle finish its current store call (it checks the token between pages).
+        let _ = task.await;
+    }
+}
+
+/// Exponential backoff with full jitter: 1 s, 2 s, 4 s ... up to `max`.
+fn backoff(failures: u32, max: Duration) -> Duration {
+    let base = Duration::from_secs(1u64 << failures.saturating_sub(1).min(10)).min(max);
+    let jitter = rand::thread_rng().gen_range(0.5..=1.0);
+    base.mul_f64(jitter)
+}
+
+/// Puts an error in the status.
+fn report(core: &Core, e: &SyncError) {
+    let now = core.now();
+    tracing::warn!(code = e.code(), error = %e, "sync step failed");
+    let status_error = e.to_status();
+    core.update_status(|s| {
+        s.error = Some(status_error);
+        match e {
+            SyncError::Unauthorized(_) => {
+                s.auth_failed = true;
+                s.online = true;
+                s.offline_since = None;
+            }
+            SyncError::Offline(_) => {
+                if s.offline_since.is_none() {
+                    s.offline_since = Some(now);
+                }
+                s.online = false;
+            }
+            SyncError::Api(_) | SyncError::Malformed { .. } | SyncError::CursorStuck { .. } => {
+                s.online = true;
+                s.offline_since = None;
+            }
+            _ => {}
+        }
+    });
+}

@@ -1,0 +1,110 @@
+//! `SyncError`: every failure of the engine, classified for exit codes and status
+//! ([`SyncError::kind`], [`SyncError::code`]), with sources chained.
+
+use agentdesk_store::StoreError;
+use intercom::{ApiError, ErrorKind};
+use serde::{Deserialize, Serialize};
+
+/// A failure of a sync step or a command.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The token was rejected: sync stops until a new token is given.
+    #[error("{0}")]
+    Unauthorized(#[source] ApiError),
+    /// Intercom could not be reached (or did not answer): the engine retries with backoff.
+    #[error("{0}")]
+    Offline(#[source] ApiError),
+    /// Any other refusal from Intercom (403, 404, 400, 5xx after retries, 429 after retries).
+    #[error("{0}")]
+    Api(#[source] ApiError),
+    /// The local cache failed (full disk, read-only folder, ...).
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// Intercom sent a page that cannot be read: reported, never skipped silently.
+    #[error("Intercom sent an unreadable page while syncing {resource}; nothing from it was stored and the sync will retry it: {source}")]
+    Malformed {
+        /// The sync resource (`backfill:...`, `incremental`, `conversation:<id>`).
+        resource: String,
+        /// The decode error (endpoint and field path).
+        #[source]
+        source: ApiError,
+    },
+    /// Intercom answered a page whose next cursor is the one just used (an endless loop).
+    #[error("Intercom returned the same page cursor twice while syncing {resource}; the sync stopped that walk and will retry it")]
+    CursorStuck {
+        /// The sync resource.
+        resource: String,
+    },
+    /// The engine stopped (or its handle was dropped) before the command ran.
+    #[error("the sync engine has stopped: restart the sync to continue")]
+    Stopped,
+    /// A background task failed unexpectedly.
+    #[error("internal error in the sync engine: {0}")]
+    Internal(String),
+}
+
+/// The class of an error, for exit codes: auth 3, network 4, other 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The token was rejected.
+    Auth,
+    /// No network or no answer.
+    Network,
+    /// Anything else.
+    Other,
+}
+
+impl SyncError {
+    /// Classifies an API error of a step on `resource`.
+    pub(crate) fn from_api(e: ApiError, resource: &str) -> Self {
+        match e.kind() {
+            ErrorKind::Unauthorized => Self::Unauthorized(e),
+            ErrorKind::Transport => Self::Offline(e),
+            ErrorKind::Decode => Self::Malformed {
+                resource: resource.to_owned(),
+                source: e,
+            },
+            _ => Self::Api(e),
+        }
+    }
+
+    /// The class, for exit codes.
+    pub fn kind(&self) -> ErrorClass {
+        match self {
+            Self::Unauthorized(_) => ErrorClass::Auth,
+            Self::Offline(_) => ErrorClass::Network,
+            _ => ErrorClass::Other,
+        }
+    }
+
+    /// A stable code for the UI: `unauthorized`, `offline`, `malformed`, `store`, or the
+    /// API error's code (`forbidden`, `not_found`, `rate_limited`, `server_error`, ...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Offline(_) => "offline",
+            Self::Api(e) => e.kind().code(),
+            Self::Store(_) => "store",
+            Self::Malformed { .. } | Self::CursorStuck { .. } => "malformed",
+            Self::Stopped => "stopped",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The `{code, message}` form shown in the status.
+    pub fn to_status(&self) -> StatusError {
+        StatusError {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+        }
+    }
+}
+
+/// An error as the status carries it: a code the UI branches on and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusError {
+    /// `unauthorized`, `offline`, `malformed`, `store`, `forbidden`, ...
+    pub code: String,
+    /// What happened and what to do.
+    pub message: String,
+}

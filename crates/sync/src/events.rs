@@ -1,0 +1,73 @@
+//! What the engine tells the shell: domain events carrying ids and counts (never rows), the
+//! status snapshot, and backfill progress.
+
+use agentdesk_store::{NotificationCandidate, OutboxSummary, ViewCount};
+use serde::{Deserialize, Serialize};
+
+use crate::error::StatusError;
+
+/// A domain event. The shell maps it to UI events; rows stay in SQLite.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncEvent {
+    /// Backfill progress: conversations stored out of Intercom's `total_count`.
+    Progress {
+        /// Conversations stored.
+        done: u64,
+        /// Conversations in the workspace.
+        total: u64,
+    },
+    /// View totals and unread counts, emitted only when different from the last emitted.
+    CountsChanged(Vec<ViewCount>),
+    /// Conversations whose rows or parts changed.
+    ConversationsChanged(Vec<String>),
+    /// Contact parts that arrived in incremental polls after the engine started and were
+    /// never notified; the shell filters them and answers with `Command::MarkNotified`.
+    NewContactMessages(Vec<NotificationCandidate>),
+    /// The outbox counts changed.
+    OutboxChanged(OutboxSummary),
+    /// The status changed.
+    Status(SyncStatus),
+}
+
+/// Where sync stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// The last request reached Intercom.
+    pub online: bool,
+    /// Unix seconds of the last complete sync cycle.
+    pub last_sync_at: Option<i64>,
+    /// Unix seconds since when Intercom has been unreachable.
+    pub offline_since: Option<i64>,
+    /// Backfill progress `(done, total)` while it runs.
+    pub backfill: Option<(u64, u64)>,
+    /// The last error, cleared by a successful cycle.
+    pub error: Option<StatusError>,
+    /// The token was rejected: sync is stopped until a new token is given.
+    pub auth_failed: bool,
+}
+
+/// What a `run_once` step reports through its progress callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Which step.
+    pub phase: Phase,
+    /// Items done.
+    pub done: u64,
+    /// Items expected (0 when unknown).
+    pub total: u64,
+}
+
+/// The steps of a sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Conversation metadata backfill.
+    Backfill,
+    /// The incremental poll.
+    Incremental,
+    /// Parts of conversations.
+    Details,
+    /// Contacts and their events.
+    Contacts,
+    /// Sending the outbox.
+    Outbox,
+}

@@ -1,0 +1,173 @@
+//! Backfill and full sync against the sandbox: exactness, resume after an interruption,
+//! faults during the walk, and a malformed page reported, not skipped.
+
+mod common;
+
+use std::time::Duration;
+
+use agentdesk_sync::{run_once, ErrorClass, Phase, SyncError};
+use common::*;
+use intercom_sandbox::Fault;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_sync_makes_the_cache_equal_to_intercom() {
+    let sb = sandbox(400, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut last = None;
+    let report = run_once(client(&sb, 50), store(dir.path()), config(&sb), |p| {
+        if p.phase == Phase::Backfill {
+            last = Some((p.done, p.total));
+        }
+    })
+    .await
+    .expect("a full sync against a healthy sandbox must succeed");
+    assert_eq!(
+        last,
+        Some((400, 400)),
+        "backfill progress must end at total_count"
+    );
+    assert_eq!(report.backfill.total, 400, "total comes from total_count");
+    assert!(
+        report.details >= 400,
+        "every conversation's parts must be fetched with an unlimited budget"
+    );
+    let s = store(dir.path());
+    assert_exact(&s, &sb.truth(), sb.admin_id(), true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_backfill_uses_about_the_minimum_number_of_requests() {
+    let sb = sandbox(600, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = config(&sb);
+    cfg.metadata_only = true;
+    let before = sb.request_count();
+    let report = run_once(client(&sb, 50), store(dir.path()), cfg, |_| {})
+        .await
+        .expect("a metadata-only sync must succeed");
+    let used = sb.request_count() - before;
+    let minimum = 600u64.div_ceil(50);
+    // probe + admins + teams + one partial last page per window (2 × partitions windows).
+    assert!(
+        used <= minimum + 3 + 8,
+        "the partitioned backfill must stay close to ceil(N/per_page) requests: used {used}, minimum {minimum}"
+    );
+    assert_eq!(report.details, 0, "metadata only fetches no parts");
+    let s = store(dir.path());
+    assert_exact(&s, &sb.truth(), sb.admin_id(), false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_backfill_resumes_from_its_cursors_without_duplicates() {
+    let sb = sandbox(600, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = config(&sb);
+    cfg.metadata_only = true;
+    // The 9th search page breaks for good (the client's retries exhausted): the run fails
+    // part-way, like a crash, after some windows stored some pages.
+    sb.fail_next_on("/conversations/search", 8, Fault::Stall(Duration::ZERO));
+    sb.fail_next_on("/conversations/search", 1, Fault::Status(400));
+    let first = run_once(client(&sb, 20), store(dir.path()), cfg.clone(), |_| {}).await;
+    assert!(
+        first.is_err(),
+        "a backfill whose pages keep failing must report the failure"
+    );
+    let stored = store(dir.path()).conversation_count().expect("count");
+    assert!(
+        stored > 0 && stored < 600,
+        "the first run must have stored part of the workspace (stored {stored})"
+    );
+    let before = sb.request_count();
+    let report = run_once(client(&sb, 20), store(dir.path()), cfg, |_| {})
+        .await
+        .expect("the resumed backfill must finish");
+    let used = sb.request_count() - before;
+    let remaining_pages = (600 - stored as u64).div_ceil(20);
+    assert!(
+        used <= remaining_pages + 3 + 8 + 8,
+        "a resume must fetch about the remaining pages only: used {used} for {remaining_pages} remaining pages"
+    );
+    assert!(
+        report.backfill.resumed_windows > 0 || report.backfill_new > 0,
+        "the second run continued the plan"
+    );
+    assert_exact(&store(dir.path()), &sb.truth(), sb.admin_id(), false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_resets_and_429s_during_the_walk_still_end_exact() {
+    let sb = sandbox(300, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The probe takes the first ones (the client retries each), window pages the rest.
+    sb.fail_next_on("/conversations/search", 1, Fault::Status(503));
+    sb.fail_next_on("/conversations/search", 1, Fault::ResetMidBody);
+    sb.fail_next_on("/conversations/search", 1, Fault::RateLimited);
+    sb.fail_next_on(
+        "/conversations/search",
+        1,
+        Fault::Stall(std::time::Duration::ZERO),
+    );
+    sb.fail_next_on("/conversations/search", 1, Fault::Status(500));
+    sb.fail_next_on("/conversations/search", 1, Fault::ResetMidBody);
+    sb.fail_next_on("/conversations/", 3, Fault::Status(502));
+    run_once(client(&sb, 25), store(dir.path()), config(&sb), |_| {})
+        .await
+        .expect("transient faults are retried by the client and must not fail the sync");
+    assert_exact(&store(dir.path()), &sb.truth(), sb.admin_id(), true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_page_is_reported_not_skipped() {
+    let sb = sandbox(200, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = config(&sb);
+    cfg.metadata_only = true;
+    // The probe succeeds; the first window page is malformed.
+    sb.fail_next_on("/conversations/search", 1, Fault::Stall(Duration::ZERO));
+    sb.fail_next_on("/conversations/search", 1, Fault::MalformedJson);
+    let err = run_once(client(&sb, 50), store(dir.path()), cfg.clone(), |_| {})
+        .await
+        .expect_err("a malformed page must fail the sync, not be skipped");
+    assert!(
+        matches!(err, SyncError::Malformed { .. }),
+        "the error must say the page was malformed: {err:?}"
+    );
+    assert_eq!(
+        err.kind(),
+        ErrorClass::Other,
+        "a malformed page is neither auth nor network"
+    );
+    assert!(
+        err.to_string().contains("unreadable page"),
+        "the message must say what happened: {err}"
+    );
+    // The next run fetches that page again and ends exact.
+    run_once(client(&sb, 50), store(dir.path()), cfg, |_| {})
+        .await
+        .expect("once the page is readable the sync completes");
+    assert_exact(&store(dir.path()), &sb.truth(), sb.admin_id(), false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unauthorized_token_fails_with_the_auth_class() {
+    let sb = sandbox(50, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let err = run_once(
+        client_with(&sb, "wrong-token", 50),
+        store(dir.path()),
+        config(&sb),
+        |_| {},
+    )
+    .await
+    .expect_err("a rejected token must fail the sync");
+    assert_eq!(
+        err.kind(),
+        ErrorClass::Auth,
+        "exit code 3 is derived from the auth class: {err}"
+    );
+    assert!(
+        sb.request_count() <= 3,
+        "a rejected token must not cause a retry storm ({} requests)",
+        sb.request_count()
+    );
+}

@@ -1,0 +1,351 @@
+//! The running engine against the sandbox: live polling with count events, the outbox's
+//! exactly-once delivery under timeout-after-apply, a read-only token, an unauthorized
+//! token, network loss and recovery, and a clean stop.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use agentdesk_store::{OutboxItem, OutboxKind, OutboxStatus};
+use agentdesk_sync::{new_client_uuid, spawn, Command, CommandOutcome, SyncEvent};
+use common::*;
+use intercom_sandbox::Fault;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+type Log = Arc<Mutex<Vec<SyncEvent>>>;
+
+fn collect(mut rx: UnboundedReceiver<SyncEvent>) -> Log {
+    let log: Log = Arc::default();
+    let l = log.clone();
+    tokio::spawn(async move {
+        while let Some(e) = rx.recv().await {
+            l.lock().expect("log").push(e);
+        }
+    });
+    log
+}
+
+fn open_conversation(truth: &serde_json::Value) -> String {
+    truth["conversations"]
+        .as_array()
+        .expect("conversations")
+        .iter()
+        .find(|c| c["state"] == "open")
+        .and_then(|c| c["id"].as_str())
+        .expect("the sandbox has an open conversation")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_reply_lands_after_the_next_poll_and_moves_the_unread_count() {
+    let sb = sandbox(150, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = store(dir.path());
+    let reader = s.open_reader().expect("a reader connection");
+    let (handle, rx) = spawn(client(&sb, 50), s, config(&sb));
+    let log = collect(rx);
+    wait_until(
+        "the initial sync completes",
+        Duration::from_secs(30),
+        || handle.status().last_sync_at.is_some(),
+    )
+    .await;
+    assert!(handle.status().online, "a completed cycle means online");
+    let id = open_conversation(&sb.truth());
+    let outcome = handle
+        .execute(Command::MarkRead(id.clone()))
+        .await
+        .expect("marking read must succeed");
+    assert!(
+        matches!(outcome, CommandOutcome::Outbox(_)),
+        "mark read goes through the outbox"
+    );
+    let unread_before = reader
+        .view_counts(sb.admin_id(), &[])
+        .expect("counts")
+        .into_iter()
+        .find(|v| v.id == "all_open")
+        .map(|v| v.unread)
+        .expect("all_open view");
+    let part_id = sb
+        .inject_contact_reply(&id, "<p>Is there any news?</p>")
+        .expect("inject a contact reply");
+    wait_until("the reply is cached", Duration::from_secs(20), || {
+        reader
+            .parts(&id)
+            .expect("parts")
+            .iter()
+            .any(|p| p.id == part_id)
+    })
+    .await;
+    wait_until(
+        "CountsChanged shows one more unread",
+        Duration::from_secs(20),
+        || {
+            log.lock().expect("log").iter().any(|e| match e {
+                SyncEvent::CountsChanged(c) => c
+                    .iter()
+                    .any(|v| v.id == "all_open" && v.unread == unread_before + 1),
+                _ => false,
+            })
+        },
+    )
+    .await;
+    wait_until(
+        "the new contact message is announced",
+        Duration::from_secs(20),
+        || {
+            log.lock().expect("log").iter().any(|e| {
+            matches!(e, SyncEvent::NewContactMessages(m) if m.iter().any(|c| c.part_id == part_id))
+        })
+        },
+    )
+    .await;
+    let announced_before: usize = log
+        .lock()
+        .expect("log")
+        .iter()
+        .filter_map(|e| match e {
+            SyncEvent::NewContactMessages(m) => Some(m.len()),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(
+        announced_before, 1,
+        "only the one new part is announced, never backfilled history"
+    );
+    handle.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_that_times_out_after_being_applied_exists_exactly_once() {
+    let sb = sandbox(60, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = store(dir.path());
+    let reader = s.open_reader().expect("reader");
+    let url = intercom::Url::parse(sb.base_url()).expect("url");
+    let client = intercom::Client::builder(
+        intercom::Region::Custom(url),
+        intercom::AccessToken::new(sb.token()),
+    )
+    .request_timeout(Duration::from_millis(800))
+    .backoff(Duration::from_millis(5), Duration::from_millis(50))
+    .build()
+    .expect("client");
+    let (handle, rx) = spawn(client, s, config(&sb));
+    let _log = collect(rx);
+    wait_until(
+        "the initial sync completes",
+        Duration::from_secs(30),
+        || handle.status().last_sync_at.is_some(),
+    )
+    .await;
+    let id = open_conversation(&sb.truth());
+    sb.fail_next_on(
+        &format!("/conversations/{id}/reply"),
+        1,
+        Fault::TimeoutAfterApply(Duration::from_millis(1500)),
+    );
+    let body = format!("<p>We shipped the fix {}</p>", new_client_uuid());
+    let outbox_id = match handle
+        .execute(Command::Enqueue(OutboxItem {
+            conversation_id: id.clone(),
+            admin_id: sb.admin_id().to_owned(),
+            kind: OutboxKind::Reply { body: body.clone() },
+            client_uuid: new_client_uuid(),
+        }))
+        .await
+        .expect("enqueue")
+    {
+        CommandOutcome::Outbox(i) => i,
+        other => panic!("enqueue must return an outbox id, got {other:?}"),
+    };
+    wait_until("the reply is confirmed", Duration::from_secs(30), || {
+        reader
+            .outbox_item(outbox_id)
+            .expect("item")
+            .is_some_and(|e| e.status == OutboxStatus::Sent)
+    })
+    .await;
+    let truth = sb.truth();
+    let conv = truth["conversations"]
+        .as_array()
+        .expect("conversations")
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .expect("the conversation");
+    let copies = conv["conversation_parts"]["conversation_parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .filter(|p| p["body"].as_str().is_some_and(|b| b.contains(&body)))
+        .count();
+    assert_eq!(
+        copies, 1,
+        "a reply whose answer was lost must exist exactly once in Intercom"
+    );
+    let cached = reader
+        .parts(&id)
+        .expect("parts")
+        .into_iter()
+        .filter(|p| p.body_html.as_deref().is_some_and(|b| b.contains(&body)))
+        .count();
+    assert_eq!(
+        cached, 1,
+        "the cache holds the reply once (the pending copy replaced by Intercom's)"
+    );
+    handle.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_token_fails_writes_with_a_reason_and_keeps_reading() {
+    let sb = sandbox(60, |c| c.read_only_tokens = vec!["read-only".into()]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = store(dir.path());
+    let reader = s.open_reader().expect("reader");
+    let (handle, rx) = spawn(client_with(&sb, "read-only", 50), s, config(&sb));
+    let _log = collect(rx);
+    wait_until(
+        "the initial sync completes",
+        Duration::from_secs(30),
+        || handle.status().last_sync_at.is_some(),
+    )
+    .await;
+    let id = open_conversation(&sb.truth());
+    let outbox_id = match handle
+        .execute(Command::Enqueue(OutboxItem {
+            conversation_id: id.clone(),
+            admin_id: sb.admin_id().to_owned(),
+            kind: OutboxKind::Close,
+            client_uuid: new_client_uuid(),
+        }))
+        .await
+        .expect("enqueue")
+    {
+        CommandOutcome::Outbox(i) => i,
+        other => panic!("expected an outbox id, got {other:?}"),
+    };
+    wait_until(
+        "the close is marked failed",
+        Duration::from_secs(20),
+        || {
+            reader
+                .outbox_item(outbox_id)
+                .expect("item")
+                .is_some_and(|e| e.status == OutboxStatus::Failed)
+        },
+    )
+    .await;
+    let entry = reader
+        .outbox_item(outbox_id)
+        .expect("item")
+        .expect("still listed");
+    let reason = entry.last_error.unwrap_or_default();
+    assert!(
+        reason.contains("permission") || reason.contains("403"),
+        "the failure must say why (missing permission): {reason}"
+    );
+    let before = sb.request_count();
+    handle.sync_now();
+    wait_until(
+        "reads go on after a refused write",
+        Duration::from_secs(20),
+        || {
+            let st = handle.status();
+            sb.request_count() > before && st.online && st.error.is_none()
+        },
+    )
+    .await;
+    assert!(
+        !handle.status().auth_failed,
+        "a refused write is not an auth failure"
+    );
+    let truth = sb.truth();
+    let state = truth["conversations"]
+        .as_array()
+        .expect("conversations")
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .map(|c| c["state"].clone());
+    assert_eq!(
+        state,
+        Some(serde_json::json!("open")),
+        "nothing was applied in Intercom"
+    );
+    handle.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unauthorized_token_stops_sync_without_retry_storm() {
+    let sb = sandbox(30, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (handle, rx) = spawn(
+        client_with(&sb, "revoked", 50),
+        store(dir.path()),
+        config(&sb),
+    );
+    let log = collect(rx);
+    wait_until("auth_failed is reported", Duration::from_secs(10), || {
+        handle.status().auth_failed
+    })
+    .await;
+    assert_eq!(
+        handle.status().error.map(|e| e.code),
+        Some("unauthorized".to_owned()),
+        "the status error says unauthorized"
+    );
+    assert!(
+        log.lock()
+            .expect("log")
+            .iter()
+            .any(|e| matches!(e, SyncEvent::Status(s) if s.auth_failed)),
+        "a Status event announces the auth failure"
+    );
+    let requests = sb.request_count();
+    handle.sync_now();
+    handle.sync_now();
+    // A command round-trip through the engine's loop proves both sync_now were handled.
+    handle
+        .execute(Command::MarkNotified(Vec::new()))
+        .await
+        .expect("local commands still work");
+    assert_eq!(
+        sb.request_count(),
+        requests,
+        "after an auth failure no request is sent, whatever is asked"
+    );
+    handle.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_loss_shows_offline_and_resumes_by_itself() {
+    let sb = sandbox(40, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (handle, rx) = spawn(client(&sb, 50), store(dir.path()), config(&sb));
+    let _log = collect(rx);
+    wait_until(
+        "the initial sync completes",
+        Duration::from_secs(30),
+        || handle.status().last_sync_at.is_some(),
+    )
+    .await;
+    // Every request breaks for a while: more resets than the client retries.
+    sb.fail_next(12, Fault::ResetMidBody);
+    handle.sync_now();
+    wait_until("the status goes offline", Duration::from_secs(20), || {
+        !handle.status().online && handle.status().offline_since.is_some()
+    })
+    .await;
+    assert_eq!(
+        handle.status().error.map(|e| e.code),
+        Some("offline".into()),
+        "the error code says offline"
+    );
+    wait_until("sync resumes by itself", Duration::from_secs(30), || {
+        let s = handle.status();
+        s.online && s.offline_since.is_none() && s.error.is_none()
+    })
+    .await;
+    handle.stop(Duration::from_secs(5)).await;
+}

@@ -1,0 +1,248 @@
+//! Native notifications (notify-rust over the freedesktop D-Bus interface) for new customer
+//! messages. Which messages deserve one is decided elsewhere (the store remembers notified
+//! parts; the session filters views, do-not-disturb and the conversation on screen); this
+//! module only words a batch, shows it, routes a click, and closes everything on logout.
+//!
+//! Without a notification service the app carries on: the first failure is remembered and
+//! shown once in Settings, and later batches are not attempted until the service returns.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// One new customer message, as the notifier needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub conversation_id: String,
+    pub contact_name: String,
+    pub text: String,
+}
+
+/// What one notification says, and which conversation a click opens (none when it spans
+/// several conversations: then the click opens the inbox).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub summary: String,
+    pub body: String,
+    pub conversation_id: Option<String>,
+}
+
+const BODY_CHARS: usize = 180;
+
+/// Words one poll's new messages as a single notification ("4 new messages in 3
+/// conversations"), or nothing when there is nothing new. With `hide_text`, no message text
+/// appears, only who wrote.
+pub fn coalesce(messages: &[NewMessage], hide_text: bool) -> Option<Batch> {
+    let last = messages.last()?;
+    let mut conversations: Vec<&str> = messages
+        .iter()
+        .map(|m| m.conversation_id.as_str())
+        .collect();
+    conversations.sort_unstable();
+    conversations.dedup();
+    let text = |m: &NewMessage| {
+        if hide_text {
+            "New message".to_string()
+        } else {
+            agentdesk_content::snippet(&m.text, BODY_CHARS)
+        }
+    };
+    Some(match (messages.len(), conversations.len()) {
+        (1, _) => Batch {
+            summary: last.contact_name.clone(),
+            body: text(last),
+            conversation_id: Some(last.conversation_id.clone()),
+        },
+        (n, 1) => Batch {
+            summary: format!("{n} new messages from {}", last.contact_name),
+            body: text(last),
+            conversation_id: Some(last.conversation_id.clone()),
+        },
+        (n, c) => {
+            let mut names: Vec<&str> = Vec::new();
+            for m in messages.iter().rev() {
+                if !names.contains(&m.contact_name.as_str()) {
+                    names.push(&m.contact_name);
+                }
+            }
+            let body = match names.len() {
+                1 => format!("From {}", names[0]),
+                2 => format!("From {} and {}", names[0], names[1]),
+                k => format!(
+                    "From {}, {} and {} other{}",
+                    names[0],
+                    names[1],
+                    k - 2,
+                    if k == 3 { "" } else { "s" }
+                ),
+            };
+            Batch {
+                summary: format!("{n} new messages in {c} conversations"),
+                body,
+                conversation_id: None,
+            }
+        }
+    })
+}
+
+type ClickHandler = Arc<dyn Fn(Option<String>) + Send + Sync>;
+
+/// Shows batches and keeps their handles so logout can close them.
+pub struct Notifier {
+    shown: Mutex<HashMap<u32, notify_rust::NotificationHandle>>,
+    problem: Mutex<Option<String>>,
+    on_click: ClickHandler,
+}
+
+impl Notifier {
+    /// `on_click` receives the conversation to open (or none for "open the inbox").
+    pub fn new(on_click: impl Fn(Option<String>) + Send + Sync + 'static) -> Notifier {
+        Notifier {
+            shown: Mutex::default(),
+            problem: Mutex::default(),
+            on_click: Arc::new(on_click),
+        }
+    }
+
+    /// Why notifications cannot be shown, if they cannot (for Settings).
+    pub fn problem(&self) -> Option<String> {
+        self.problem
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Shows one batch. Errors are remembered (see [`Notifier::problem`]) and logged once.
+    pub fn show(&self, batch: &Batch, sound: bool) {
+        let mut notification = notify_rust::Notification::new();
+        notification
+            .appname("Agentdesk")
+            .summary(&batch.summary)
+            .body(&batch.body)
+            .icon("dev.agentdesk.app")
+            .action("default", "Open")
+            .hint(notify_rust::Hint::Category("im.received".into()));
+        if !sound {
+            notification.hint(notify_rust::Hint::SuppressSound(true));
+        }
+        match notification.show() {
+            Ok(handle) => {
+                let id = handle.id();
+                self.shown
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(id, handle);
+                *self.problem.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                let on_click = Arc::clone(&self.on_click);
+                let conversation = batch.conversation_id.clone();
+                // Blocks until the notification is clicked or closed, so it gets a thread.
+                std::thread::spawn(move || {
+                    let _ = notify_rust::handle_action(id, |action| {
+                        if let notify_rust::ActionResponse::Custom(key) = action {
+                            if *key == "default" {
+                                on_click(conversation.clone());
+                            }
+                        }
+                    });
+                });
+            }
+            Err(err) => {
+                let mut problem = self.problem.lock().unwrap_or_else(|e| e.into_inner());
+                if problem.is_none() {
+                    tracing::warn!(%err, "cannot show notifications; carrying on without them");
+                }
+                *problem = Some(format!(
+                    "Notifications cannot be shown: no notification service answered ({err}). \
+                     Agentdesk keeps working; the tray badge still shows the unread count."
+                ));
+            }
+        }
+    }
+
+    /// Closes every notification this session showed (logout, workspace switch).
+    pub fn close_all(&self) {
+        let shown = std::mem::take(&mut *self.shown.lock().unwrap_or_else(|e| e.into_inner()));
+        for (_, handle) in shown {
+            handle.close();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(conv: &str, name: &str, text: &str) -> NewMessage {
+        NewMessage {
+            conversation_id: conv.into(),
+            contact_name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn nothing_new_means_no_notification() {
+        assert_eq!(coalesce(&[], false), None, "an idle poll must stay silent");
+    }
+
+    #[test]
+    fn one_message_names_the_contact_and_opens_its_conversation() {
+        let batch = coalesce(&[msg("1", "Ann Lee", "My invoice is wrong")], false).unwrap();
+        assert_eq!(batch.summary, "Ann Lee");
+        assert_eq!(batch.body, "My invoice is wrong");
+        assert_eq!(
+            batch.conversation_id.as_deref(),
+            Some("1"),
+            "a click opens that conversation"
+        );
+    }
+
+    #[test]
+    fn several_messages_in_one_conversation_are_one_notification() {
+        let batch = coalesce(&[msg("1", "Ann", "a"), msg("1", "Ann", "b")], false).unwrap();
+        assert_eq!(batch.summary, "2 new messages from Ann");
+        assert_eq!(batch.body, "b", "the newest text is shown");
+        assert_eq!(batch.conversation_id.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn messages_across_conversations_are_counted_together() {
+        let batch = coalesce(
+            &[
+                msg("1", "Ann", "a"),
+                msg("2", "Bob", "b"),
+                msg("3", "Cy", "c"),
+                msg("3", "Cy", "d"),
+            ],
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            batch.summary, "4 new messages in 3 conversations",
+            "the issue's own wording"
+        );
+        assert_eq!(batch.body, "From Cy, Bob and 1 other");
+        assert_eq!(
+            batch.conversation_id, None,
+            "a click on a summary opens the inbox"
+        );
+    }
+
+    #[test]
+    fn privacy_setting_hides_the_text() {
+        let batch = coalesce(&[msg("1", "Ann", "my password is hunter2")], true).unwrap();
+        assert!(
+            !batch.body.contains("hunter2"),
+            "hidden text must not reach the notification daemon"
+        );
+        assert_eq!(batch.summary, "Ann", "who wrote is still shown");
+    }
+
+    #[test]
+    fn long_text_is_shortened() {
+        let batch = coalesce(&[msg("1", "Ann", &"word ".repeat(200))], false).unwrap();
+        assert!(
+            batch.body.chars().count() <= BODY_CHARS + 1,
+            "notifications stay short"
+        );
+    }
+}

@@ -1,0 +1,240 @@
+//! Where access tokens live: the OS keychain (Secret Service on Linux, through `keyring`), or,
+//! only when no keychain service answers, a file readable by the user alone (0600, in a 0700
+//! directory) under the data directory. The app says which one it used, so the agent knows.
+//! Tokens are never logged; errors here name the store, never the secret.
+
+use std::path::{Path, PathBuf};
+
+const SERVICE: &str = "dev.agentdesk.app";
+
+/// Where a token was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenLocation {
+    Keychain,
+    /// No keychain service was available; the token is in this private file.
+    File(PathBuf),
+}
+
+impl TokenLocation {
+    /// A sentence for Settings and the CLI.
+    pub fn describe(&self) -> String {
+        match self {
+            TokenLocation::Keychain => "The access token is stored in your system keychain.".into(),
+            TokenLocation::File(path) => format!(
+                "No system keychain service is running, so the access token is stored in {} \
+                 (readable by your user only). Start a Secret Service (e.g. GNOME Keyring) to use the keychain.",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// Stores tokens per account (the workspace id).
+#[derive(Debug, Clone)]
+pub struct TokenStore {
+    dir: PathBuf,
+    use_keychain: bool,
+}
+
+impl TokenStore {
+    /// The normal store: keychain first, private file as the fallback.
+    pub fn new(data_dir: &Path) -> TokenStore {
+        TokenStore {
+            dir: data_dir.join("secrets"),
+            use_keychain: true,
+        }
+    }
+
+    /// A store that never touches the keychain (tests, and `AGENTDESK_TOKEN_STORE=file`).
+    pub fn file_only(data_dir: &Path) -> TokenStore {
+        TokenStore {
+            dir: data_dir.join("secrets"),
+            use_keychain: false,
+        }
+    }
+
+    fn file(&self, account: &str) -> PathBuf {
+        let safe: String = account
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join(format!("{safe}.token"))
+    }
+
+    /// Runs `op` on the keychain entry for `account`, on a thread of its own: the Secret
+    /// Service client blocks on a runtime of its own, which must not nest inside the caller's
+    /// (tokio refuses that with a panic).
+    fn with_entry<T: Send>(
+        &self,
+        account: &str,
+        op: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send,
+    ) -> Option<keyring::Result<T>> {
+        if !self.use_keychain {
+            return None;
+        }
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| keyring::Entry::new(SERVICE, account).and_then(|entry| op(&entry)))
+                .join()
+                .ok()
+        })
+    }
+
+    pub fn save(&self, account: &str, token: &str) -> Result<TokenLocation, String> {
+        if let Some(result) = self.with_entry(account, |e| e.set_password(token)) {
+            match result {
+                Ok(()) => {
+                    // A stale file copy from an earlier fallback must not outlive the move.
+                    let _ = std::fs::remove_file(self.file(account));
+                    return Ok(TokenLocation::Keychain);
+                }
+                Err(err) => {
+                    tracing::info!(error = %err, "no keychain service; storing the token in a private file")
+                }
+            }
+        }
+        let path = self.file(account);
+        write_private(&self.dir, &path, token.as_bytes())
+            .map_err(|e| format!("cannot store the access token in {}: {e}", path.display()))?;
+        Ok(TokenLocation::File(path))
+    }
+
+    pub fn load(&self, account: &str) -> Result<Option<String>, String> {
+        if let Some(result) = self.with_entry(account, |e| e.get_password()) {
+            match result {
+                Ok(token) => return Ok(Some(token)),
+                Err(keyring::Error::NoEntry) => {}
+                Err(err) => {
+                    tracing::debug!(error = %err, "keychain unavailable; looking for a token file")
+                }
+            }
+        }
+        match std::fs::read_to_string(self.file(account)) {
+            Ok(token) => Ok(Some(token.trim().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read the stored access token: {e}")),
+        }
+    }
+
+    /// Removes the token from both places; missing is fine.
+    pub fn delete(&self, account: &str) -> Result<(), String> {
+        if let Some(result) = self.with_entry(account, |e| e.delete_credential()) {
+            match result {
+                Ok(()) | Err(keyring::Error::NoEntry) => {}
+                Err(err) => {
+                    tracing::debug!(error = %err, "keychain unavailable while deleting a token")
+                }
+            }
+        }
+        match std::fs::remove_file(self.file(account)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(format!("cannot delete the stored access token: {e}")),
+        }
+    }
+}
+
+fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        let tmp = path.with_extension("tmp");
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_store_round_trips_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::file_only(dir.path());
+        assert_eq!(store.load("ws1").unwrap(), None, "nothing stored yet");
+        let location = store.save("ws1", "tok_secret").unwrap();
+        assert!(
+            matches!(location, TokenLocation::File(_)),
+            "file-only store says it used a file"
+        );
+        assert_eq!(
+            store.load("ws1").unwrap().as_deref(),
+            Some("tok_secret"),
+            "the token reads back"
+        );
+        store.delete("ws1").unwrap();
+        assert_eq!(
+            store.load("ws1").unwrap(),
+            None,
+            "logout leaves no token behind"
+        );
+        store.delete("ws1").unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn token_file_is_private_to_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::file_only(dir.path());
+        let TokenLocation::File(path) = store.save("ws1", "tok").unwrap() else {
+            unreachable!()
+        };
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o600,
+            "other users on a shared computer must not read the token"
+        );
+        let dir_mode = std::fs::metadata(path.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(dir_mode, 0o700, "nor list the secrets directory");
+    }
+
+    #[test]
+    fn account_names_cannot_escape_the_secrets_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::file_only(dir.path());
+        let TokenLocation::File(path) = store.save("../../etc/passwd", "tok").unwrap() else {
+            unreachable!()
+        };
+        assert!(
+            path.starts_with(dir.path().join("secrets")),
+            "a hostile account name stays inside: {path:?}"
+        );
+    }
+
+    #[test]
+    fn location_descriptions_never_contain_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::file_only(dir.path());
+        let location = store.save("ws", "tok_very_secret").unwrap();
+        assert!(
+            !location.describe().contains("tok_very_secret"),
+            "messages name the store, never the secret"
+        );
+    }
+}

@@ -1,0 +1,319 @@
+//! The demo workspace end to end, in the real app (WebKit through WebDriver) against the
+//! in-process sandbox: counts equal the sandbox's truth; a customer reply moves the count in
+//! the window and raises exactly one notification on the session bus; opening it clears the
+//! count; a reply typed in the composer lands in the sandbox exactly once; a hostile message
+//! executes nothing and loads nothing remote.
+
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use agentdesk_e2e::App;
+use fantoccini::Locator;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+fn id_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// View totals computed from the sandbox's truth, the way Intercom's inbox defines them.
+fn expected_totals(truth: &Value, me: &str) -> Vec<(String, i64)> {
+    let convs = truth["conversations"]
+        .as_array()
+        .expect("truth lists conversations");
+    let count = |f: &dyn Fn(&Value) -> bool| convs.iter().filter(|c| f(c)).count() as i64;
+    let assigned = |c: &Value, key: &str| {
+        let id = id_of(&c[key]);
+        (!id.is_empty() && id != "0").then_some(id)
+    };
+    vec![
+        (
+            "mine".into(),
+            count(&|c| {
+                c["state"] == "open" && assigned(c, "admin_assignee_id").as_deref() == Some(me)
+            }),
+        ),
+        (
+            "unassigned".into(),
+            count(&|c| {
+                c["state"] == "open"
+                    && assigned(c, "admin_assignee_id").is_none()
+                    && assigned(c, "team_assignee_id").is_none()
+            }),
+        ),
+        ("all_open".into(), count(&|c| c["state"] == "open")),
+        ("snoozed".into(), count(&|c| c["state"] == "snoozed")),
+        ("closed".into(), count(&|c| c["state"] == "closed")),
+    ]
+}
+
+async fn badge(app: &App, view: &str) -> Option<i64> {
+    let el = app
+        .client
+        .find(Locator::Css(&format!("[data-testid=badge-{view}]")))
+        .await
+        .ok()?;
+    let label = el.attr("aria-label").await.ok()??;
+    label.split_whitespace().next()?.parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_workspace_counts_notifications_replies_and_hostile_content() {
+    // Watch the notification interface on this test's session bus before the app starts.
+    let mut monitor = tokio::process::Command::new("dbus-monitor")
+        .args([
+            "--session",
+            "interface='org.freedesktop.Notifications',member='Notify'",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("dbus-monitor runs (package dbus); the e2e tests run inside dbus-run-session");
+    let notifications = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&notifications);
+    let stdout = monitor.stdout.take().expect("monitor output");
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("member=Notify") {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+
+    // No live activity: every change in this test is one the test makes.
+    let app = App::launch(&[("AGENTDESK_DEMO_LIVE_RATE", "0")]).await;
+    let sandbox = app.demo_sandbox().await;
+    let me = id_of(&sandbox.me().await["id"]);
+    assert!(!me.is_empty(), "the demo token belongs to an admin");
+
+    // 1. Counts equal the truth once the backfill is done.
+    let truth = sandbox.truth().await;
+    let expected = expected_totals(&truth, &me);
+    app.eventually("view totals equal the sandbox's truth", || async {
+        let counts = app.invoke("get_view_counts", json!({})).await;
+        let got: Vec<(String, i64)> = counts
+            .as_array()?
+            .iter()
+            .filter(|c| !c["id"].as_str().unwrap_or("").starts_with("team:"))
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap_or("").to_string(),
+                    c["total"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect();
+        (got == expected).then_some(())
+    })
+    .await;
+    let unread_mine = |counts: &Value| {
+        counts
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == "mine"))
+            .and_then(|c| c["unread"].as_i64())
+    };
+    let counts = app.invoke("get_view_counts", json!({})).await;
+    let shown = app
+        .eventually("the sidebar shows Your inbox's unread count", || async {
+            badge(&app, "mine").await
+        })
+        .await;
+    assert_eq!(
+        Some(shown),
+        unread_mine(&counts),
+        "the window's badge shows the cache's unread count"
+    );
+
+    // 2. A read conversation of Your inbox gets a customer reply.
+    let page = app
+        .invoke(
+            "list_conversations",
+            json!({"view": "mine", "cursor": null, "limit": 50}),
+        )
+        .await;
+    let row = page["rows"]
+        .as_array()
+        .and_then(|r| r.first())
+        .cloned()
+        .expect("Your inbox has conversations in the demo");
+    let conv = row["id"].as_str().unwrap().to_string();
+    if row["unread"] == true {
+        app.invoke("mark_read", json!({"id": conv})).await;
+    }
+    let before = app
+        .eventually("the conversation reads as read", || async {
+            let c = app.invoke("get_view_counts", json!({})).await;
+            let page = app
+                .invoke(
+                    "list_conversations",
+                    json!({"view": "mine", "cursor": null, "limit": 50}),
+                )
+                .await;
+            let is_read = page["rows"]
+                .as_array()?
+                .iter()
+                .any(|r| r["id"] == conv.as_str() && r["unread"] == false);
+            is_read.then(|| unread_mine(&c)).flatten()
+        })
+        .await;
+    let notified_before = notifications.load(Ordering::SeqCst);
+    sandbox
+        .contact_reply(&conv, "<p>Hello again, the export still fails for me.</p>")
+        .await;
+    app.eventually("the badge counts the new customer message", || async {
+        (badge(&app, "mine").await == Some(before + 1)).then_some(())
+    })
+    .await;
+    app.eventually("one notification is raised", || async {
+        (notifications.load(Ordering::SeqCst) > notified_before).then_some(())
+    })
+    .await;
+    assert_eq!(
+        notifications.load(Ordering::SeqCst),
+        notified_before + 1,
+        "one customer message raises exactly one notification"
+    );
+
+    // 3. Opening it clears the count.
+    app.find(&format!(
+        "[data-testid=conversation-list] [data-id='{conv}']"
+    ))
+    .await
+    .click()
+    .await
+    .expect("open the conversation");
+    app.eventually(
+        "opening the conversation clears its unread count",
+        || async { (badge(&app, "mine").await == Some(before)).then_some(()) },
+    )
+    .await;
+
+    // 4. A reply typed in the composer lands in the sandbox exactly once.
+    let nonce = format!("e2e-{}", std::process::id());
+    let area = app.find("[data-testid=composer] textarea").await;
+    area.send_keys(&format!("Thanks, this is fixed now ({nonce})"))
+        .await
+        .expect("type the reply");
+    app.client
+        .find(Locator::XPath(
+            "//div[@data-testid='composer']//button[normalize-space()='Send']",
+        ))
+        .await
+        .expect("the Send button")
+        .click()
+        .await
+        .expect("send");
+    let count_in_truth = |truth: &Value| {
+        truth["conversations"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| id_of(&c["id"]) == conv))
+            // Shaped like Intercom's retrieve: conversation_parts.conversation_parts[].
+            .and_then(|c| c["conversation_parts"]["conversation_parts"].as_array())
+            .map(|parts| {
+                parts
+                    .iter()
+                    .filter(|p| p["body"].as_str().unwrap_or("").contains(&nonce))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    app.eventually("the reply reaches the sandbox", || async {
+        (count_in_truth(&sandbox.truth().await) >= 1).then_some(())
+    })
+    .await;
+    // Let the engine finish another full cycle, then check again: a resend would show up now.
+    let synced = app.invoke("get_status", json!({})).await["lastSyncAt"]
+        .as_i64()
+        .unwrap_or(0);
+    app.eventually("another sync cycle completes", || async {
+        let s = app.invoke("get_status", json!({})).await;
+        (s["lastSyncAt"].as_i64().unwrap_or(0) > synced + 1).then_some(())
+    })
+    .await;
+    assert_eq!(
+        count_in_truth(&sandbox.truth().await),
+        1,
+        "the reply exists exactly once in Intercom"
+    );
+
+    // 5. Hostile content: nothing executes, nothing remote loads.
+    let trap = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a trap port");
+    let trap_url = format!("http://{}", trap.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let trap_hits = Arc::clone(&hits);
+    tokio::spawn(async move {
+        while trap.accept().await.is_ok() {
+            trap_hits.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let payload = format!(
+        "<p>hostile-marker</p>\
+         <script>window.__xss = 'script'</script>\
+         <img src=x onerror=\"window.__xss = 'onerror'\">\
+         <img src=\"{trap_url}/pixel.png\">\
+         <a href=\"javascript:window.__xss='link'\" id=\"jslink\">click me</a>\
+         <svg onload=\"window.__xss = 'svg'\"><circle r=5></circle></svg>\
+         <iframe src=\"{trap_url}/frame\"></iframe>\
+         <iframe srcdoc=\"<script>parent.__xss='srcdoc'</script>\"></iframe>\
+         <link rel=stylesheet href=\"{trap_url}/x.css\">\
+         <div style=\"background:url({trap_url}/bg.png)\">styled</div>\
+         <math><a xlink:href=\"javascript:window.__xss='math'\">m</a></math>\
+         <form action=\"{trap_url}/f\"><button>go</button></form>"
+    );
+    sandbox.contact_reply(&conv, &payload).await;
+    app.eventually(
+        "the hostile message is shown in the open thread",
+        || async {
+            let thread = app
+                .client
+                .find(Locator::Css("[data-testid=thread]"))
+                .await
+                .ok()?;
+            thread
+                .text()
+                .await
+                .ok()?
+                .contains("hostile-marker")
+                .then_some(())
+        },
+    )
+    .await;
+    // Clicking the javascript: link must not run it either.
+    if let Ok(link) = app
+        .client
+        .find(Locator::Css("[data-testid=thread] a"))
+        .await
+    {
+        let _ = link.click().await;
+    }
+    let xss = app
+        .client
+        .execute(
+            "return window.__xss === undefined ? null : String(window.__xss);",
+            vec![],
+        )
+        .await
+        .expect("read the trap flag");
+    assert_eq!(xss, Value::Null, "no script in a customer message may run");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "nothing in a customer message may load from a remote server before a click on Load images"
+    );
+    assert_eq!(
+        notifications.load(Ordering::SeqCst),
+        notified_before + 1,
+        "a message in the conversation on screen raises no notification"
+    );
+
+    app.quit().await;
+    let _ = monitor.kill().await;
+}
