@@ -50,6 +50,17 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Connect a workspace: check the token with Intercom, store it, make the workspace active.
     Login(LoginArgs),
+    /// Sync the active workspace into the local cache: the first run backfills every
+    /// conversation (resuming where an interrupted run stopped), later runs fetch changes.
+    Sync {
+        /// One complete pass (backfill, changes, details, contacts, outbox), then exit.
+        /// Without it, keep syncing until Ctrl-C.
+        #[arg(long)]
+        once: bool,
+        /// Stop after the conversation backfill (to time it on its own). Implies --once.
+        #[arg(long)]
+        metadata_only: bool,
+    },
     /// Show the active workspace's views (totals, unread), sync state and outbox.
     Status {
         /// Machine-readable output.
@@ -155,6 +166,10 @@ pub fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
     let result = runtime.block_on(async {
         match command {
             Command::Login(args) => login(&data_dir, args).await,
+            Command::Sync {
+                once,
+                metadata_only,
+            } => sync(&data_dir, once || metadata_only, metadata_only).await,
             Command::Status { json } => status(&data_dir, json),
             Command::Search { query, json, limit } => search(&data_dir, &query, json, limit),
             Command::Logout { force } => logout(&data_dir, force),
@@ -251,6 +266,176 @@ fn open_cache(data_dir: &Path, workspace: &Workspace) -> Result<agentdesk_store:
         );
     }
     Ok(store)
+}
+
+/// The client for the active workspace: `AGENTDESK_TOKEN` / `AGENTDESK_BASE_URL` override the
+/// stored token and region.
+fn workspace_client(data_dir: &Path, workspace: &Workspace) -> Result<intercom::Client, CliError> {
+    let token = match std::env::var("AGENTDESK_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        Some(token) => token,
+        None => TokenStore::new(data_dir)
+            .load(&workspace.id)
+            .map_err(CliError::other)?
+            .ok_or_else(|| CliError {
+                code: exit::AUTH,
+                message: format!(
+                    "no access token is stored for {}: run `agentdesk login --token-stdin` again",
+                    workspace.name
+                ),
+            })?,
+    };
+    let region = match std::env::var("AGENTDESK_BASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
+        Some(url) => RegionSpec::Custom(url),
+        None => workspace.region.clone(),
+    };
+    Ok(connect::client(&region, &token)?)
+}
+
+fn sync_error(e: agentdesk_sync::SyncError) -> CliError {
+    let code = match e.kind() {
+        agentdesk_sync::ErrorClass::Auth => exit::AUTH,
+        agentdesk_sync::ErrorClass::Network => exit::NETWORK,
+        agentdesk_sync::ErrorClass::Other => exit::OTHER,
+    };
+    CliError {
+        code,
+        message: e.to_string(),
+    }
+}
+
+async fn sync(data_dir: &Path, once: bool, metadata_only: bool) -> Result<(), CliError> {
+    let (_, _, workspace) = active_workspace(data_dir)?;
+    let client = workspace_client(data_dir, &workspace)?;
+    let store = open_cache(data_dir, &workspace)?;
+    let mut config = agentdesk_sync::EngineConfig::new(workspace.admin_id.clone());
+    config.metadata_only = metadata_only;
+    if !once {
+        return sync_forever(client, store, config).await;
+    }
+    let mut bar = Progress::new(std::io::stderr().is_terminal());
+    let report = agentdesk_sync::run_once(client, store, config, |p| bar.update(p))
+        .await
+        .map_err(sync_error);
+    bar.finish();
+    let report = report?;
+    println!(
+        "synced {} in {:.1}s: {} conversations in the workspace ({} new, {} changed), {} with details, {} contacts, {} sent; {} requests, {} rate-limited",
+        workspace.name,
+        report.elapsed.as_secs_f64(),
+        report.backfill.total,
+        report.backfill_new,
+        report.changed,
+        report.details,
+        report.contacts,
+        report.sent,
+        report.requests,
+        report.rate_limited,
+    );
+    if report.failed > 0 {
+        eprintln!(
+            "warning: {} outbox item(s) were refused by Intercom; `agentdesk status` lists them",
+            report.failed
+        );
+    }
+    Ok(())
+}
+
+/// Runs the engine until Ctrl-C or SIGTERM, printing status changes as plain lines.
+async fn sync_forever(
+    client: intercom::Client,
+    store: agentdesk_store::Store,
+    config: agentdesk_sync::EngineConfig,
+) -> Result<(), CliError> {
+    let (handle, mut events) = agentdesk_sync::spawn(client, store, config);
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| CliError::other(format!("cannot listen for SIGTERM: {e}")))?;
+    eprintln!("syncing; press Ctrl-C to stop");
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+            event = events.recv() => match event {
+                Some(agentdesk_sync::SyncEvent::Progress { done, total }) => eprintln!("backfill {done}/{total}"),
+                Some(agentdesk_sync::SyncEvent::Status(s)) => {
+                    if s.auth_failed {
+                        handle.clone().stop(std::time::Duration::from_secs(5)).await;
+                        return Err(CliError { code: exit::AUTH, message: s.error.map(|e| e.message).unwrap_or_else(|| "the access token was rejected".into()) });
+                    }
+                    match (&s.error, s.online) {
+                        (Some(e), _) => eprintln!("sync error: {}", e.message),
+                        (None, false) => eprintln!("offline; retrying"),
+                        (None, true) => {}
+                    }
+                }
+                Some(agentdesk_sync::SyncEvent::CountsChanged(c)) => {
+                    let line: Vec<String> = c.iter().map(|v| format!("{} {}/{}", v.name, v.unread, v.total)).collect();
+                    eprintln!("{}", line.join(" · "));
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+    }
+    handle.stop(std::time::Duration::from_secs(10)).await;
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// Backfill progress: a bar on a terminal, a plain line per 10% otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    last_decile: Option<u64>,
+}
+
+impl Progress {
+    fn new(terminal: bool) -> Progress {
+        let bar = terminal.then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} ({eta})")
+            {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        Progress {
+            bar,
+            last_decile: None,
+        }
+    }
+
+    fn update(&mut self, p: agentdesk_sync::Progress) {
+        let phase = format!("{:?}", p.phase).to_lowercase();
+        match &self.bar {
+            Some(bar) => {
+                bar.set_message(phase);
+                bar.set_length(p.total.max(p.done));
+                bar.set_position(p.done);
+            }
+            None => {
+                if p.phase != agentdesk_sync::Phase::Backfill || p.total == 0 {
+                    return;
+                }
+                let decile = p.done * 10 / p.total;
+                if self.last_decile != Some(decile) {
+                    self.last_decile = Some(decile);
+                    eprintln!("backfill {}/{} conversations", p.done, p.total);
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn status(data_dir: &Path, as_json: bool) -> Result<(), CliError> {

@@ -1,0 +1,409 @@
+//! The headless CLI against the sandbox over real HTTP, with temporary data directories:
+//! login, sync, status, search and logout behave as documented, exit codes tell failures
+//! apart, a backfill killed with SIGKILL resumes and ends exact, and logout leaves no file of
+//! the workspace behind.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use intercom_sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value;
+
+fn agentdesk(data: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agentdesk"));
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("AGENTDESK_TOKEN")
+        .env_remove("AGENTDESK_BASE_URL")
+        // Tests never touch the user's keychain.
+        .env("AGENTDESK_TOKEN_STORE", "file")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("agentdesk runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("agentdesk finishes")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn id_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// View totals from the sandbox's truth, keyed like `status --json`'s views.
+fn truth_totals(truth: &Value, me: &str) -> Vec<(String, i64)> {
+    let convs = truth["conversations"].as_array().unwrap();
+    let assigned = |c: &Value, k: &str| Some(id_of(&c[k])).filter(|id| !id.is_empty() && id != "0");
+    let count = |f: &dyn Fn(&Value) -> bool| convs.iter().filter(|c| f(c)).count() as i64;
+    vec![
+        (
+            "mine".into(),
+            count(&|c| {
+                c["state"] == "open" && assigned(c, "admin_assignee_id").as_deref() == Some(me)
+            }),
+        ),
+        (
+            "unassigned".into(),
+            count(&|c| {
+                c["state"] == "open"
+                    && assigned(c, "admin_assignee_id").is_none()
+                    && assigned(c, "team_assignee_id").is_none()
+            }),
+        ),
+        ("all_open".into(), count(&|c| c["state"] == "open")),
+        ("snoozed".into(), count(&|c| c["state"] == "snoozed")),
+        ("closed".into(), count(&|c| c["state"] == "closed")),
+    ]
+}
+
+fn status_totals(status: &Value) -> Vec<(String, i64)> {
+    status["views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| !v["id"].as_str().unwrap().starts_with("team:"))
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["total"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn login_sync_status_search_logout() {
+    let rt = runtime();
+    let sb = rt
+        .block_on(Sandbox::start(SandboxConfig {
+            conversations: 200,
+            contacts: 80,
+            ..Default::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+
+    let out = agentdesk(
+        data,
+        &["login", "--token-stdin", "--base-url", sb.base_url()],
+        &[],
+        Some("wrong-token\n"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a rejected token is an auth failure: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("Developer Hub"),
+        "the message says where to get a new token: {}",
+        text(&out)
+    );
+    assert!(
+        !data.join("workspaces.json").exists(),
+        "nothing is saved for a token that failed its check"
+    );
+
+    let out = agentdesk(
+        data,
+        &["login", "--token-stdin", "--base-url", sb.base_url()],
+        &[],
+        Some(&format!("{}\n", sb.token())),
+    );
+    assert!(
+        out.status.success(),
+        "login with the sandbox token: {}",
+        text(&out)
+    );
+    let token_files: Vec<_> = std::fs::read_dir(data.join("secrets")).unwrap().collect();
+    assert_eq!(
+        token_files.len(),
+        1,
+        "the token is stored once, in the private file store"
+    );
+
+    let out = agentdesk(data, &["sync", "--once"], &[], None);
+    assert!(out.status.success(), "sync --once: {}", text(&out));
+
+    let out = agentdesk(data, &["status", "--json"], &[], None);
+    assert!(out.status.success(), "status --json: {}", text(&out));
+    let status: Value =
+        serde_json::from_slice(&out.stdout).expect("status --json prints JSON only on stdout");
+    let truth = sb.truth();
+    assert_eq!(
+        status_totals(&status),
+        truth_totals(&truth, sb.admin_id()),
+        "every view's total equals Intercom's"
+    );
+    assert_eq!(
+        status["sync"]["conversations"],
+        truth["conversations"].as_array().unwrap().len(),
+        "every conversation is cached"
+    );
+    assert_eq!(status["outbox"]["pending"], 0, "nothing waits to be sent");
+    for v in status["views"].as_array().unwrap() {
+        for key in ["id", "name", "total", "unread"] {
+            assert!(v.get(key).is_some(), "scripts rely on views[].{key}");
+        }
+    }
+
+    let out = agentdesk(data, &["search", "invoice", "--json"], &[], None);
+    assert!(out.status.success(), "search: {}", text(&out));
+    let hits: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hits = hits.as_array().unwrap();
+    assert!(
+        !hits.is_empty(),
+        "the generated workspace has invoice questions"
+    );
+    assert!(
+        hits.iter().all(|h| h["snippet"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["match"] == true)),
+        "every hit marks what matched"
+    );
+    let out = agentdesk(
+        data,
+        &["search", "\"unbalanced AND ( OR *", "--json"],
+        &[],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "hostile search syntax is searched as words, never an error: {}",
+        text(&out)
+    );
+
+    let out = agentdesk(data, &["logout"], &[], None);
+    assert!(out.status.success(), "logout: {}", text(&out));
+    let leftovers: Vec<_> = walk(data)
+        .into_iter()
+        .filter(|p| {
+            !p.starts_with(data.join("logs"))
+                && p.file_name().is_some_and(|n| n != "workspaces.json")
+        })
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "logout leaves no cache, WAL, SHM or token file behind: {leftovers:?}"
+    );
+    let out = agentdesk(data, &["status"], &[], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "with no workspace, status is a usage error saying to log in: {}",
+        text(&out)
+    );
+    rt.block_on(sb.shutdown());
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn bad_input_gets_exit_codes_and_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let out = agentdesk(
+        data,
+        &["login", "--token-stdin", "--region", "mars"],
+        &[],
+        Some("tok"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown region is a usage error: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("us, eu or au"),
+        "the message lists the regions"
+    );
+    let out = agentdesk(
+        data,
+        &["login", "--token-stdin", "--base-url", "ftp://example.com"],
+        &[],
+        Some("tok"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a non-http base URL is refused: {}",
+        text(&out)
+    );
+    let out = agentdesk(
+        data,
+        &["login", "--token-stdin", "--base-url", "http://127.0.0.1:1"],
+        &[],
+        Some("tok"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "nothing listening is a network failure: {}",
+        text(&out)
+    );
+    let out = agentdesk(
+        data,
+        &["login", "--token-stdin", "--base-url", "http://127.0.0.1:1"],
+        &[],
+        Some("   \n"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an empty token is refused before any request: {}",
+        text(&out)
+    );
+    let out = agentdesk(data, &["sync", "--once"], &[], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "sync with no workspace says to log in: {}",
+        text(&out)
+    );
+}
+
+/// A backfill killed with SIGKILL at several points, then restarted: the cache ends exact
+/// and the pages fetched again stay few.
+#[test]
+fn backfill_killed_with_sigkill_resumes_exact() {
+    let rt = runtime();
+    let sb = rt
+        .block_on(Sandbox::start(SandboxConfig {
+            conversations: 3_000,
+            contacts: 300,
+            latency: Duration::from_millis(20),
+            ..Default::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let out = agentdesk(
+        data,
+        &["login", "--token-stdin", "--base-url", sb.base_url()],
+        &[],
+        Some(sb.token()),
+    );
+    assert!(out.status.success(), "login: {}", text(&out));
+
+    let mut kills = 0;
+    for kill_after_lines in [2, 4, 6] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk"))
+            .args(["sync", "--once", "--metadata-only", "--data-dir"])
+            .arg(data)
+            .env("AGENTDESK_TOKEN_STORE", "file")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut seen = 0;
+        while let Some(Ok(line)) = lines.next() {
+            if line.starts_with("backfill ") {
+                seen += 1;
+                if seen == kill_after_lines {
+                    child.kill().expect("SIGKILL the sync");
+                    kills += 1;
+                    break;
+                }
+            }
+        }
+        let _ = child.wait();
+    }
+    assert!(kills >= 1, "at least one run was killed mid-backfill");
+    let before = sb.request_count();
+    let out = agentdesk(data, &["sync", "--once", "--metadata-only"], &[], None);
+    assert!(
+        out.status.success(),
+        "the restarted sync completes: {}",
+        text(&out)
+    );
+    let resumed_requests = sb.request_count() - before;
+
+    let truth = sb.truth();
+    let want: std::collections::BTreeMap<String, i64> = truth["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (id_of(&c["id"]), c["updated_at"].as_i64().unwrap()))
+        .collect();
+    let registry: Value =
+        serde_json::from_slice(&std::fs::read(data.join("workspaces.json")).unwrap()).unwrap();
+    let ws = &registry["workspaces"][0];
+    let db = agentdesk_store::db_path(
+        data,
+        ws["id"].as_str().unwrap(),
+        ws["adminId"].as_str().unwrap(),
+    );
+    let store = agentdesk_store::Store::open(&db).unwrap();
+    assert_eq!(
+        store.conversation_count().unwrap() as usize,
+        want.len(),
+        "every conversation is cached once: none missing, none duplicated"
+    );
+    for (id, updated_at) in &want {
+        let cached = store.conversation_updated_at(id).unwrap();
+        assert_eq!(
+            cached,
+            Some(*updated_at),
+            "conversation {id} equals Intercom's after the kills"
+        );
+    }
+    let minimum_pages = want.len().div_ceil(150) as u64;
+    assert!(
+        resumed_requests < minimum_pages,
+        "the restart fetched {resumed_requests} requests; a full restart would need at least {minimum_pages}: it must resume, not start over"
+    );
+    rt.block_on(sb.shutdown());
+}
