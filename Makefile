@@ -8,12 +8,13 @@ APP_BIN := $(CARGO_TARGET_DIR)/debug/agentdesk
 # Narrow the Rust packages for `make test-rust` with e.g. PKGS="-p intercom".
 PKGS ?= --workspace --exclude agentdesk-e2e
 
-.PHONY: run test setup setup-test ui app check-display lint-rust test-rust test-ui test-browser test-e2e bundle clean help
+.PHONY: bench reliability run test setup setup-test ui app check-display lint-rust test-rust test-ui test-browser test-e2e bundle clean help
 
 help:
 	@echo "make run     install what is missing, build, and open Agentdesk"
 	@echo "make test    install what is missing, then every check and test the project has"
 	@echo "narrower:    make lint-rust | test-rust | test-ui | test-browser | test-e2e | bundle"
+	@echo "long runs:   make bench (BENCHMARKS.md) | make reliability (RELIABILITY.md)"
 
 setup:
 	@bash scripts/setup.sh
@@ -74,6 +75,14 @@ test-e2e: app
 bundle: setup
 	@echo "==> building the .deb (tauri build --bundles deb, release)"
 	@ui/node_modules/.bin/tauri build --bundles deb
+
+bench: setup-test
+	@echo "==> benchmarks (release builds; writes BENCHMARKS.md; about 15 minutes)"
+	@bash scripts/bench/run.sh
+
+reliability: setup-test
+	@echo "==> long reliability suites (writes RELIABILITY.md figures)"
+	@bash scripts/reliability/run.sh
 
 clean:
 	cargo clean

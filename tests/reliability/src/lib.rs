@@ -1,0 +1,1 @@
+//! Reliability and security suites (filled by issue 7).
