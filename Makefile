@@ -8,7 +8,7 @@ APP_BIN := $(CARGO_TARGET_DIR)/debug/agentdesk
 # Narrow the Rust packages for `make test-rust` with e.g. PKGS="-p intercom".
 PKGS ?= --workspace --exclude agentdesk-e2e
 
-.PHONY: bench reliability run test setup setup-test ui app check-display lint-rust test-rust test-ui test-browser test-e2e bundle clean help
+.PHONY: bench reliability screenshots run test setup setup-test ui app check-display lint-rust test-rust test-ui test-browser test-e2e bundle clean help
 
 help:
 	@echo "make run     install what is missing, build, and open Agentdesk"
@@ -71,6 +71,11 @@ test-e2e: app
 	@echo "==> end-to-end tests of the built app (tauri-driver + WebKitWebDriver, under Xvfb)"
 	@AGENTDESK_BIN=$(APP_BIN) dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo test --quiet -p agentdesk-e2e -- --test-threads=1
+
+screenshots: app
+	@echo "==> README screenshots from the real app (demo workspace, under Xvfb)"
+	@AGENTDESK_BIN=$(APP_BIN) dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+	  cargo run --quiet -p agentdesk-e2e --example screenshots -- docs/screenshots
 
 bundle: setup
 	@echo "==> building the .deb (tauri build --bundles deb, release)"

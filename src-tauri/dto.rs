@@ -551,7 +551,8 @@ impl SyncStatus {
         notifications_problem: Option<String>,
     ) -> SyncStatus {
         SyncStatus {
-            online: s.online,
+            // Offline means Intercom stopped answering, not "no request finished yet".
+            online: s.online || s.offline_since.is_none(),
             last_sync_at: s.last_sync_at,
             offline_since: s.offline_since,
             backfill: s.backfill.map(|(done, total)| Progress { done, total }),

@@ -27,6 +27,7 @@ pub mod events {
     pub const STATUS: &str = "sync://status";
     pub const SESSION: &str = "session://changed";
     pub const OPEN_CONVERSATION: &str = "app://open-conversation";
+    pub const SHOW_VIEW: &str = "app://show-view";
 }
 
 /// App-wide state: settings, the workspace list, the token store, and the current session.
@@ -68,7 +69,11 @@ impl Shared {
             session: tokio::sync::Mutex::new(None),
             open_conversation: Mutex::new(None),
             window_focused: AtomicBool::new(true),
-            status: Mutex::new(dto::SyncStatus::default()),
+            status: Mutex::new(dto::SyncStatus {
+                online: true,
+                notifications_available: true,
+                ..Default::default()
+            }),
             counts: Mutex::new(Vec::new()),
             demo_auto_opened: AtomicBool::new(false),
             first_boot: tokio::sync::watch::Sender::new(false),
@@ -332,7 +337,11 @@ pub async fn shutdown(app: &AppHandle, session: Arc<Session>) {
         .open_conversation
         .lock()
         .unwrap_or_else(|e| e.into_inner()) = None;
-    *shared.status.lock().unwrap_or_else(|e| e.into_inner()) = dto::SyncStatus::default();
+    *shared.status.lock().unwrap_or_else(|e| e.into_inner()) = dto::SyncStatus {
+        online: true,
+        notifications_available: true,
+        ..Default::default()
+    };
     publish_counts(app, Vec::new());
     tracing::info!(workspace = %session.workspace.id, "session stopped");
 }
@@ -573,7 +582,7 @@ pub fn toggle_dnd(app: &AppHandle) {
 
 /// Tray view entries: the UI selects the view.
 pub fn show_view(app: &AppHandle, view: &str) {
-    let _ = app.emit("app://show-view", view.to_string());
+    let _ = app.emit(events::SHOW_VIEW, view.to_string());
 }
 
 /// A notification was clicked: show the window on that conversation (or the inbox).

@@ -248,4 +248,22 @@ impl Sandbox {
             .expect("contact_reply JSON");
         out["part_id"].as_str().unwrap_or_default().to_string()
     }
+
+    /// A contact starts a new open, unassigned conversation; returns its id.
+    pub async fn new_conversation(&self, subject: &str, body: &str) -> String {
+        let out: serde_json::Value = self
+            .http
+            .post(format!("{}/_sandbox/conversations", self.url))
+            .json(&serde_json::json!({"subject": subject, "body": body}))
+            .send()
+            .await
+            .expect("new conversation")
+            .json()
+            .await
+            .expect("new conversation JSON");
+        match &out["conversation_id"] {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
 }

@@ -296,6 +296,7 @@ export const EVENTS = {
   status: "sync://status",
   session: "session://changed",
   openConversation: "app://open-conversation",
+  showView: "app://show-view",
 } as const;
 
 export interface EventPayloads {
@@ -304,6 +305,7 @@ export interface EventPayloads {
   [EVENTS.status]: SyncStatus;
   [EVENTS.session]: Session | null;
   [EVENTS.openConversation]: OpenConversation;
+  [EVENTS.showView]: string;
 }
 
 /** Subscribes to one backend event with its typed payload. */
