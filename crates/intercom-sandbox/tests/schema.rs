@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 fn spec_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/intercom-openapi/api.intercom.io.2.14.yaml")
+        .join("../../tests/fixtures/intercom-openapi/api.intercom.io.2.14.yaml")
 }
 
 /// Rewrites `nullable: true` as `anyOf: [schema, {type: null}]`, recursively.
@@ -45,7 +45,7 @@ struct Schemas {
 impl Schemas {
     fn load() -> Schemas {
         let text = std::fs::read_to_string(spec_path())
-            .expect("the 2.14 description must be in ../shared/intercom-openapi");
+            .expect("the 2.14 description must be in tests/fixtures/intercom-openapi");
         let doc: Value = serde_norway::from_str(&text).expect("the description must parse as YAML");
         let schemas = doc["components"]["schemas"].clone();
         assert!(

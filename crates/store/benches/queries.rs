@@ -1,7 +1,9 @@
 //! Local query benchmark: fills a temp database with 100k conversations, 500k parts and 20k
 //! contacts through the public API, then reports upsert throughput and p50/p95 of a view
 //! page, all view counts, and full-text search. Run: `cargo bench -p agentdesk-store`.
-//! Sizes can be scaled down with AGENTDESK_BENCH_CONVERSATIONS (default 100000).
+//! Sizes can be scaled down with AGENTDESK_BENCH_CONVERSATIONS (default 100000), or
+//! AGENTDESK_BENCH_QUICK=1 for 20000. Write rates are given per second of wall time and per
+//! second of the thread's CPU time (Linux; steadier on a busy machine).
 
 use std::time::{Duration, Instant};
 
@@ -79,12 +81,42 @@ fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
     (at(0.5), at(0.95))
 }
 
+/// CPU time of this thread so far (Linux), to tell work from waiting on a busy machine.
+fn thread_cpu() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Measures one phase: wall time and, where known, CPU time.
+struct Phase(Instant, Option<Duration>);
+impl Phase {
+    fn start() -> Phase {
+        Phase(Instant::now(), thread_cpu())
+    }
+    /// "N rows/s (M rows/s of CPU time)".
+    fn rate(&self, rows: usize) -> String {
+        let wall = rows as f64 / self.0.elapsed().as_secs_f64();
+        match (self.1, thread_cpu()) {
+            (Some(a), Some(b)) => format!(
+                "{wall:.0} rows/s ({:.0} rows/s of CPU time)",
+                rows as f64 / (b - a).as_secs_f64()
+            ),
+            _ => format!("{wall:.0} rows/s"),
+        }
+    }
+}
+
 fn main() {
+    let quick = std::env::var_os("AGENTDESK_BENCH_QUICK").is_some();
     let n_conv: usize = std::env::var("AGENTDESK_BENCH_CONVERSATIONS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+        .unwrap_or(if quick { 20_000 } else { 100_000 });
     let n_contacts = (n_conv / 5).max(1);
+    // AGENTDESK_BENCH_STOP_AFTER=conversations|parts ends the run after that write phase
+    // (for profiling one phase alone).
+    let stop_after = std::env::var("AGENTDESK_BENCH_STOP_AFTER").unwrap_or_default();
     let dir = tempfile::tempdir().expect("a temp dir for the benchmark database");
     // AGENTDESK_BENCH_DB keeps the database for inspection (it must not exist yet).
     let path = std::env::var_os("AGENTDESK_BENCH_DB")
@@ -124,11 +156,11 @@ fn main() {
             ..Default::default()
         })
         .collect();
-    let t = Instant::now();
+    let t = Phase::start();
     for chunk in contacts.chunks(500) {
         store.upsert_contacts(chunk).unwrap();
     }
-    let contacts_rate = contacts.len() as f64 / t.elapsed().as_secs_f64();
+    let contacts_rate = t.rate(contacts.len());
 
     let base = 1_700_000_000i64;
     let conversations: Vec<Conversation> = (0..n_conv)
@@ -166,20 +198,27 @@ fn main() {
             }
         })
         .collect();
-    let t = Instant::now();
+    let t = Phase::start();
     for (n, page) in conversations.chunks(150).enumerate() {
         store
             .upsert_conversations_page(page, "backfill", Some(&format!("cursor-{n}")))
             .unwrap();
     }
-    let conv_rate = conversations.len() as f64 / t.elapsed().as_secs_f64();
+    let conv_rate = t.rate(conversations.len());
+    if stop_after == "conversations" {
+        println!("upsert conversations (pages of 150 + cursor): {conv_rate}");
+        return;
+    }
+    // As the sync engine does after each backfill page: read marks from Intercom's flag.
     let ids: Vec<String> = conversations.iter().map(|c| c.id.clone()).collect();
-    for chunk in ids.chunks(1_000) {
+    let t = Phase::start();
+    for chunk in ids.chunks(150) {
         store.seed_read_marks_from_intercom(chunk).unwrap();
     }
+    let seed_rate = t.rate(ids.len());
 
     let mut part_rows = 0usize;
-    let t = Instant::now();
+    let t = Phase::start();
     for batch in conversations.chunks(150) {
         let mut parts = Vec::with_capacity(batch.len() * 5);
         for c in batch {
@@ -204,8 +243,12 @@ fn main() {
         part_rows += parts.len();
         store.upsert_parts_batch(&parts).unwrap();
     }
-    let part_rate = part_rows as f64 / t.elapsed().as_secs_f64();
-    let size_mb = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+    let part_rate = t.rate(part_rows);
+    if stop_after == "parts" {
+        println!("upsert conversations (pages of 150 + cursor): {conv_rate}");
+        println!("upsert parts (batches of 750):                {part_rate}");
+        return;
+    }
 
     let reader = store.open_reader().unwrap();
     let team_ids: Vec<String> = vec!["t0".into(), "t1".into()];
@@ -272,15 +315,18 @@ fn main() {
     let search_p = percentiles(samples);
     drop(reader);
     drop(store);
+    // After the clean close (which checkpoints the WAL into the file).
+    let size_mb = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     let t = Instant::now();
     let reopened = Store::open(&path).unwrap();
     let reopen_ms = t.elapsed().as_secs_f64() * 1e3;
     drop(reopened);
 
     println!("agentdesk-store query benchmark ({n_conv} conversations, {part_rows} parts, {n_contacts} contacts, {size_mb:.0} MB)");
-    println!("upsert conversations (pages of 150 + cursor): {conv_rate:.0} rows/s");
-    println!("upsert parts (batches of 750):                {part_rate:.0} rows/s");
-    println!("upsert contacts (batches of 500):             {contacts_rate:.0} rows/s");
+    println!("upsert conversations (pages of 150 + cursor): {conv_rate}");
+    println!("seed read marks (pages of 150):               {seed_rate}");
+    println!("upsert parts (batches of 750):                {part_rate}");
+    println!("upsert contacts (batches of 500):             {contacts_rate}");
     println!(
         "all view counts ({} views):            p50 {:.2} ms  p95 {:.2} ms",
         counts.len(),

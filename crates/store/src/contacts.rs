@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::database::{Reader, Store};
 use crate::error::{Result, StoreError};
+use crate::fts::{FtsBatch, CONTACTS_FTS};
 
 /// A contact (user or lead).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -57,12 +58,18 @@ impl Store {
     pub fn upsert_contacts(&mut self, contacts: &[Contact]) -> Result<()> {
         self.write(|tx| {
             let mut stmt = tx.prepare_cached(UPSERT_SQL)?;
+            let mut existing =
+                tx.prepare_cached("SELECT seq, name, email FROM contacts WHERE id = ?1")?;
+            let mut fts = FtsBatch::new(CONTACTS_FTS);
             for c in contacts {
                 if c.id.is_empty() {
                     return Err(StoreError::InvalidInput(
                         "a contact without an id cannot be cached".into(),
                     ));
                 }
+                let before: Option<(i64, Option<String>, Option<String>)> = existing
+                    .query_row([&c.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?;
                 stmt.execute(params![
                     c.id,
                     c.external_id,
@@ -87,8 +94,15 @@ impl Store {
                         Some(c.raw.to_string())
                     },
                 ])?;
+                match before {
+                    None => fts.inserted(tx.last_insert_rowid()),
+                    Some((seq, name, email)) if (&name, &email) != (&c.name, &c.email) => {
+                        fts.changed(seq, &[name.as_deref(), email.as_deref()]);
+                    }
+                    Some(_) => {}
+                }
             }
-            Ok(())
+            fts.apply(tx)
         })
     }
 

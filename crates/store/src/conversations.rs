@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::contacts::Contact;
 use crate::database::{now, Reader, Store};
 use crate::error::{Result, StoreError};
+use crate::fts::{FtsBatch, CONVERSATIONS_FTS};
 use crate::outbox::OutboxEntry;
 use crate::parts::Part;
 use crate::text::{html_to_text, preview};
@@ -213,8 +214,11 @@ pub(crate) fn upsert_conversations(
 ) -> Result<PageOutcome> {
     let mut outcome = PageOutcome::default();
     let synced_at = now();
-    let mut existing =
-        tx.prepare_cached("SELECT updated_at, outbox_active FROM conversations WHERE id = ?1")?;
+    let mut existing = tx.prepare_cached(
+        "SELECT seq, updated_at, outbox_active, title, source_subject, source_body_text
+         FROM conversations WHERE id = ?1",
+    )?;
+    let mut fts = FtsBatch::new(CONVERSATIONS_FTS);
     let mut upsert = tx.prepare_cached(UPSERT_SQL)?;
     let mut clear_contacts =
         tx.prepare_cached("DELETE FROM conversation_contacts WHERE conversation_id = ?1")?;
@@ -227,11 +231,18 @@ pub(crate) fn upsert_conversations(
                 "a conversation without an id cannot be cached".into(),
             ));
         }
-        let before: Option<(i64, i64)> = existing
-            .query_row([&c.id], |r| Ok((r.get(0)?, r.get(1)?)))
+        let before: Option<Existing> = existing
+            .query_row([&c.id], |r| {
+                Ok(Existing {
+                    seq: r.get(0)?,
+                    updated_at: r.get(1)?,
+                    outbox_active: r.get(2)?,
+                    text: [r.get(3)?, r.get(4)?, r.get(5)?],
+                })
+            })
             .optional()?;
-        if let Some((updated_at, _)) = before {
-            if c.updated_at <= updated_at {
+        if let Some(b) = &before {
+            if c.updated_at <= b.updated_at {
                 outcome.unchanged += 1;
                 continue;
             }
@@ -281,13 +292,27 @@ pub(crate) fn upsert_conversations(
             snippet,
             synced_at,
         ])?;
+        match &before {
+            None => fts.inserted(tx.last_insert_rowid()),
+            Some(b) => {
+                let new_text = [
+                    c.title.as_deref(),
+                    c.source_subject.as_deref(),
+                    source_text.as_deref(),
+                ];
+                if b.text.iter().map(Option::as_deref).ne(new_text) {
+                    let old: Vec<Option<&str>> = b.text.iter().map(Option::as_deref).collect();
+                    fts.changed(b.seq, &old);
+                }
+            }
+        }
         clear_contacts.execute([&c.id])?;
         for contact_id in &c.contact_ids {
             add_contact.execute(params![c.id, contact_id])?;
         }
         match before {
             None => outcome.new_ids.push(c.id.clone()),
-            Some((_, outbox_active)) => {
+            Some(Existing { outbox_active, .. }) => {
                 outcome.moved_ids.push(c.id.clone());
                 // The server's copy now includes what was sent: sent items stop overriding it,
                 // and items still unsent are laid over the fresh server values again.
@@ -301,7 +326,17 @@ pub(crate) fn upsert_conversations(
             }
         }
     }
+    fts.apply(tx)?;
     Ok(outcome)
+}
+
+/// The cached copy of a conversation a page upsert compares with.
+struct Existing {
+    seq: i64,
+    updated_at: i64,
+    outbox_active: i64,
+    /// Indexed text as cached: title, source subject, source body text.
+    text: [Option<String>; 3],
 }
 
 const UPSERT_SQL: &str = "

@@ -54,6 +54,7 @@ pub mod conversations;
 pub mod database;
 pub mod error;
 pub mod events;
+mod fts;
 pub mod migrations;
 pub mod notified;
 pub mod outbox;

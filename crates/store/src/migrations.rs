@@ -7,7 +7,7 @@ use rusqlite_migration::{Migrations, M};
 /// Every migration, in order. `user_version` records how many have run.
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
-const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2)];
+const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
 
 /// Version 1: every table of the cache.
 const V1: &str = r#"
@@ -345,4 +345,22 @@ SELECT key, count(*), sum(unread) FROM (
   UNION ALL SELECT 'unassigned', unread FROM conversations
     WHERE state = 'open' AND admin_assignee_id IS NULL AND team_assignee_id IS NULL
 ) WHERE true GROUP BY key;
+"#;
+
+/// Version 3: bulk writes at 100k conversations.
+/// - Full-text indexing of inserted and updated rows moves from per-row triggers to one
+///   statement per transaction (`fts.rs`): FTS5 flushes a segment at every statement
+///   savepoint, so the triggers wrote one segment per row and spent most of a page upsert
+///   merging them. The `*_fts_delete` triggers stay (deletes are single rows).
+/// - `conversations_updated` and `conversations_unread` go: no query reads them (counts come
+///   from `view_counters`), and each was one more random B-tree insert per row.
+const V3: &str = r#"
+DROP TRIGGER conversations_fts_insert;
+DROP TRIGGER conversations_fts_update;
+DROP TRIGGER parts_fts_insert;
+DROP TRIGGER parts_fts_update;
+DROP TRIGGER contacts_fts_insert;
+DROP TRIGGER contacts_fts_update;
+DROP INDEX conversations_updated;
+DROP INDEX conversations_unread;
 "#;

@@ -341,6 +341,7 @@ impl Store {
                             id
                         ],
                     )?;
+                    crate::fts::index_rows(tx, crate::fts::PARTS_FTS, &[tx.last_insert_rowid()])?;
                     crate::parts::refresh_aggregates(tx, &item.conversation_id)?;
                     crate::read_marks::mark_read(tx, &item.conversation_id, t, "local")?;
                 }

@@ -2,12 +2,13 @@
 //! 500-part window are kept), their plain text for search, and the conversation aggregates
 //! (last part time, last contact part time, preview) that lists and unread counts read.
 
-use rusqlite::{params, Row, Transaction};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::conversations::{is_contact_type, Author};
 use crate::database::{Reader, Store};
 use crate::error::{Result, StoreError};
+use crate::fts::{FtsBatch, PARTS_FTS};
 use crate::text::{html_to_text, preview};
 
 /// One conversation part.
@@ -48,7 +49,11 @@ impl Store {
     /// The conversation must be cached first.
     #[tracing::instrument(skip_all, fields(conversation_id, rows = parts.len()), err)]
     pub fn upsert_parts(&mut self, conversation_id: &str, parts: &[Part]) -> Result<()> {
-        self.write(|tx| upsert_parts(tx, conversation_id, parts))
+        self.write(|tx| {
+            let mut fts = FtsBatch::new(PARTS_FTS);
+            upsert_parts(tx, conversation_id, parts, &mut fts)?;
+            fts.apply(tx)
+        })
     }
 
     /// Merges the parts of many conversations in one transaction (grouped by each part's
@@ -56,33 +61,35 @@ impl Store {
     #[tracing::instrument(skip_all, fields(rows = parts.len()), err)]
     pub fn upsert_parts_batch(&mut self, parts: &[Part]) -> Result<()> {
         let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        let mut groups: Vec<(&str, Vec<Part>)> = Vec::new();
+        let mut groups: Vec<(&str, Vec<&Part>)> = Vec::new();
         for p in parts {
             let i = *index.entry(&p.conversation_id).or_insert_with(|| {
                 groups.push((&p.conversation_id, Vec::new()));
                 groups.len() - 1
             });
-            groups[i].1.push(p.clone());
+            groups[i].1.push(p);
         }
         self.write(|tx| {
+            let mut fts = FtsBatch::new(PARTS_FTS);
             for (conversation_id, group) in &groups {
-                upsert_parts(tx, conversation_id, group)?;
+                upsert_parts(tx, conversation_id, group, &mut fts)?;
             }
-            Ok(())
+            fts.apply(tx)
         })
     }
 }
 
-pub(crate) fn upsert_parts(
+/// Upserts `parts` of one conversation; their full-text changes are collected in `fts`
+/// (the caller applies them once per transaction, see `fts.rs`).
+pub(crate) fn upsert_parts<P: std::borrow::Borrow<Part>>(
     tx: &Transaction<'_>,
     conversation_id: &str,
-    parts: &[Part],
+    parts: &[P],
+    fts: &mut FtsBatch,
 ) -> Result<()> {
-    let exists: bool = tx.query_row(
-        "SELECT count(*) FROM conversations WHERE id = ?1",
-        [conversation_id],
-        |r| r.get(0),
-    )?;
+    let exists: bool = tx
+        .prepare_cached("SELECT count(*) FROM conversations WHERE id = ?1")?
+        .query_row([conversation_id], |r| r.get(0))?;
     if !exists {
         return Err(StoreError::NotFound {
             what: "conversation",
@@ -90,7 +97,9 @@ pub(crate) fn upsert_parts(
         });
     }
     let mut stmt = tx.prepare_cached(UPSERT_SQL)?;
+    let mut existing = tx.prepare_cached("SELECT seq, body_text FROM parts WHERE id = ?1")?;
     for p in parts {
+        let p = p.borrow();
         if p.id.is_empty() {
             return Err(StoreError::InvalidInput(
                 "a part without an id cannot be cached".into(),
@@ -101,6 +110,9 @@ pub(crate) fn upsert_parts(
             (None, Some(html)) => Some(html_to_text(html)),
             (None, None) => None,
         };
+        let before: Option<(i64, Option<String>)> = existing
+            .query_row([&p.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
         stmt.execute(params![
             p.id,
             conversation_id,
@@ -121,13 +133,18 @@ pub(crate) fn upsert_parts(
             p.assigned_to_type,
             p.assigned_to_id,
         ])?;
+        match before {
+            None => fts.inserted(tx.last_insert_rowid()),
+            Some((seq, old)) if old != text => fts.changed(seq, &[old.as_deref()]),
+            Some(_) => {}
+        }
     }
     // Intercom's copy of a confirmed reply is in this list now: drop its pending stand-in.
-    tx.execute(
+    tx.prepare_cached(
         "DELETE FROM parts WHERE conversation_id = ?1
            AND outbox_id IN (SELECT id FROM outbox WHERE status = 'sent')",
-        [conversation_id],
-    )?;
+    )?
+    .execute([conversation_id])?;
     refresh_aggregates(tx, conversation_id)
 }
 
@@ -150,22 +167,22 @@ ON CONFLICT(id) DO UPDATE SET
 
 /// Recomputes the per-conversation aggregates from its parts (cheap: one index range).
 pub(crate) fn refresh_aggregates(tx: &Transaction<'_>, conversation_id: &str) -> Result<()> {
-    let (last_part_at, last_contact_part_at): (Option<i64>, Option<i64>) = tx.query_row(
-        "SELECT max(created_at), max(CASE WHEN author_type IN ('user', 'lead', 'contact') THEN created_at END)
-         FROM parts WHERE conversation_id = ?1",
-        [conversation_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (last_part_at, last_contact_part_at): (Option<i64>, Option<i64>) = tx
+        .prepare_cached(
+            "SELECT max(created_at), max(CASE WHEN author_type IN ('user', 'lead', 'contact') THEN created_at END)
+             FROM parts WHERE conversation_id = ?1",
+        )?
+        .query_row([conversation_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let latest_text: Option<String> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT body_text FROM parts WHERE conversation_id = ?1 AND body_text <> '' AND part_type <> 'note'
              ORDER BY created_at DESC, seq DESC LIMIT 1",
-            [conversation_id],
-            |r| r.get(0),
-        )
-        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+        )?
+        .query_row([conversation_id], |r| r.get(0))
+        .optional()?
+        .flatten();
     let snippet = latest_text.as_deref().map(|t| preview(t, 140));
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE conversations SET
            last_part_at = ?2,
            last_contact_part_at = CASE
@@ -175,8 +192,13 @@ pub(crate) fn refresh_aggregates(tx: &Transaction<'_>, conversation_id: &str) ->
            last_activity_at = max(updated_at, coalesce(?2, 0), last_activity_at),
            preview = coalesce(?4, preview)
          WHERE id = ?1",
-        params![conversation_id, last_part_at, last_contact_part_at, snippet],
-    )?;
+    )?
+    .execute(params![
+        conversation_id,
+        last_part_at,
+        last_contact_part_at,
+        snippet
+    ])?;
     Ok(())
 }
 

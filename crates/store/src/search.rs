@@ -178,6 +178,23 @@ impl Reader {
     }
 }
 
+impl crate::database::Store {
+    /// Checks that the three full-text indexes agree exactly with the rows they index (FTS5
+    /// `integrity-check` against the content tables). An error names what is wrong; a cache
+    /// that fails it can be rebuilt from Intercom. Slow on a large cache: diagnostics and tests.
+    pub fn check_search_index(&self) -> Result<()> {
+        for fts in ["conversations_fts", "parts_fts", "contacts_fts"] {
+            self.conn
+                .execute(
+                    &format!("INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"),
+                    [],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

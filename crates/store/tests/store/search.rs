@@ -123,3 +123,88 @@ fn index_follows_updates() {
         "the new title is indexed"
     );
 }
+
+/// The bulk paths index a whole page in one statement (`fts.rs`): the index must still equal
+/// the content exactly, whatever a page holds (duplicates, moves, unchanged text, deletes).
+#[test]
+fn index_equals_content_after_bulk_pages_with_duplicates_moves_and_deletes() {
+    let mut s = setup();
+    s.check_search_index()
+        .expect("the index must match the rows after the first writes");
+
+    // One page: a new conversation twice (the second copy newer, with another title), a move
+    // of "1" with a new title, a move of "2" with the same text, an older copy ignored.
+    let mut a = conv("3", 10);
+    a.title = Some("Shipping label".into());
+    let mut a2 = conv("3", 12);
+    a2.title = Some("Customs form".into());
+    let mut moved = conv("1", 40);
+    moved.title = Some("Invoice question".into());
+    let same = conv("2", 41);
+    let stale = conv("1", 5);
+    let outcome = s
+        .upsert_conversations_page(&[a, a2, moved, same, stale], "backfill", Some("c1"))
+        .unwrap();
+    assert_eq!(outcome.new_ids, ["3"], "the duplicate is new once");
+    s.check_search_index()
+        .expect("the index must match the rows after a mixed page");
+    assert!(
+        s.search("shipping ", 10).unwrap().is_empty()
+            && s.search("refund ", 10).unwrap().is_empty(),
+        "replaced titles (even one replaced within the same page) must leave the index"
+    );
+    assert_eq!(s.search("customs", 10).unwrap().len(), 1);
+    assert_eq!(s.search("invoice", 10).unwrap().len(), 1);
+
+    // Parts: a body edited twice in one batch, a new part, an unchanged one.
+    s.upsert_parts_batch(&[
+        part("p1", "2", "user", 30, "<p>My parcel arrived damaged</p>"),
+        part("p2", "3", "user", 31, "<p>First draft</p>"),
+        part("p2", "3", "user", 31, "<p>Second draft</p>"),
+        part("p3", "1", "admin", 32, "<p>Refund issued</p>"),
+    ])
+    .unwrap();
+    s.upsert_parts("2", &[part("p1", "2", "user", 30, "<p>Parcel lost</p>")])
+        .unwrap();
+    s.check_search_index()
+        .expect("the index must match the rows after part edits");
+    assert!(s.search("first ", 10).unwrap().is_empty());
+    assert!(s.search("damaged ", 10).unwrap().is_empty());
+    assert_eq!(s.search("second", 10).unwrap().len(), 1);
+
+    // Contacts renamed, a reply through the outbox, deletes.
+    s.upsert_contacts(&[
+        Contact {
+            id: "k1".into(),
+            name: Some("Zoe Meyer".into()),
+            email: Some("zoe@acme.io".into()),
+            ..Default::default()
+        },
+        Contact {
+            id: "k2".into(),
+            name: Some("Ada".into()),
+            ..Default::default()
+        },
+    ])
+    .unwrap();
+    s.enqueue(agentdesk_store::OutboxItem {
+        conversation_id: "3".into(),
+        admin_id: "me".into(),
+        kind: agentdesk_store::OutboxKind::Reply {
+            body: "<p>Pending answer</p>".into(),
+        },
+        client_uuid: "u1".into(),
+    })
+    .unwrap();
+    assert_eq!(
+        s.search("pending", 10).unwrap().len(),
+        1,
+        "an optimistic reply is searchable at once"
+    );
+    s.delete_conversation("2").unwrap();
+    s.delete_contact("k2").unwrap();
+    s.check_search_index()
+        .expect("the index must match the rows after renames, a reply and deletes");
+    assert!(s.search("keller", 10).unwrap().is_empty());
+    assert!(s.search("parcel", 10).unwrap().is_empty());
+}
