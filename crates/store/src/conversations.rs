@@ -182,7 +182,8 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 impl Store {
     /// Upserts one page of conversations AND saves `cursor` for `sync_resource` in the same
     /// transaction, so a crash resumes from the last saved page. A row whose `updated_at` is
-    /// older than the cached one is ignored (pages of concurrent partitions may overlap).
+    /// older than the cached one is ignored (pages of concurrent partitions may overlap); one
+    /// of the same second is applied only if its content differs.
     #[tracing::instrument(skip_all, fields(rows = conversations.len(), sync_resource), err)]
     pub fn upsert_conversations_page(
         &mut self,
@@ -218,6 +219,7 @@ pub(crate) fn upsert_conversations(
         "SELECT seq, updated_at, outbox_active, title, source_subject, source_body_text
          FROM conversations WHERE id = ?1",
     )?;
+    let mut same_second = tx.prepare_cached("SELECT raw FROM conversations WHERE id = ?1")?;
     let mut fts = FtsBatch::new(CONVERSATIONS_FTS);
     let mut upsert = tx.prepare_cached(UPSERT_SQL)?;
     let mut clear_contacts =
@@ -241,10 +243,28 @@ pub(crate) fn upsert_conversations(
                 })
             })
             .optional()?;
+        let raw = if c.raw.is_null() {
+            None
+        } else {
+            Some(c.raw.to_string())
+        };
         if let Some(b) = &before {
-            if c.updated_at <= b.updated_at {
+            if c.updated_at < b.updated_at {
                 outcome.unchanged += 1;
                 continue;
+            }
+            // Timestamps are whole seconds: a change within the second of the cached copy keeps
+            // `updated_at`. Same second and the same content is unchanged; different content is
+            // a move like any other.
+            if c.updated_at == b.updated_at {
+                let cached: Option<String> = same_second
+                    .query_row([&c.id], |r| r.get(0))
+                    .optional()?
+                    .flatten();
+                if cached == raw {
+                    outcome.unchanged += 1;
+                    continue;
+                }
             }
         }
         let source_text = c.source_body_html.as_deref().map(html_to_text);
@@ -283,11 +303,7 @@ pub(crate) fn upsert_conversations(
             c.source_author.name,
             serde_json::to_string(&c.tags)?,
             c.last_contact_reply_at,
-            if c.raw.is_null() {
-                None
-            } else {
-                Some(c.raw.to_string())
-            },
+            raw,
             lcpa,
             snippet,
             synced_at,
@@ -368,7 +384,7 @@ ON CONFLICT(id) DO UPDATE SET
   preview = coalesce(preview, excluded.preview),
   last_activity_at = max(excluded.updated_at, coalesce(last_part_at, 0), last_activity_at),
   synced_at = excluded.synced_at
-WHERE excluded.updated_at > conversations.updated_at";
+WHERE excluded.updated_at >= conversations.updated_at";
 
 /// The columns `conversation_from_row` reads, in order.
 pub(crate) const CONVERSATION_COLUMNS: &str = "c.id, c.title, c.created_at, c.updated_at, c.waiting_since, \

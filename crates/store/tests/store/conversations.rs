@@ -57,6 +57,40 @@ fn stale_row_from_an_overlapping_partition_never_overwrites_newer_data() {
 }
 
 #[test]
+fn a_change_within_the_same_second_is_applied_when_the_content_differs() {
+    let mut s = store();
+    let mut first = conv("1", 30);
+    first.raw = serde_json::json!({"id": "1", "state": "open"});
+    s.upsert_conversations(&[first.clone()]).unwrap();
+    // Intercom's timestamps are whole seconds: a close in the same second keeps updated_at.
+    let mut closed = first.clone();
+    closed.state = ConversationState::Closed;
+    closed.raw = serde_json::json!({"id": "1", "state": "closed"});
+    let out = s.upsert_conversations(&[closed]).unwrap();
+    assert_eq!(
+        out.moved_ids,
+        vec!["1"],
+        "a same-second change is a move, so details are refetched"
+    );
+    assert_eq!(
+        s.conversation("1").unwrap().unwrap().state,
+        ConversationState::Closed,
+        "the same-second change must not be lost until the next one"
+    );
+    let out = s.upsert_conversations(&[first.clone()]).unwrap();
+    assert_eq!(
+        out.moved_ids,
+        vec!["1"],
+        "with equal timestamps the copy fetched last wins"
+    );
+    let out = s.upsert_conversations(&[first]).unwrap();
+    assert_eq!(
+        out.unchanged, 1,
+        "same second and same content is unchanged: no write, no refetch"
+    );
+}
+
+#[test]
 fn assignee_zero_means_unassigned_and_raw_round_trips() {
     let mut s = store();
     let mut c = conv("1", 10);
