@@ -781,6 +781,13 @@ pub async fn update_settings(app: AppHandle, settings: serde_json::Value) -> Cmd
     if next.start_at_login != current.start_at_login {
         crate::app::set_autostart(&app, next.start_at_login);
     }
+    if next.poll_interval_secs != current.poll_interval_secs {
+        if let Some(session) = shared.session.lock().await.as_ref() {
+            session
+                .handle
+                .set_poll_interval(std::time::Duration::from_secs(next.poll_interval_secs));
+        }
+    }
     if next.do_not_disturb != current.do_not_disturb {
         let counts = shared
             .counts

@@ -24,6 +24,7 @@ use crate::outbox::{Command, CommandOutcome};
 enum Msg {
     SyncNow,
     SetVisible(bool),
+    SetPollInterval(Duration),
     Open(String),
     Execute(Command, oneshot::Sender<Result<CommandOutcome, SyncError>>),
 }
@@ -53,6 +54,12 @@ impl SyncHandle {
     /// Switches between the visible and hidden poll intervals.
     pub fn set_visible(&self, visible: bool) {
         let _ = self.tx.send(Msg::SetVisible(visible));
+    }
+
+    /// Changes the poll interval used while the window is visible (a setting); takes effect
+    /// from the next tick.
+    pub fn set_poll_interval(&self, visible_interval: Duration) {
+        let _ = self.tx.send(Msg::SetPollInterval(visible_interval));
     }
 
     /// Fetches this conversation's parts, contacts and their events now.
@@ -177,7 +184,8 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<(), SyncError> {
 
 async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
     let mut visible = true;
-    let mut ticker = interval(core.config.poll_visible);
+    let mut poll_visible = core.config.poll_visible;
+    let mut ticker = interval(poll_visible);
     let mut current: Option<JoinHandle<Result<(), SyncError>>> = None;
     let mut again = true; // the first cycle starts at once
     let mut first = true;
@@ -198,10 +206,16 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                 Some(Msg::SetVisible(v)) => {
                     if v != visible {
                         visible = v;
-                        ticker = interval(if v { core.config.poll_visible } else { core.config.poll_hidden });
+                        ticker = interval(if v { poll_visible } else { core.config.poll_hidden });
                         if v {
                             again = true;
                         }
+                    }
+                }
+                Some(Msg::SetPollInterval(d)) => {
+                    poll_visible = d;
+                    if visible {
+                        ticker = interval(poll_visible);
                     }
                 }
                 Some(Msg::Open(id)) => {
