@@ -198,6 +198,23 @@ impl Store {
         })
     }
 
+    /// The first sync's page write: like [`Store::upsert_conversations_page`], and in the same
+    /// transaction seeds read marks from Intercom's `read` flag for the conversations seen for
+    /// the first time, so a crash can never leave a stored page unseeded.
+    pub fn upsert_first_sync_page(
+        &mut self,
+        conversations: &[Conversation],
+        sync_resource: &str,
+        cursor: Option<&str>,
+    ) -> Result<PageOutcome> {
+        self.write(|tx| {
+            let outcome = upsert_conversations(tx, conversations)?;
+            crate::read_marks::seed_in(tx, &outcome.new_ids)?;
+            crate::sync_state::save_page_cursor(tx, sync_resource, cursor)?;
+            Ok(outcome)
+        })
+    }
+
     /// Upserts conversations without touching any sync cursor (e.g. one fetched on demand).
     pub fn upsert_conversations(&mut self, conversations: &[Conversation]) -> Result<PageOutcome> {
         self.write(|tx| upsert_conversations(tx, conversations))

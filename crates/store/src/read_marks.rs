@@ -32,21 +32,24 @@ impl Store {
     /// Intercom's `read` flag: `read: true` means read up to its latest contact part,
     /// `read: false` leaves it unread (if a contact ever wrote). Returns how many were seeded.
     pub fn seed_read_marks_from_intercom(&mut self, conversation_ids: &[String]) -> Result<usize> {
-        self.write(|tx| {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO read_marks (conversation_id, read_up_to, marked_at, manual_unread, source)
-                 SELECT id, coalesce(last_contact_part_at, 0), ?2, 0, 'intercom'
-                 FROM conversations WHERE id = ?1 AND read = 1
-                 ON CONFLICT(conversation_id) DO NOTHING",
-            )?;
-            let mut seeded = 0;
-            let t = now();
-            for id in conversation_ids {
-                seeded += stmt.execute(params![id, t])?;
-            }
-            Ok(seeded)
-        })
+        self.write(|tx| seed_in(tx, conversation_ids))
     }
+}
+
+/// Seeds read marks inside a caller's transaction (see [`Store::seed_read_marks_from_intercom`]).
+pub(crate) fn seed_in(tx: &Transaction<'_>, conversation_ids: &[String]) -> Result<usize> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO read_marks (conversation_id, read_up_to, marked_at, manual_unread, source)
+         SELECT id, coalesce(last_contact_part_at, 0), ?2, 0, 'intercom'
+         FROM conversations WHERE id = ?1 AND read = 1
+         ON CONFLICT(conversation_id) DO NOTHING",
+    )?;
+    let mut seeded = 0;
+    let t = now();
+    for id in conversation_ids {
+        seeded += stmt.execute(params![id, t])?;
+    }
+    Ok(seeded)
 }
 
 fn ensure_conversation(tx: &Transaction<'_>, conversation_id: &str) -> Result<()> {

@@ -289,12 +289,9 @@ impl Core {
             let outcome = self
                 .db
                 .run(move |s| {
-                    let outcome = s.upsert_conversations_page(&rows, &r, cur.as_deref())?;
-                    // First sync: seed read marks from Intercom's `read` flag.
-                    if !outcome.new_ids.is_empty() {
-                        s.seed_read_marks_from_intercom(&outcome.new_ids)?;
-                    }
-                    Ok(outcome)
+                    // First sync: the page, its cursor and the read marks seeded from
+                    // Intercom's `read` flag in one transaction.
+                    s.upsert_first_sync_page(&rows, &r, cur.as_deref())
                 })
                 .await?;
             Counters::add(&self.counters.backfill_pages, 1);

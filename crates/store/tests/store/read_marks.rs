@@ -111,3 +111,32 @@ fn mark_read_of_unknown_conversation_is_not_found() {
         "a mark needs its conversation"
     );
 }
+
+#[test]
+fn the_first_sync_page_is_stored_seeded_and_checkpointed_in_one_write() {
+    let mut s = crate::support::store();
+    let mut read = crate::support::conv("r", 50);
+    read.read = true;
+    read.waiting_since = Some(40);
+    let mut unread = crate::support::conv("u", 50);
+    unread.waiting_since = Some(40);
+    let out = s
+        .upsert_first_sync_page(&[read, unread], "backfill:0-100", Some("next"))
+        .unwrap();
+    assert_eq!(out.new_ids.len(), 2, "both are new");
+    let detail = |id: &str| s.conversation_detail(id).unwrap().unwrap().unread;
+    assert!(
+        !detail("r"),
+        "Intercom says read: the seeded mark covers the customer's message"
+    );
+    assert!(detail("u"), "Intercom says unread: no mark is seeded");
+    assert_eq!(
+        s.sync_state("backfill:0-100")
+            .unwrap()
+            .unwrap()
+            .cursor
+            .as_deref(),
+        Some("next"),
+        "the cursor is saved with the page and its marks"
+    );
+}
