@@ -149,14 +149,19 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<(), SyncError> {
         return Ok(());
     }
     core.incremental().await?;
+    // Changed conversations and the priority views first (a budget of 0 skips the background
+    // tier), so a new customer message is announced as soon as its parts are in, not after
+    // the background details, contacts and events of the cycle.
+    core.detail_pass(0).await?;
+    if backfilled.already_done {
+        core.announce_new_messages().await?;
+    }
     core.detail_pass(core.config.background_detail_budget)
         .await?;
     core.contacts_pass().await?;
     core.events_pass().await?;
     core.drain_outbox().await?;
-    if backfilled.already_done {
-        core.announce_new_messages().await?;
-    } else {
+    if !backfilled.already_done {
         // Contact parts already cached at the end of the initial sync are not news: only
         // parts that arrive in later polls are announced.
         let existing = core
