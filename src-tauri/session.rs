@@ -258,7 +258,6 @@ pub async fn boot(
     if workspace.demo {
         // The demo's server is on this machine: poll it briskly so live activity shows at once.
         config.poll_visible = Duration::from_secs(settings.poll_interval_secs.min(3));
-        config.background_detail_budget = usize::MAX;
     }
     let (handle, mut rx) = agentdesk_sync::spawn(client, store, config);
     let visible = app

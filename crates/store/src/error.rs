@@ -25,6 +25,15 @@ pub enum StoreErrorKind {
 /// An error from the SQLite cache. Sources are chained, never flattened.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The file system refused a read or write (a quota, a file-size limit, a failing disk).
+    #[error("the local cache could not be written ({source}): the disk may be full or a quota or file-size limit reached; free some space on the disk holding {path}, then retry")]
+    WriteRefused {
+        /// The database path.
+        path: String,
+        /// The SQLite error.
+        #[source]
+        source: rusqlite::Error,
+    },
     /// The disk is full.
     #[error("the disk is full, so the local cache cannot be written: free some space on the disk holding {path}, then retry")]
     DiskFull {
@@ -86,7 +95,7 @@ impl StoreError {
     /// The coarse kind, for the app's `{code, message}` mapping and retry decisions.
     pub fn kind(&self) -> StoreErrorKind {
         match self {
-            StoreError::DiskFull { .. } => StoreErrorKind::DiskFull,
+            StoreError::DiskFull { .. } | StoreError::WriteRefused { .. } => StoreErrorKind::DiskFull,
             StoreError::ReadOnly { .. } => StoreErrorKind::ReadOnly,
             StoreError::Busy(_) => StoreErrorKind::Busy,
             StoreError::Corrupt(_) => StoreErrorKind::Corrupt,
@@ -117,6 +126,12 @@ impl StoreError {
         use rusqlite::ErrorCode as C;
         match source.sqlite_error_code() {
             Some(C::DiskFull) => StoreError::DiskFull {
+                path: path.to_owned(),
+                source,
+            },
+            // A write refused by a quota or a file-size limit (EDQUOT, EFBIG) reaches SQLite as
+            // an I/O error, not as SQLITE_FULL; the likely fix is the same: room to write.
+            Some(C::SystemIoFailure) => StoreError::WriteRefused {
                 path: path.to_owned(),
                 source,
             },
