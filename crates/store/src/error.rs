@@ -95,7 +95,9 @@ impl StoreError {
     /// The coarse kind, for the app's `{code, message}` mapping and retry decisions.
     pub fn kind(&self) -> StoreErrorKind {
         match self {
-            StoreError::DiskFull { .. } | StoreError::WriteRefused { .. } => StoreErrorKind::DiskFull,
+            StoreError::DiskFull { .. } | StoreError::WriteRefused { .. } => {
+                StoreErrorKind::DiskFull
+            }
             StoreError::ReadOnly { .. } => StoreErrorKind::ReadOnly,
             StoreError::Busy(_) => StoreErrorKind::Busy,
             StoreError::Corrupt(_) => StoreErrorKind::Corrupt,
