@@ -227,13 +227,16 @@ async fn demo_workspace_counts_notifications_replies_and_hostile_content() {
         (count_in_truth(&sandbox.truth().await) >= 1).then_some(())
     })
     .await;
-    // Let the engine finish another full cycle, then check again: a resend would show up now.
-    let synced = app.invoke("get_status", json!({})).await["lastSyncAt"]
-        .as_i64()
-        .unwrap_or(0);
-    app.eventually("another sync cycle completes", || async {
-        let s = app.invoke("get_status", json!({})).await;
-        (s["lastSyncAt"].as_i64().unwrap_or(0) > synced + 1).then_some(())
+    // Once the outbox has settled the item (nothing pending for this conversation), a resend
+    // could only have happened already: count again now.
+    app.eventually("the outbox settles the reply", || async {
+        let detail = app
+            .invoke("get_conversation", json!({"id": conv, "loadImages": false}))
+            .await;
+        detail["pending"]
+            .as_array()
+            .is_some_and(|p| p.is_empty())
+            .then_some(())
     })
     .await;
     assert_eq!(
@@ -242,7 +245,63 @@ async fn demo_workspace_counts_notifications_replies_and_hostile_content() {
         "the reply exists exactly once in Intercom"
     );
 
-    // 5. Hostile content: nothing executes, nothing remote loads.
+    // 5. A second launch with an agentdesk:// link hands it to the running window (single
+    //    instance), which opens that conversation with the composer prefilled.
+    let other = page["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] != conv.as_str()))
+        .and_then(|r| r["id"].as_str())
+        .expect("Your inbox has a second conversation")
+        .to_string();
+    let status = tokio::process::Command::new(agentdesk_e2e::app_binary())
+        .arg(format!(
+            "agentdesk://conversation/{other}?prefill=Prefilled%20by%20a%20link"
+        ))
+        .env("AGENTDESK_DATA_DIR", app.data_dir.path())
+        .status()
+        .await
+        .expect("a second launch runs");
+    assert!(
+        status.success(),
+        "the second instance hands over and exits cleanly: {status:?}"
+    );
+    app.eventually(
+        "the linked conversation opens with the composer prefilled",
+        || async {
+            let area = app
+                .client
+                .find(Locator::Css("[data-testid=composer] textarea"))
+                .await
+                .ok()?;
+            let value = area.prop("value").await.ok()??;
+            let open = app
+                .client
+                .find(Locator::Css(&format!(
+                    "[data-testid=conversation-list] [data-id='{other}'].open"
+                )))
+                .await
+                .is_ok()
+                || app
+                    .invoke(
+                        "get_conversation",
+                        json!({"id": other, "loadImages": false}),
+                    )
+                    .await["id"]
+                    == other.as_str();
+            (value == "Prefilled by a link" && open).then_some(())
+        },
+    )
+    .await;
+    // Back to the first conversation for the hostile message below.
+    app.find(&format!(
+        "[data-testid=conversation-list] [data-id='{conv}']"
+    ))
+    .await
+    .click()
+    .await
+    .expect("reopen");
+
+    // 6. Hostile content: nothing executes, nothing remote loads.
     let trap = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a trap port");
