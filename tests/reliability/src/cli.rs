@@ -64,7 +64,18 @@ impl Cli {
 
     /// A command for `args` (with `--data-dir`), stdio piped.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.bin);
+        self.command_with(&self.bin, args)
+    }
+
+    /// The app binary under test.
+    pub fn binary(&self) -> &std::path::Path {
+        self.bin.as_ref()
+    }
+
+    /// Like [`Cli::command`], running a copy of the binary at `bin` (e.g. one another user
+    /// can execute).
+    pub fn command_with(&self, bin: &std::path::Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(bin);
         cmd.args(args)
             .arg("--data-dir")
             .arg(&self.data)

@@ -284,7 +284,13 @@ fn corrupt_cache(sb: &Sandbox) -> Outcome {
 /// Runs `args` as an unprivileged user when the suite runs as root (root ignores permission
 /// bits), so a folder without write permission really is one.
 fn run_unprivileged(app: &Cli, args: &[&str]) -> Run {
-    let mut cmd = app.command(args);
+    // The build's target directory may sit in root's home (CI keeps it in ~/.cache), which the
+    // unprivileged user cannot enter: run a copy from a place every user can reach.
+    let copy = std::env::temp_dir().join(format!("agentdesk-unprivileged-{}", std::process::id()));
+    std::fs::copy(app.binary(), &copy).expect("copy the app binary");
+    std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("make the copy executable by everyone");
+    let mut cmd = app.command_with(&copy, args);
     cmd.stdin(Stdio::null());
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
@@ -295,7 +301,9 @@ fn run_unprivileged(app: &Cli, args: &[&str]) -> Run {
             Ok(())
         });
     }
-    cmd.output().expect("the app runs").into()
+    let out = cmd.output().expect("the app runs").into();
+    let _ = std::fs::remove_file(&copy);
+    out
 }
 
 fn chown_tree(path: &Path, uid: u32) {
