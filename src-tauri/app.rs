@@ -71,6 +71,24 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
                     }
                 });
             }
+            // SIGTERM (a logout of the desktop session, `kill`) and SIGINT end the app like Quit:
+            // the session stops and the cache closes cleanly, so the next start needs no check.
+            let exit_handle = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                use tokio::signal::unix::{signal, SignalKind};
+                let (Ok(mut term), Ok(mut int)) = (
+                    signal(SignalKind::terminate()),
+                    signal(SignalKind::interrupt()),
+                ) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+                tracing::info!("stopping on a signal");
+                exit_handle.exit(0);
+            });
             let links = first_links.clone();
             tauri::async_runtime::spawn(async move {
                 start_first_session(&handle).await;
@@ -152,8 +170,9 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
         }
     };
     app.run(|handle, event| {
-        if let RunEvent::ExitRequested { .. } = event {
-            // Stop sync cleanly (the current transaction finishes) and close notifications.
+        if let RunEvent::ExitRequested { .. } | RunEvent::Exit = event {
+            // Stop sync cleanly (the current transaction finishes), close the cache and the
+            // notifications. Idempotent: the second call finds no session.
             tauri::async_runtime::block_on(session::close(handle));
         }
     });

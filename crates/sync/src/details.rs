@@ -321,7 +321,15 @@ impl Core {
                         }
                     }
                 }
-                Ok(out)
+                // Contacts whose summaries an earlier session stored are not fetched again at
+                // start-up (opening a conversation still refreshes its contact's events).
+                let mut fresh = BTreeSet::new();
+                for c in out {
+                    if s.event_summaries(&c)?.is_empty() {
+                        fresh.insert(c);
+                    }
+                }
+                Ok(fresh)
             })
             .await?;
         let todo: Vec<String> = {
@@ -330,6 +338,9 @@ impl Core {
             contacts
                 .into_iter()
                 .filter(|c| !fetched.contains(c) && !gone.contains(c))
+                // Bounded per cycle like the background details, so one cycle never holds the
+                // next poll (and new customer messages) for minutes.
+                .take(self.config.background_detail_budget.max(1))
                 .collect()
         };
         let n = todo.len();

@@ -295,13 +295,18 @@ async fn an_unauthorized_token_stops_sync_without_retry_storm() {
         Some("unauthorized".to_owned()),
         "the status error says unauthorized"
     );
-    assert!(
-        log.lock()
-            .expect("log")
-            .iter()
-            .any(|e| matches!(e, SyncEvent::Status(s) if s.auth_failed)),
-        "a Status event announces the auth failure"
-    );
+    // The event travels through the collector task: wait for it rather than race it.
+    wait_until(
+        "a Status event announces the auth failure",
+        Duration::from_secs(10),
+        || {
+            log.lock()
+                .expect("log")
+                .iter()
+                .any(|e| matches!(e, SyncEvent::Status(s) if s.auth_failed))
+        },
+    )
+    .await;
     let requests = sb.request_count();
     handle.sync_now();
     handle.sync_now();

@@ -172,3 +172,24 @@ fn full_disk_is_a_retryable_store_error_not_a_panic() {
         "nor move the cursor"
     );
 }
+
+#[test]
+fn a_checkpoint_at_stop_leaves_an_empty_wal_so_the_next_open_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite3");
+    let mut s = agentdesk_store::Store::open(&path).unwrap();
+    s.upsert_conversations(&[crate::support::conv("1", 10)])
+        .unwrap();
+    let wal = dir.path().join("c.sqlite3-wal");
+    assert!(
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "a write goes to the write-ahead log first"
+    );
+    s.checkpoint().unwrap();
+    assert_eq!(
+        std::fs::metadata(&wal).unwrap().len(),
+        0,
+        "a checkpoint at stop empties the log"
+    );
+    assert_eq!(s.conversation_count().unwrap(), 1, "and loses nothing");
+}
