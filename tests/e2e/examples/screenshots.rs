@@ -70,8 +70,16 @@ async fn main() {
 }
 
 async fn save(app: &App, path: &std::path::Path) {
-    // Let the frame settle after the last change (layout, fonts) before capturing it.
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // Capture once fonts are loaded and two frames have painted since the last change,
+    // rather than after a guessed delay.
+    app.client
+        .execute_async(
+            "const done = arguments[0]; document.fonts.ready.then(() => \
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
+            vec![],
+        )
+        .await
+        .expect("the page settles");
     let png = app.client.screenshot().await.expect("a screenshot");
     std::fs::write(path, png).expect("write the screenshot");
     println!("wrote {}", path.display());
