@@ -7,6 +7,8 @@ export CARGO_TARGET_DIR
 APP_BIN := $(CARGO_TARGET_DIR)/debug/agentdesk
 # Narrow the Rust packages for `make test-rust` with e.g. PKGS="-p intercom".
 PKGS ?= --workspace --exclude agentdesk-e2e
+# The whole e2e run's ceiling (each test also has its own deadline): a hang fails CI in minutes.
+E2E_TIMEOUT ?= 15m
 
 .PHONY: bench reliability screenshots run test setup setup-test ui app check-display lint-rust test-rust test-ui test-browser test-e2e bundle clean help
 
@@ -69,12 +71,13 @@ test-browser:
 
 test-e2e: app
 	@echo "==> end-to-end tests of the built app (tauri-driver + WebKitWebDriver, under Xvfb)"
-	@AGENTDESK_BIN=$(APP_BIN) dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+	@cargo build --quiet -p agentdesk-e2e --tests
+	@AGENTDESK_BIN=$(APP_BIN) timeout -k 30s $(E2E_TIMEOUT) xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo test --quiet -p agentdesk-e2e -- --test-threads=1
 
 screenshots: app
 	@echo "==> README screenshots from the real app (demo workspace, under Xvfb)"
-	@AGENTDESK_BIN=$(APP_BIN) dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+	@AGENTDESK_BIN=$(APP_BIN) xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo run --quiet -p agentdesk-e2e --example screenshots -- docs/screenshots
 
 bundle: setup

@@ -1,20 +1,120 @@
 //! Harness for the end-to-end tests: starts `tauri-driver` (which drives Debian's
-//! `WebKitWebDriver`) against the built `agentdesk` binary, with a fresh data directory,
-//! and hands the test a WebDriver client. Run under `dbus-run-session -- xvfb-run -a`
-//! (the Makefile's `test-e2e` does that); it needs a display and a session bus.
+//! `WebKitWebDriver`) against the built `agentdesk` binary, with a fresh data directory and
+//! a private D-Bus session bus, and hands the test a WebDriver client. Run under `xvfb-run -a`
+//! (the Makefile's `test-e2e` does that); it needs a display and `dbus-daemon`.
+//!
+//! Isolation: Agentdesk is a single-instance app (the single-instance plugin claims a name on
+//! the session bus), so an app still shutting down from the previous test would take the next
+//! test's launch and leave WebDriver waiting for a window that never comes. Each [`App`] gets
+//! its own bus ([`Bus`]) and its own process group, and everything it started is gone when it
+//! is dropped. Every wait has a deadline; [`within`] bounds a whole test.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use fantoccini::{Client, ClientBuilder, Locator};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// How long the harness waits for a process to come up or an element to appear. Generous:
 /// the machine has 2 cores and a debug WebKit start can take seconds; nothing waits this long
 /// when things work.
 pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The most a whole test may take. A test that hangs fails with its name instead of holding
+/// CI until the job's limit.
+pub const TEST_DEADLINE: Duration = Duration::from_secs(300);
+
+/// Runs a test body under [`TEST_DEADLINE`]; on expiry the body (and the [`App`] it owns, with
+/// every process it started) is dropped and the test fails naming `what`.
+pub async fn within<F: std::future::Future>(what: &str, body: F) -> F::Output {
+    match tokio::time::timeout(TEST_DEADLINE, body).await {
+        Ok(out) => out,
+        Err(_) => panic!("{what} did not finish within {TEST_DEADLINE:?}"),
+    }
+}
+
+/// A private D-Bus session bus (`dbus-daemon --session`), killed on drop.
+pub struct Bus {
+    pub address: String,
+    daemon: Child,
+}
+
+impl Bus {
+    pub async fn start() -> Bus {
+        let mut daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("dbus-daemon runs (package dbus; make test installs it)");
+        let stdout = daemon.stdout.take().expect("dbus-daemon stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let address = tokio::time::timeout(DEADLINE, lines.next_line())
+            .await
+            .expect("dbus-daemon printed its address within the deadline")
+            .expect("dbus-daemon stdout readable")
+            .expect("dbus-daemon printed an address");
+        Bus {
+            address: address.trim().to_string(),
+            daemon,
+        }
+    }
+
+    /// Counts `org.freedesktop.Notifications.Notify` calls made on this bus from now on.
+    pub fn watch_notifications(&self) -> NotificationWatch {
+        let mut monitor = Command::new("dbus-monitor")
+            .args([
+                "--address",
+                &self.address,
+                "interface='org.freedesktop.Notifications',member='Notify'",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("dbus-monitor runs (package dbus)");
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&count);
+        let stdout = monitor.stdout.take().expect("monitor output");
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains("member=Notify") {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        NotificationWatch {
+            count,
+            _monitor: monitor,
+        }
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.daemon.start_kill();
+    }
+}
+
+/// Notifications seen on a [`Bus`] since [`Bus::watch_notifications`].
+pub struct NotificationWatch {
+    count: Arc<AtomicUsize>,
+    _monitor: Child,
+}
+
+impl NotificationWatch {
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}
 
 /// The built app binary: `AGENTDESK_BIN`, or the workspace's debug build.
 pub fn app_binary() -> PathBuf {
@@ -49,17 +149,26 @@ async fn wait_for_port(port: u16, what: &str) {
 }
 
 /// One running app under WebDriver. Call [`App::quit`] at the end of a test; dropping it kills
-/// tauri-driver (and with it WebKitWebDriver and the app) as a fallback.
+/// its process group (tauri-driver, WebKitWebDriver, the app and its WebKit processes) and its
+/// bus as a fallback.
 pub struct App {
     pub client: Client,
     pub data_dir: tempfile::TempDir,
+    /// The app's private session bus (for a second launch, or to watch notifications).
+    pub bus: Bus,
     driver: Child,
+    group: Option<u32>,
 }
 
 impl App {
-    /// Starts tauri-driver and a WebDriver session on the app, with `env` added to the app's
-    /// environment (the app inherits tauri-driver's).
+    /// Starts tauri-driver and a WebDriver session on the app, on a bus of its own, with `env`
+    /// added to the app's environment (the app inherits tauri-driver's).
     pub async fn launch(env: &[(&str, &str)]) -> App {
+        App::launch_on(Bus::start().await, env).await
+    }
+
+    /// As [`App::launch`], on a bus the test started first (to watch it from the beginning).
+    pub async fn launch_on(bus: Bus, env: &[(&str, &str)]) -> App {
         let binary = app_binary();
         assert!(
             binary.exists(),
@@ -78,6 +187,8 @@ impl App {
                 &native_port.to_string(),
             ])
             .env("AGENTDESK_DATA_DIR", data_dir.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
@@ -87,6 +198,7 @@ impl App {
         let driver = command
             .spawn()
             .expect("tauri-driver must be installed (make test installs it with cargo install)");
+        let group = driver.id();
         // tauri-driver opens its port before WebKitWebDriver is ready: wait for both.
         wait_for_port(port, "tauri-driver").await;
         wait_for_port(native_port, "WebKitWebDriver").await;
@@ -97,17 +209,42 @@ impl App {
             serde_json::json!({ "application": binary.to_string_lossy() }),
         );
         caps.insert("browserName".into(), serde_json::json!("wry"));
-        let client = ClientBuilder::rustls()
-            .expect("rustls client")
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let mut builder = ClientBuilder::rustls().expect("rustls client");
+        builder.capabilities(caps);
+        let connect = builder.connect(&webdriver);
+        let client = tokio::time::timeout(DEADLINE, connect)
             .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no WebDriver session on the app within {DEADLINE:?}: the window never \
+                     reached WebKitWebDriver (did the app start, or hand over to another \
+                     instance on the same bus?)"
+                )
+            })
             .expect("a WebDriver session on the app");
         App {
             client,
             data_dir,
+            bus,
             driver,
+            group,
         }
+    }
+
+    /// A second launch of the app binary with `args`, on this app's bus and data directory
+    /// (so the single-instance plugin finds the running window); returns its exit status.
+    pub async fn second_launch(&self, args: &[&str]) -> std::process::ExitStatus {
+        let run = Command::new(app_binary())
+            .args(args)
+            .env("AGENTDESK_DATA_DIR", self.data_dir.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
+            .kill_on_drop(true)
+            .status();
+        tokio::time::timeout(DEADLINE, run)
+            .await
+            .unwrap_or_else(|_| panic!("a second launch did not exit within {DEADLINE:?}"))
+            .expect("a second launch runs")
     }
 
     /// Calls one of the app's commands from inside the page, through Tauri's real IPC.
@@ -175,17 +312,45 @@ impl App {
             .unwrap_or_else(|e| panic!("element {css} did not appear within {DEADLINE:?}: {e}"))
     }
 
-    /// Ends the session (which closes the app) and stops tauri-driver with SIGTERM so it takes
-    /// WebKitWebDriver down with it.
+    /// Ends the session (which closes the app), stops tauri-driver with SIGTERM so it takes
+    /// WebKitWebDriver down with it, and waits until nothing of the process group is left
+    /// (SIGKILL after the deadline), so the next test starts on a clean machine.
     pub async fn quit(mut self) {
-        let _ = self.client.clone().close().await;
-        if let Some(pid) = self.driver.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .status();
-        }
+        let _ = tokio::time::timeout(DEADLINE, self.client.clone().close()).await;
+        let Some(group) = self.group.take() else {
+            return;
+        };
+        signal_group(group, "TERM");
         let _ = tokio::time::timeout(Duration::from_secs(10), self.driver.wait()).await;
+        let start = Instant::now();
+        while group_alive(group) && start.elapsed() < DEADLINE {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        signal_group(group, "KILL");
     }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(group) = self.group.take() {
+            signal_group(group, "KILL");
+        }
+    }
+}
+
+fn signal_group(group: u32, signal: &str) {
+    let _ = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), "--", &format!("-{group}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
+fn group_alive(group: u32) -> bool {
+    std::process::Command::new("kill")
+        .args(["-0", "--", &format!("-{group}")])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn tauri_driver() -> PathBuf {

@@ -4,14 +4,12 @@
 //! count; a reply typed in the composer lands in the sandbox exactly once; a hostile message
 //! executes nothing and loads nothing remote.
 
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use agentdesk_e2e::App;
 use fantoccini::Locator;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn id_of(v: &Value) -> String {
     match v {
@@ -64,31 +62,16 @@ async fn badge(app: &App, view: &str) -> Option<i64> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_workspace_counts_notifications_replies_and_hostile_content() {
-    // Watch the notification interface on this test's session bus before the app starts.
-    let mut monitor = tokio::process::Command::new("dbus-monitor")
-        .args([
-            "--session",
-            "interface='org.freedesktop.Notifications',member='Notify'",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("dbus-monitor runs (package dbus); the e2e tests run inside dbus-run-session");
-    let notifications = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&notifications);
-    let stdout = monitor.stdout.take().expect("monitor output");
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stdout).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line.contains("member=Notify") {
-                seen.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-    });
+    agentdesk_e2e::within("the demo workspace scenario", scenario()).await;
+}
+
+async fn scenario() {
+    // Watch the notification interface on the app's own bus before the app starts.
+    let bus = agentdesk_e2e::Bus::start().await;
+    let notifications = bus.watch_notifications();
 
     // No live activity: every change in this test is one the test makes.
-    let app = App::launch(&[("AGENTDESK_DEMO_LIVE_RATE", "0")]).await;
+    let app = App::launch_on(bus, &[("AGENTDESK_DEMO_LIVE_RATE", "0")]).await;
     let sandbox = app.demo_sandbox().await;
     let me = id_of(&sandbox.me().await["id"]);
     assert!(!me.is_empty(), "the demo token belongs to an admin");
@@ -162,7 +145,7 @@ async fn demo_workspace_counts_notifications_replies_and_hostile_content() {
             is_read.then(|| unread_mine(&c)).flatten()
         })
         .await;
-    let notified_before = notifications.load(Ordering::SeqCst);
+    let notified_before = notifications.count();
     sandbox
         .contact_reply(&conv, "<p>Hello again, the export still fails for me.</p>")
         .await;
@@ -171,11 +154,11 @@ async fn demo_workspace_counts_notifications_replies_and_hostile_content() {
     })
     .await;
     app.eventually("one notification is raised", || async {
-        (notifications.load(Ordering::SeqCst) > notified_before).then_some(())
+        (notifications.count() > notified_before).then_some(())
     })
     .await;
     assert_eq!(
-        notifications.load(Ordering::SeqCst),
+        notifications.count(),
         notified_before + 1,
         "one customer message raises exactly one notification"
     );
@@ -253,14 +236,11 @@ async fn demo_workspace_counts_notifications_replies_and_hostile_content() {
         .and_then(|r| r["id"].as_str())
         .expect("Your inbox has a second conversation")
         .to_string();
-    let status = tokio::process::Command::new(agentdesk_e2e::app_binary())
-        .arg(format!(
+    let status = app
+        .second_launch(&[&format!(
             "agentdesk://conversation/{other}?prefill=Prefilled%20by%20a%20link"
-        ))
-        .env("AGENTDESK_DATA_DIR", app.data_dir.path())
-        .status()
-        .await
-        .expect("a second launch runs");
+        )])
+        .await;
     assert!(
         status.success(),
         "the second instance hands over and exits cleanly: {status:?}"
@@ -368,11 +348,10 @@ async fn demo_workspace_counts_notifications_replies_and_hostile_content() {
         "nothing in a customer message may load from a remote server before a click on Load images"
     );
     assert_eq!(
-        notifications.load(Ordering::SeqCst),
+        notifications.count(),
         notified_before + 1,
         "a message in the conversation on screen raises no notification"
     );
 
     app.quit().await;
-    let _ = monitor.kill().await;
 }

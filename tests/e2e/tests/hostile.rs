@@ -36,6 +36,14 @@ fn payloads(trap: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_corpus_executes_nothing_and_loads_nothing_remote_in_webkit() {
+    agentdesk_e2e::within(
+        "hostile_corpus_executes_nothing_and_loads_nothing_remote_in_webkit",
+        scenario(),
+    )
+    .await;
+}
+
+async fn scenario() {
     let trap = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a trap port");

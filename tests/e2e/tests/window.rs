@@ -5,6 +5,14 @@ use agentdesk_e2e::App;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn about_shows_the_version_reported_by_the_rust_command() {
+    agentdesk_e2e::within(
+        "about_shows_the_version_reported_by_the_rust_command",
+        scenario(),
+    )
+    .await;
+}
+
+async fn scenario() {
     let app = App::launch(&[("AGENTDESK_NO_DEMO", "1")]).await;
 
     let empty = app.find("[data-testid=empty-state]").await;
