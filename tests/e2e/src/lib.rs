@@ -213,16 +213,14 @@ impl App {
         let mut builder = ClientBuilder::rustls().expect("rustls client");
         builder.capabilities(caps);
         let connect = builder.connect(&webdriver);
-        let client = tokio::time::timeout(DEADLINE, connect)
-            .await
-            .unwrap_or_else(|_| {
-                panic!(
-                    "no WebDriver session on the app within {DEADLINE:?}: the window never \
-                     reached WebKitWebDriver (did the app start, or hand over to another \
-                     instance on the same bus?)"
-                )
-            })
-            .expect("a WebDriver session on the app");
+        let Ok(session) = tokio::time::timeout(DEADLINE, connect).await else {
+            panic!(
+                "no WebDriver session on the app within {DEADLINE:?}: the window never \
+                 reached WebKitWebDriver (did the app start, or hand over to another \
+                 instance on the same bus?)"
+            )
+        };
+        let client = session.expect("a WebDriver session on the app");
         App {
             client,
             data_dir,
