@@ -18,7 +18,7 @@ use intercom::{Op, Order, Query, SearchRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::core::{lock, Core, Counters};
-use crate::error::SyncError;
+use crate::error::{Deferred, SyncError};
 use crate::events::Phase;
 
 /// `sync_kv` key: the backfill plan while it runs.
@@ -75,8 +75,12 @@ struct Shared {
     queue: Mutex<VecDeque<(i64, i64)>>,
     plan: tokio::sync::Mutex<Plan>,
     done: AtomicU64,
-    /// Set by the first worker that fails: the others stop at their next page.
+    /// Set by the first worker that meets an error that stops the cycle: the others stop at
+    /// their next page.
     failed: std::sync::atomic::AtomicBool,
+    /// The first error confined to one window (an unreadable page): that window keeps its
+    /// cursor for the next run, the others go on.
+    deferred: Mutex<Deferred>,
     avg_pages: f64,
     per_page: u64,
 }
@@ -120,6 +124,7 @@ impl Core {
             plan: tokio::sync::Mutex::new(plan.clone()),
             done: AtomicU64::new(stored.min(plan.total)),
             failed: std::sync::atomic::AtomicBool::new(false),
+            deferred: Mutex::new(Deferred::default()),
             per_page,
         });
         self.update_status(|s| s.backfill = Some((stored.min(plan.total), plan.total)));
@@ -147,6 +152,14 @@ impl Core {
         }
         if let Some(e) = first_err {
             self.update_status(|s| s.backfill = None);
+            return Err(e);
+        }
+        let deferred = std::mem::take(&mut *lock(&shared.deferred));
+        if let Err(e) = deferred.finish() {
+            // Every other window is stored; the one with the unreadable page resumes from its
+            // cursor next time.
+            self.update_status(|s| s.backfill = None);
+            self.emit_counts(false).await?;
             return Err(e);
         }
         if shared.failed.load(Ordering::Relaxed) || !lock(&shared.queue).is_empty() {
@@ -215,9 +228,16 @@ impl Core {
             let Some(w) = lock(&shared.queue).pop_front() else {
                 return Ok(());
             };
-            if let Err(e) = self.backfill_window(shared, w).await {
-                shared.failed.store(true, Ordering::Relaxed);
-                return Err(e);
+            match self.backfill_window(shared, w).await {
+                Ok(()) => {}
+                Err(e) if e.stops_cycle() => {
+                    shared.failed.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "backfill window left for the next run");
+                    lock(&shared.deferred).keep(e);
+                }
             }
         }
     }

@@ -15,7 +15,7 @@ use futures_util::stream::{self, StreamExt};
 use intercom::{ContactKey, ErrorKind};
 
 use crate::core::{lock, Core, Counters};
-use crate::error::SyncError;
+use crate::error::{Deferred, SyncError};
 use crate::events::{Phase, SyncEvent};
 use crate::incremental::{read_pending, write_pending};
 
@@ -25,11 +25,15 @@ const BATCH: usize = 25;
 impl Core {
     /// Fetches the given conversations with their parts and stores them in batches.
     /// Conversations Intercom no longer has are removed. Returns how many were stored.
+    /// A conversation that cannot be read (an unreadable answer, a 5xx past its retries) is
+    /// left for the next pass and the others are fetched; the first such error is returned at
+    /// the end. Errors that stop the cycle stop here (after storing the batch in hand).
     pub(crate) async fn fetch_details(
         self: &Arc<Self>,
         ids: Vec<String>,
     ) -> Result<usize, SyncError> {
         let mut stored = 0;
+        let mut deferred = Deferred::default();
         for chunk in ids.chunks(BATCH) {
             self.check_cancel()?;
             let results: Vec<(
@@ -64,12 +68,10 @@ impl Core {
                     }
                     Err(e) => {
                         let err = SyncError::from_api(e, &format!("conversation:{id}"));
-                        // Auth and network failures stop the pass; others are reported
-                        // after the rest of the batch is stored.
-                        if matches!(err, SyncError::Unauthorized(_) | SyncError::Offline(_))
-                            || first_err.is_none()
-                        {
-                            first_err = Some(err);
+                        if err.stops_cycle() {
+                            first_err.get_or_insert(err);
+                        } else {
+                            deferred.keep(err);
                         }
                     }
                 }
@@ -104,7 +106,7 @@ impl Core {
                 return Err(e);
             }
         }
-        Ok(stored)
+        deferred.finish().map(|()| stored)
     }
 
     /// Ids of `view` (all of it) whose parts were never fetched in this session and are
@@ -141,21 +143,29 @@ impl Core {
     }
 
     /// One detail pass in priority order (see the module docs).
+    /// A conversation that cannot be read is skipped (and retried in the next pass); the
+    /// first such error is returned once every tier has been worked through.
     pub(crate) async fn detail_pass(self: &Arc<Self>, budget: usize) -> Result<usize, SyncError> {
         let mut total = 0;
+        let mut deferred = Deferred::default();
         let pending: Vec<String> = self
             .db
             .run(|s| read_pending(s))
             .await?
             .into_iter()
             .collect();
-        total += self.fetch_details(pending).await?;
+        let skip: BTreeSet<String> = pending.iter().cloned().collect();
+        total += deferred
+            .absorb(self.fetch_details(pending).await)?
+            .unwrap_or(0);
         let teams = lock(&self.team_ids).clone();
         let mut priority = vec![View::Mine, View::Unassigned];
         priority.extend(teams.into_iter().map(View::Team));
         for view in priority {
             let (ids, _) = self.undetailed_in_view(view, usize::MAX, None).await?;
-            total += self.fetch_details(ids).await?;
+            // A pending conversation that failed above is not asked for twice in one pass.
+            let ids = ids.into_iter().filter(|id| !skip.contains(id)).collect();
+            total += deferred.absorb(self.fetch_details(ids).await)?.unwrap_or(0);
             self.progress(Phase::Details, total as u64, 0);
         }
         // Background: everything else, by recent activity, within the budget.
@@ -176,39 +186,63 @@ impl Core {
                     (index + 1, None)
                 }
             };
-            total += self.fetch_details(ids).await?;
+            total += deferred.absorb(self.fetch_details(ids).await)?.unwrap_or(0);
             self.progress(Phase::Details, total as u64, 0);
         }
         self.emit_counts(false).await?;
-        Ok(total)
+        deferred.finish().map(|()| total)
     }
 
-    /// Fetches contacts referenced by cached conversations that are not cached yet.
+    /// Fetches contacts referenced by cached conversations that are not cached yet. A contact
+    /// that cannot be read is left for the next pass (and not asked for again in this one);
+    /// the first such error is returned when the others are in.
     pub(crate) async fn contacts_pass(self: &Arc<Self>) -> Result<usize, SyncError> {
         let mut total = 0;
+        let mut deferred = Deferred::default();
+        let mut failed: BTreeSet<String> = BTreeSet::new();
         loop {
             self.check_cancel()?;
-            let gone = lock(&self.gone_contacts).clone();
+            let skip = lock(&self.gone_contacts).len() + failed.len();
             let ids: Vec<String> = self
                 .db
-                .run(move |s| s.missing_contact_ids(200 + gone.len()))
+                .run(move |s| s.missing_contact_ids(200 + skip))
                 .await?
                 .into_iter()
-                .filter(|id| !lock(&self.gone_contacts).contains(id))
+                .filter(|id| !lock(&self.gone_contacts).contains(id) && !failed.contains(id))
                 .take(200)
                 .collect();
             if ids.is_empty() {
-                return Ok(total);
+                return deferred.finish().map(|()| total);
             }
-            total += self.fetch_contacts(ids).await?;
+            let (n, errors) = self.fetch_contacts_batch(ids).await?;
+            total += n;
+            for (id, e) in errors {
+                failed.insert(id);
+                deferred.keep(e);
+            }
             self.progress(Phase::Contacts, total as u64, 0);
         }
     }
 
+    /// Fetches and stores contacts; the first error is returned after the others are stored.
     pub(crate) async fn fetch_contacts(
         self: &Arc<Self>,
         ids: Vec<String>,
     ) -> Result<usize, SyncError> {
+        let (n, errors) = self.fetch_contacts_batch(ids).await?;
+        match errors.into_iter().next() {
+            Some((_, e)) => Err(e),
+            None => Ok(n),
+        }
+    }
+
+    /// Fetches and stores contacts. Returns how many were stored and, per contact that could
+    /// not be read, its error; an error that stops the cycle is returned as such (after the
+    /// others are stored).
+    async fn fetch_contacts_batch(
+        self: &Arc<Self>,
+        ids: Vec<String>,
+    ) -> Result<(usize, Vec<(String, SyncError)>), SyncError> {
         let results: Vec<(
             String,
             Result<intercom::models::Contact, intercom::ApiError>,
@@ -224,7 +258,8 @@ impl Core {
             .collect()
             .await;
         let mut rows = Vec::new();
-        let mut first_err = None;
+        let mut errors = Vec::new();
+        let mut fatal = None;
         for (id, r) in results {
             match r {
                 Ok(c) => rows.push(crate::convert::contact(&c)),
@@ -233,8 +268,10 @@ impl Core {
                 }
                 Err(e) => {
                     let err = SyncError::from_api(e, &format!("contact:{id}"));
-                    if first_err.is_none() {
-                        first_err = Some(err);
+                    if err.stops_cycle() {
+                        fatal.get_or_insert(err);
+                    } else {
+                        errors.push((id, err));
                     }
                 }
             }
@@ -242,9 +279,9 @@ impl Core {
         let n = rows.len();
         self.db.run(move |s| s.upsert_contacts(&rows)).await?;
         Counters::add(&self.counters.contacts, n as u64);
-        match first_err {
+        match fatal {
             Some(e) => Err(e),
-            None => Ok(n),
+            None => Ok((n, errors)),
         }
     }
 
@@ -352,10 +389,11 @@ impl Core {
             .buffer_unordered(self.config.detail_concurrency.max(1))
             .collect()
             .await;
+        let mut deferred = Deferred::default();
         for r in results {
-            r?;
+            deferred.absorb(r)?;
         }
-        Ok(n)
+        deferred.finish().map(|()| n)
     }
 
     /// A conversation was opened: its parts, contacts and their events now.

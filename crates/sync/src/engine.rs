@@ -17,7 +17,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use crate::config::EngineConfig;
 use crate::core::Core;
 use crate::db::Db;
-use crate::error::SyncError;
+use crate::error::{Deferred, SyncError};
 use crate::events::{SyncEvent, SyncStatus};
 use crate::outbox::{Command, CommandOutcome};
 
@@ -140,28 +140,35 @@ fn interval(period: Duration) -> tokio::time::Interval {
 
 /// One full cycle: directory (first time), backfill (until done), then unless metadata
 /// only: incremental poll, details by priority, contacts, events, outbox.
+///
+/// An error confined to one page or item (see [`SyncError::stops_cycle`]) does not stop the
+/// cycle: the rest is done and the error is reported at the end, so one conversation
+/// Intercom cannot serve never holds back the others or the agent's replies. While the
+/// backfill is incomplete there is no high-water mark, so the incremental poll waits for it.
 async fn cycle(core: Arc<Core>, first: bool) -> Result<(), SyncError> {
     if first {
         core.refresh_directory().await?;
     }
-    let backfilled = core.backfill().await?;
+    let mut deferred = Deferred::default();
+    let backfilled = deferred.absorb(core.backfill().await)?;
     if core.config.metadata_only {
-        return Ok(());
+        return deferred.finish();
     }
-    core.incremental().await?;
+    if backfilled.is_some() {
+        deferred.absorb(core.incremental().await)?;
+    }
     // Changed conversations and the priority views first (a budget of 0 skips the background
     // tier), so a new customer message is announced as soon as its parts are in, not after
     // the background details, contacts and events of the cycle.
-    core.detail_pass(0).await?;
-    if backfilled.already_done {
+    deferred.absorb(core.detail_pass(0).await)?;
+    if backfilled.is_some_and(|b| b.already_done) {
         core.announce_new_messages().await?;
     }
-    core.detail_pass(core.config.background_detail_budget)
-        .await?;
-    core.contacts_pass().await?;
-    core.events_pass().await?;
+    deferred.absorb(core.detail_pass(core.config.background_detail_budget).await)?;
+    deferred.absorb(core.contacts_pass().await)?;
+    deferred.absorb(core.events_pass().await)?;
     core.drain_outbox().await?;
-    if !backfilled.already_done {
+    if backfilled.is_some_and(|b| !b.already_done) {
         // Contact parts already cached at the end of the initial sync are not news: only
         // parts that arrive in later polls are announced.
         let existing = core
@@ -184,7 +191,8 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<(), SyncError> {
             .await?;
         crate::core::lock(&core.announced).extend(existing.into_iter().map(|c| c.part_id));
     }
-    core.emit_counts(false).await
+    core.emit_counts(false).await?;
+    deferred.finish()
 }
 
 async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {

@@ -68,6 +68,26 @@ impl SyncError {
         }
     }
 
+    /// Whether the error stops all work of a sync cycle (the token, the network, the cache or
+    /// the engine itself failed, or Intercom refuses every request alike: rate limit,
+    /// missing permission). Other errors belong to one page or one item (an unreadable page,
+    /// a 5xx that outlived its retries): the cycle goes on with everything else and reports
+    /// them at the end, and the item is retried in the next cycle.
+    pub fn stops_cycle(&self) -> bool {
+        match self {
+            Self::Unauthorized(_)
+            | Self::Offline(_)
+            | Self::Store(_)
+            | Self::Stopped
+            | Self::Internal(_) => true,
+            Self::Api(e) => matches!(
+                e.kind(),
+                ErrorKind::RateLimited | ErrorKind::Forbidden { .. }
+            ),
+            Self::Malformed { .. } | Self::CursorStuck { .. } => false,
+        }
+    }
+
     /// The class, for exit codes.
     pub fn kind(&self) -> ErrorClass {
         match self {
@@ -97,6 +117,37 @@ impl SyncError {
             code: self.code().to_owned(),
             message: self.to_string(),
         }
+    }
+}
+
+/// The first error of a cycle that does not stop it (see [`SyncError::stops_cycle`]): the
+/// rest of the work goes on, and the error is reported when the cycle ends.
+#[derive(Debug, Default)]
+pub(crate) struct Deferred(Option<SyncError>);
+
+impl Deferred {
+    /// `Ok(Some(value))`, or `Ok(None)` after keeping an error that does not stop the cycle,
+    /// or the error that does.
+    pub(crate) fn absorb<T>(&mut self, r: Result<T, SyncError>) -> Result<Option<T>, SyncError> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.stops_cycle() => Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "sync goes on past an error it will report");
+                self.0.get_or_insert(e);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Keeps `e` if it is the first (for errors already known not to stop the cycle).
+    pub(crate) fn keep(&mut self, e: SyncError) {
+        self.0.get_or_insert(e);
+    }
+
+    /// The kept error, if any: the cycle's outcome.
+    pub(crate) fn finish(self) -> Result<(), SyncError> {
+        self.0.map_or(Ok(()), Err)
     }
 }
 

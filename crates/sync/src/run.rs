@@ -13,7 +13,7 @@ use crate::backfill::BackfillReport;
 use crate::config::EngineConfig;
 use crate::core::Core;
 use crate::db::Db;
-use crate::error::SyncError;
+use crate::error::{Deferred, SyncError};
 use crate::events::Progress;
 
 /// What a `run_once` did.
@@ -67,16 +67,21 @@ pub async fn run_once(
         let core = core.clone();
         async move {
             core.refresh_directory().await?;
-            let backfill = core.backfill().await?;
+            // As the engine's cycle: an error confined to one page or item is reported at
+            // the end, after everything else was done (see `SyncError::stops_cycle`).
+            let mut deferred = Deferred::default();
+            let backfill = deferred.absorb(core.backfill().await)?;
             if !core.config.metadata_only {
-                core.incremental().await?;
-                core.detail_pass(core.config.background_detail_budget)
-                    .await?;
-                core.contacts_pass().await?;
-                core.events_pass().await?;
+                if backfill.is_some() {
+                    deferred.absorb(core.incremental().await)?;
+                }
+                deferred.absorb(core.detail_pass(core.config.background_detail_budget).await)?;
+                deferred.absorb(core.contacts_pass().await)?;
+                deferred.absorb(core.events_pass().await)?;
                 core.drain_outbox().await?;
             }
-            Ok::<_, SyncError>(backfill)
+            deferred.finish()?;
+            Ok::<_, SyncError>(backfill.unwrap_or_default())
         }
     };
     tokio::pin!(work);

@@ -149,6 +149,93 @@ async fn a_malformed_page_is_reported_not_skipped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_window_page_holds_back_only_its_own_window() {
+    let sb = sandbox(300, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = config(&sb);
+    cfg.metadata_only = true;
+    // The probe succeeds; one window's first page is malformed.
+    sb.fail_next_on("/conversations/search", 1, Fault::Stall(Duration::ZERO));
+    sb.fail_next_on("/conversations/search", 1, Fault::MalformedJson);
+    let err = run_once(client(&sb, 50), store(dir.path()), cfg.clone(), |_| {})
+        .await
+        .expect_err("the unreadable page is reported");
+    assert!(
+        matches!(err, SyncError::Malformed { .. }),
+        "the error names the unreadable page: {err:?}"
+    );
+    let stored = store(dir.path()).conversation_count().expect("count");
+    // 8 windows (2 × 4 partitions) of ~38 conversations: only one of them may be missing.
+    assert!(
+        (150..300).contains(&stored),
+        "every other window is walked and stored despite the bad page: {stored} of 300"
+    );
+    let before = sb.request_count();
+    run_once(client(&sb, 50), store(dir.path()), cfg, |_| {})
+        .await
+        .expect("once the page is readable the sync completes");
+    let again = sb.request_count() - before;
+    assert!(
+        again <= 6,
+        "the second run walks only the window left behind (plus admins and teams): {again} requests"
+    );
+    assert_exact(&store(dir.path()), &sb.truth(), sb.admin_id(), false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_conversation_or_contact_holds_back_only_itself() {
+    let sb = sandbox(200, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let truth = sb.truth();
+    let has_parts = |c: &&serde_json::Value| {
+        c["conversation_parts"]["conversation_parts"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    };
+    let with_parts: Vec<&serde_json::Value> = truth["conversations"]
+        .as_array()
+        .expect("conversations")
+        .iter()
+        .filter(has_parts)
+        .collect();
+    let conv = with_parts[0]["id"].as_str().expect("an id").to_string();
+    let contact = truth["conversations"][1]["contacts"]["contacts"][0]["id"]
+        .as_str()
+        .expect("a contact id")
+        .to_string();
+    sb.fail_next_on(&format!("/conversations/{conv}"), 1, Fault::MalformedJson);
+    sb.fail_next_on(&format!("/contacts/{contact}"), 1, Fault::MalformedJson);
+    let err = run_once(client(&sb, 50), store(dir.path()), config(&sb), |_| {})
+        .await
+        .expect_err("the unreadable answers are reported");
+    assert!(
+        matches!(err, SyncError::Malformed { .. }),
+        "the error says an answer was unreadable: {err:?}"
+    );
+    let s = store(dir.path());
+    let without_parts: Vec<String> = with_parts
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .filter(|id| s.part_count(id).expect("part count") == 0)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        without_parts,
+        vec![conv.clone()],
+        "every conversation with parts but the unreadable one has them after the first run"
+    );
+    assert!(
+        s.contact(&contact).expect("query").is_none(),
+        "the unreadable contact is not invented"
+    );
+    drop(s);
+    run_once(client(&sb, 50), store(dir.path()), config(&sb), |_| {})
+        .await
+        .expect("the next run fetches what was left and succeeds");
+    assert_exact(&store(dir.path()), &sb.truth(), sb.admin_id(), true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unauthorized_token_fails_with_the_auth_class() {
     let sb = sandbox(50, |_| {}).await;
     let dir = tempfile::tempdir().expect("temp dir");
