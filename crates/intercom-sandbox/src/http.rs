@@ -461,9 +461,26 @@ async fn search_conversations(State(shared): State<Arc<Shared>>, bytes: Bytes) -
     let mut st = shared.lock();
     st.expire_snoozes(unix_now());
     let lk = st.lookup();
-    let matches: Vec<(i64, u64)> = st
-        .conversations
-        .iter()
+    // A query confined to a created_at range (the backfill's windows) scans only that slice.
+    let (lo, hi) = query.int_bounds("created_at");
+    let window = if (lo, hi) == (i64::MIN, i64::MAX) {
+        0..st.conversations.len()
+    } else {
+        let from = st.by_created.partition_point(|&(t, _)| t < lo);
+        let to = st.by_created.partition_point(|&(t, _)| t <= hi);
+        from..to.max(from)
+    };
+    let candidates: Box<dyn Iterator<Item = &Conversation>> =
+        if window.len() == st.conversations.len() {
+            Box::new(st.conversations.iter())
+        } else {
+            Box::new(
+                st.by_created[window]
+                    .iter()
+                    .map(|&(_, i)| &st.conversations[i]),
+            )
+        };
+    let matches: Vec<(i64, u64)> = candidates
         .filter(|c| query.matches(*c, &lk))
         .map(|c| {
             let key = match sort.field {

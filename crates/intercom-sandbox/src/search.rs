@@ -574,6 +574,47 @@ impl Query {
     pub(crate) fn matches<S: Searchable>(&self, item: &S, lk: &Lookup<'_>) -> bool {
         eval(&self.0, item, lk)
     }
+
+    /// Inclusive bounds that every match's `field` (an exact integer or date field) lies
+    /// within, as far as the query confines it (`i64::MIN`/`i64::MAX` where it does not).
+    /// Lets a search skip records outside them; the records inside are still evaluated.
+    pub(crate) fn int_bounds(&self, field: &str) -> (i64, i64) {
+        bounds(&self.0, field)
+    }
+}
+
+fn bounds(node: &Node, field: &str) -> (i64, i64) {
+    const ALL: (i64, i64) = (i64::MIN, i64::MAX);
+    match node {
+        Node::Group {
+            and: true,
+            children,
+        } => children.iter().fold(ALL, |(lo, hi), c| {
+            let (l, h) = bounds(c, field);
+            (lo.max(l), hi.min(h))
+        }),
+        Node::Group {
+            and: false,
+            children,
+        } => children
+            .iter()
+            .map(|c| bounds(c, field))
+            .reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h)))
+            .unwrap_or(ALL),
+        Node::Filter {
+            field: f,
+            kind: Kind::Int | Kind::Date,
+            op,
+            values,
+        } if f == field => match (op, values.as_slice()) {
+            // `>` and `<` are inclusive in Intercom's search, as in `compare`.
+            (Op::Gt | Op::Ge, [Scalar::Int(v)]) => (*v, i64::MAX),
+            (Op::Lt | Op::Le, [Scalar::Int(v)]) => (i64::MIN, *v),
+            (Op::Eq, [Scalar::Int(v)]) => (*v, *v),
+            _ => ALL,
+        },
+        Node::Filter { .. } => ALL,
+    }
 }
 
 fn eval<S: Searchable>(node: &Node, item: &S, lk: &Lookup<'_>) -> bool {
@@ -752,6 +793,38 @@ pub(crate) fn parse_sort(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn int_bounds_confine_only_what_every_match_satisfies() {
+        use crate::model::Conversation;
+        let q =
+            |v: Value| Query::parse::<Conversation>(&serde_json::json!({ "query": v })).unwrap();
+        let window = q(serde_json::json!({"operator": "AND", "value": [
+            {"field": "created_at", "operator": ">", "value": 100},
+            {"field": "created_at", "operator": "<", "value": 200},
+            {"field": "state", "operator": "=", "value": "open"}]}));
+        assert_eq!(
+            window.int_bounds("created_at"),
+            (100, 200),
+            "an AND of inclusive > and < bounds the field on both sides"
+        );
+        let either = q(serde_json::json!({"operator": "OR", "value": [
+            {"field": "created_at", "operator": ">", "value": 100},
+            {"field": "state", "operator": "=", "value": "open"}]}));
+        assert_eq!(
+            either.int_bounds("created_at"),
+            (i64::MIN, i64::MAX),
+            "an OR with a branch that does not bound the field bounds nothing"
+        );
+        let updated = q(serde_json::json!({"field": "updated_at", "operator": ">", "value": 5}));
+        assert_eq!(
+            updated.int_bounds("created_at"),
+            (i64::MIN, i64::MAX),
+            "a filter on another field bounds nothing"
+        );
+        let exact = q(serde_json::json!({"field": "created_at", "operator": "=", "value": 7}));
+        assert_eq!(exact.int_bounds("created_at"), (7, 7), "= is a point");
+    }
 
     #[test]
     fn cursor_round_trips() {

@@ -28,6 +28,10 @@ pub(crate) struct State {
     pub conv_by_id: HashMap<u64, usize>,
     /// `(updated_at, id)` of every conversation: the list order and search by update.
     pub by_updated: BTreeSet<(i64, u64)>,
+    /// `(created_at, index)` of every conversation, sorted: a search confined to a
+    /// `created_at` range (a backfill window) looks only at that slice. `created_at` never
+    /// changes, so only new conversations touch it.
+    pub by_created: Vec<(i64, usize)>,
     /// `(snoozed_until, id)` of snoozed conversations, for expiry.
     snoozes: BTreeSet<(i64, u64)>,
     pub events: Vec<Vec<DataEvent>>,
@@ -86,6 +90,12 @@ impl State {
             .map(|(i, c)| (c.id, i))
             .collect();
         let by_updated = conversations.iter().map(|c| (c.updated_at, c.id)).collect();
+        let mut by_created: Vec<(i64, usize)> = conversations
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.created_at, i))
+            .collect();
+        by_created.sort_unstable();
         let snoozes = conversations
             .iter()
             .filter_map(|c| {
@@ -107,6 +117,7 @@ impl State {
             conversations,
             conv_by_id,
             by_updated,
+            by_created,
             snoozes,
             events,
             next_part_id,
@@ -159,7 +170,11 @@ impl State {
             conv.state = ConvState::Open;
             conv.snoozed_until = None;
             conv.count_reopens += 1;
-            self.push_part(idx, "timer_unsnooze", None, Author::Bot, None, now);
+            // Stamped when the snooze ended, as Intercom's timer would, not when a request
+            // happened to notice it: the state is then a function of the seed and the clock
+            // alone (two sandboxes of one seed agree), and a poll that saw the conversation
+            // still snoozed is older than the change, so the next `updated_at >=` poll finds it.
+            self.push_part(idx, "timer_unsnooze", None, Author::Bot, None, until);
         }
     }
 
@@ -288,6 +303,9 @@ impl State {
         };
         self.conv_by_id.insert(id, self.conversations.len());
         self.by_updated.insert((now, id));
+        let key = (conv.created_at, self.conversations.len());
+        let at = self.by_created.partition_point(|k| *k < key);
+        self.by_created.insert(at, key);
         self.conversations.push(conv);
         if let Some(c) = self.contacts.get_mut(contact) {
             c.last_replied_at = Some(now);

@@ -171,6 +171,8 @@ pub struct Conversation {
     #[serde(deserialize_with = "de::opt_bool")]
     pub ai_agent_participated: Option<bool>,
     /// Present only on `GET /conversations/{id}` and write responses (new parts only).
+    /// Left out when absent, so a listed and a retrieved conversation serialise alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_parts: Option<PartList>,
 }
 

@@ -123,8 +123,10 @@ pub struct Conversation {
     /// `statistics.last_contact_reply_at` when Intercom gives it: lets the unread model work
     /// from metadata alone, before parts are fetched.
     pub last_contact_reply_at: Option<i64>,
-    /// The object as Intercom returned it (kept for fields the store has no column for).
-    pub raw: serde_json::Value,
+    /// The object as Intercom returned it, as JSON text (kept for fields the store has no
+    /// column for). Text, not a parsed value: it is written on every page of a backfill and
+    /// read only when a single conversation is.
+    pub raw: Option<String>,
 }
 
 /// What a page upsert changed: the sync engine fetches parts only for these ids.
@@ -192,7 +194,7 @@ impl Store {
         cursor: Option<&str>,
     ) -> Result<PageOutcome> {
         self.write(|tx| {
-            let outcome = upsert_conversations(tx, conversations)?;
+            let outcome = upsert_conversations(tx, conversations, false)?;
             crate::sync_state::save_page_cursor(tx, sync_resource, cursor)?;
             Ok(outcome)
         })
@@ -208,7 +210,7 @@ impl Store {
         cursor: Option<&str>,
     ) -> Result<PageOutcome> {
         self.write(|tx| {
-            let outcome = upsert_conversations(tx, conversations)?;
+            let outcome = upsert_conversations(tx, conversations, true)?;
             crate::read_marks::seed_in(tx, &outcome.new_ids)?;
             crate::sync_state::save_page_cursor(tx, sync_resource, cursor)?;
             Ok(outcome)
@@ -217,7 +219,7 @@ impl Store {
 
     /// Upserts conversations without touching any sync cursor (e.g. one fetched on demand).
     pub fn upsert_conversations(&mut self, conversations: &[Conversation]) -> Result<PageOutcome> {
-        self.write(|tx| upsert_conversations(tx, conversations))
+        self.write(|tx| upsert_conversations(tx, conversations, false))
     }
 
     /// Removes a conversation Intercom deleted, with its parts and read mark.
@@ -226,9 +228,14 @@ impl Store {
     }
 }
 
+/// Upserts rows. A new row's `unread` is set by the insert: a contact wrote (and, when
+/// `seeding_read` (the first sync, whose read marks follow in the same transaction), Intercom
+/// does not call it read), so the read-mark seed that follows agrees with it and rewrites
+/// nothing.
 pub(crate) fn upsert_conversations(
     tx: &Transaction<'_>,
     conversations: &[Conversation],
+    seeding_read: bool,
 ) -> Result<PageOutcome> {
     let mut outcome = PageOutcome::default();
     let synced_at = now();
@@ -260,11 +267,7 @@ pub(crate) fn upsert_conversations(
                 })
             })
             .optional()?;
-        let raw = if c.raw.is_null() {
-            None
-        } else {
-            Some(c.raw.to_string())
-        };
+        let raw = c.raw.as_deref();
         if let Some(b) = &before {
             if c.updated_at < b.updated_at {
                 outcome.unchanged += 1;
@@ -278,7 +281,7 @@ pub(crate) fn upsert_conversations(
                     .query_row([&c.id], |r| r.get(0))
                     .optional()?
                     .flatten();
-                if cached == raw {
+                if cached.as_deref() == raw {
                     outcome.unchanged += 1;
                     continue;
                 }
@@ -324,6 +327,7 @@ pub(crate) fn upsert_conversations(
             lcpa,
             snippet,
             synced_at,
+            lcpa.is_some() && !(seeding_read && c.read),
         ])?;
         match &before {
             None => fts.inserted(tx.last_insert_rowid()),
@@ -339,7 +343,9 @@ pub(crate) fn upsert_conversations(
                 }
             }
         }
-        clear_contacts.execute([&c.id])?;
+        if before.is_some() {
+            clear_contacts.execute([&c.id])?;
+        }
         for contact_id in &c.contact_ids {
             add_contact.execute(params![c.id, contact_id])?;
         }
@@ -378,9 +384,10 @@ INSERT INTO conversations (
   admin_assignee_id, team_assignee_id, contact_ids, primary_contact_id, source_type, source_subject,
   source_body_html, source_body_text, source_author_type, source_author_id, source_author_name, tags,
   last_contact_reply_at, raw, last_contact_part_at, preview, synced_at,
-  srv_open, srv_state, srv_snoozed_until, srv_admin_assignee_id, srv_team_assignee_id, last_activity_at)
+  srv_open, srv_state, srv_snoozed_until, srv_admin_assignee_id, srv_team_assignee_id, last_activity_at,
+  unread)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-  ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?7, ?8, ?6, ?11, ?12, max(?3, ?4))
+  ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?7, ?8, ?6, ?11, ?12, max(?3, ?4), ?28)
 ON CONFLICT(id) DO UPDATE SET
   title = excluded.title, updated_at = excluded.updated_at, waiting_since = excluded.waiting_since,
   snoozed_until = excluded.snoozed_until, open = excluded.open, state = excluded.state,
@@ -441,10 +448,7 @@ pub(crate) fn conversation_from_row(r: &Row<'_>) -> rusqlite::Result<(Conversati
         },
         tags: serde_json::from_str(&tags).map_err(|e| json_err(19, e))?,
         last_contact_reply_at: r.get(20)?,
-        raw: match raw {
-            Some(s) => serde_json::from_str(&s).map_err(|e| json_err(21, e))?,
-            None => serde_json::Value::Null,
-        },
+        raw,
     };
     Ok((conversation, r.get(22)?, r.get(23)?))
 }

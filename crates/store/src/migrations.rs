@@ -7,7 +7,7 @@ use rusqlite_migration::{Migrations, M};
 /// Every migration, in order. `user_version` records how many have run.
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
-const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
+const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
 
 /// Version 1: every table of the cache.
 const V1: &str = r#"
@@ -363,4 +363,48 @@ DROP TRIGGER contacts_fts_insert;
 DROP TRIGGER contacts_fts_update;
 DROP INDEX conversations_updated;
 DROP INDEX conversations_unread;
+"#;
+
+/// Version 4: one write per new conversation row instead of three.
+/// - A new row's `unread` is computed by the insert itself (no read mark can exist before its
+///   conversation: the foreign key cascades), so `conversations_unread_insert` goes; it
+///   rewrote every freshly inserted row (a few KB with its raw JSON) and moved its counters
+///   a second time.
+/// - The read-mark triggers and `conversations_unread_update` only write a conversation
+///   whose `unread` actually changes: the first sync seeds read marks that agree with the
+///   inserted value, and each used to rewrite the row anyway.
+const V4: &str = r#"
+DROP TRIGGER conversations_unread_insert;
+DROP TRIGGER conversations_unread_update;
+DROP TRIGGER read_marks_insert;
+DROP TRIGGER read_marks_update;
+DROP TRIGGER read_marks_delete;
+
+CREATE TRIGGER conversations_unread_update AFTER UPDATE OF last_contact_part_at ON conversations
+WHEN old.last_contact_part_at IS NOT new.last_contact_part_at BEGIN
+  UPDATE conversations SET unread = COALESCE(
+    (SELECT m.manual_unread OR (new.last_contact_part_at IS NOT NULL AND new.last_contact_part_at > m.read_up_to)
+       FROM read_marks m WHERE m.conversation_id = new.id),
+    new.last_contact_part_at IS NOT NULL)
+  WHERE seq = new.seq AND unread IS NOT COALESCE(
+    (SELECT m.manual_unread OR (new.last_contact_part_at IS NOT NULL AND new.last_contact_part_at > m.read_up_to)
+       FROM read_marks m WHERE m.conversation_id = new.id),
+    new.last_contact_part_at IS NOT NULL);
+END;
+CREATE TRIGGER read_marks_insert AFTER INSERT ON read_marks BEGIN
+  UPDATE conversations SET unread = (new.manual_unread
+      OR (last_contact_part_at IS NOT NULL AND last_contact_part_at > new.read_up_to))
+  WHERE id = new.conversation_id AND unread IS NOT (new.manual_unread
+      OR (last_contact_part_at IS NOT NULL AND last_contact_part_at > new.read_up_to));
+END;
+CREATE TRIGGER read_marks_update AFTER UPDATE ON read_marks BEGIN
+  UPDATE conversations SET unread = (new.manual_unread
+      OR (last_contact_part_at IS NOT NULL AND last_contact_part_at > new.read_up_to))
+  WHERE id = new.conversation_id AND unread IS NOT (new.manual_unread
+      OR (last_contact_part_at IS NOT NULL AND last_contact_part_at > new.read_up_to));
+END;
+CREATE TRIGGER read_marks_delete AFTER DELETE ON read_marks BEGIN
+  UPDATE conversations SET unread = (last_contact_part_at IS NOT NULL)
+  WHERE id = old.conversation_id AND unread IS NOT (last_contact_part_at IS NOT NULL);
+END;
 "#;

@@ -20,10 +20,17 @@ pub(crate) fn conversation(c: &models::Conversation) -> store::Conversation {
         .and_then(|s| s.get("last_contact_reply_at"))
         .and_then(serde_json::Value::as_i64);
     // The client keeps no copy of the bytes; its lossless model is the closest to them.
-    let mut raw = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
-    if let Some(obj) = raw.as_object_mut() {
-        obj.remove("conversation_parts");
-    }
+    // Parts are stored as rows of their own, so the raw copy leaves them out. Written straight
+    // to text: going through a `Value` tree cost more than the whole store write of a row.
+    let raw = if c.conversation_parts.is_some() {
+        let mut value = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        if let Some(obj) = value.as_object_mut() {
+            obj.remove("conversation_parts");
+        }
+        serde_json::to_string(&value).ok()
+    } else {
+        serde_json::to_string(c).ok()
+    };
     store::Conversation {
         id: c.id.clone(),
         title: c.title.clone(),

@@ -60,12 +60,12 @@ fn stale_row_from_an_overlapping_partition_never_overwrites_newer_data() {
 fn a_change_within_the_same_second_is_applied_when_the_content_differs() {
     let mut s = store();
     let mut first = conv("1", 30);
-    first.raw = serde_json::json!({"id": "1", "state": "open"});
+    first.raw = Some(serde_json::json!({"id": "1", "state": "open"}).to_string());
     s.upsert_conversations(&[first.clone()]).unwrap();
     // Intercom's timestamps are whole seconds: a close in the same second keeps updated_at.
     let mut closed = first.clone();
     closed.state = ConversationState::Closed;
-    closed.raw = serde_json::json!({"id": "1", "state": "closed"});
+    closed.raw = Some(serde_json::json!({"id": "1", "state": "closed"}).to_string());
     let out = s.upsert_conversations(&[closed]).unwrap();
     assert_eq!(
         out.moved_ids,
@@ -96,7 +96,7 @@ fn assignee_zero_means_unassigned_and_raw_round_trips() {
     let mut c = conv("1", 10);
     c.admin_assignee_id = Some("0".into());
     c.team_assignee_id = Some("".into());
-    c.raw = serde_json::json!({"id": "1", "custom": [1, 2]});
+    c.raw = Some(serde_json::json!({"id": "1", "custom": [1, 2]}).to_string());
     s.upsert_conversations(&[c.clone()]).unwrap();
     let back = s.conversation("1").unwrap().unwrap();
     assert_eq!(back.admin_assignee_id, None, "Intercom's 0 is unassigned");
