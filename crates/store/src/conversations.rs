@@ -129,6 +129,17 @@ pub struct Conversation {
     pub raw: Option<String>,
 }
 
+/// One page of a sync walk: its rows and the cursor that follows them.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncPage<'a> {
+    /// The page's conversations.
+    pub conversations: &'a [Conversation],
+    /// The sync resource the cursor belongs to (e.g. a backfill window).
+    pub sync_resource: &'a str,
+    /// The cursor of the next page, or `None` when the walk is done.
+    pub cursor: Option<&'a str>,
+}
+
 /// What a page upsert changed: the sync engine fetches parts only for these ids.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageOutcome {
@@ -214,6 +225,26 @@ impl Store {
             crate::read_marks::seed_in(tx, &outcome.new_ids)?;
             crate::sync_state::save_page_cursor(tx, sync_resource, cursor)?;
             Ok(outcome)
+        })
+    }
+
+    /// Several first-sync pages in ONE transaction, each with its rows, read-mark seeds and
+    /// cursor exactly as [`Store::upsert_first_sync_page`] writes one: a crash loses the
+    /// whole group or nothing, and every cursor still matches the rows stored. Grouping pages
+    /// that wait for the writer together costs one commit instead of one per page (a commit
+    /// writes every touched B-tree page to the WAL, and the inbox indexes touch a page per
+    /// row, so pages written together share most of them).
+    pub fn upsert_first_sync_pages(&mut self, pages: &[SyncPage<'_>]) -> Result<Vec<PageOutcome>> {
+        self.write(|tx| {
+            pages
+                .iter()
+                .map(|p| {
+                    let outcome = upsert_conversations(tx, p.conversations, true)?;
+                    crate::read_marks::seed_in(tx, &outcome.new_ids)?;
+                    crate::sync_state::save_page_cursor(tx, p.sync_resource, p.cursor)?;
+                    Ok(outcome)
+                })
+                .collect()
         })
     }
 

@@ -69,7 +69,7 @@ pub mod views;
 pub use admins::Admin;
 pub use contacts::{Contact, ContactConversation};
 pub use conversations::{
-    Author, Conversation, ConversationDetail, ConversationState, PageOutcome, Tag,
+    Author, Conversation, ConversationDetail, ConversationState, PageOutcome, SyncPage, Tag,
 };
 pub use database::{db_path, OpenOutcome, Reader, Store};
 pub use error::{Result, StoreError, StoreErrorKind};

@@ -61,6 +61,21 @@ async fn sequential_walk(sb: &Sandbox, dir: &std::path::Path) -> (Duration, u64,
     (elapsed, sb.request_count() - before, count)
 }
 
+/// CPU time of the whole process (user + system), from /proc/self/stat.
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command name.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|v| v.parse::<u64>().ok()))
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
 fn main() {
     let n = env_usize("AGENTDESK_BENCH_CONVERSATIONS", 100_000);
     let partitions = env_usize("AGENTDESK_BENCH_PARTITIONS", 12);
@@ -88,10 +103,16 @@ fn main() {
         config.partitions = partitions;
         let store = Store::open(&dir.path().join("agentdesk.sqlite3")).expect("store");
         let before = sb.request_count();
+        let cpu_before = process_cpu();
         let report = run_once(client(&sb), store, config, |_| {})
             .await
             .expect("the backfill completes");
         let ours = report.elapsed;
+        let cpu = process_cpu() - cpu_before;
+        println!(
+            "agentdesk backfill CPU (this process, sandbox included): {cpu:.2?} = {:.2} cores busy",
+            cpu.as_secs_f64() / ours.as_secs_f64()
+        );
         let our_requests = sb.request_count() - before;
         let stored = Store::open(&dir.path().join("agentdesk.sqlite3"))
             .expect("reopen")

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use agentdesk_store::Store;
+use agentdesk_store::{Store, SyncPage};
 use intercom::{AccessToken, Client, Region, Url};
 use intercom_sandbox::{Sandbox, SandboxConfig};
 
@@ -117,20 +117,32 @@ fn main() {
         per_page(convert)
     );
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(&dir.path().join("agentdesk.sqlite3")).expect("store");
-    let t = thread_cpu();
-    let wall = Instant::now();
-    for (i, page) in rows.iter().enumerate() {
-        store
-            .upsert_first_sync_page(page, "bench", Some(&format!("cursor-{i}")))
-            .expect("store a page");
+    let cursors: Vec<String> = (0..rows.len()).map(|i| format!("cursor-{i}")).collect();
+    for group in [1usize, 4, 12] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(&dir.path().join("agentdesk.sqlite3")).expect("store");
+        let t = thread_cpu();
+        let wall = Instant::now();
+        for (g, chunk) in rows.chunks(group).enumerate() {
+            let pages: Vec<SyncPage<'_>> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, page)| SyncPage {
+                    conversations: page,
+                    sync_resource: "bench",
+                    cursor: Some(&cursors[g * group + i]),
+                })
+                .collect();
+            store
+                .upsert_first_sync_pages(&pages)
+                .expect("store the pages");
+        }
+        let write = thread_cpu() - t;
+        println!(
+            "store (first-sync transaction of {group} page(s)): {:.2} ms/page CPU, {:.2?} wall for all, {:.0} rows/s",
+            per_page(write),
+            wall.elapsed(),
+            rows_total as f64 / write.as_secs_f64()
+        );
     }
-    let write = thread_cpu() - t;
-    println!(
-        "store (first-sync page transaction): {:.2} ms/page CPU, {:.2?} wall for all, {:.0} rows/s",
-        per_page(write),
-        wall.elapsed(),
-        rows_total as f64 / write.as_secs_f64()
-    );
 }

@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 use intercom::{Op, Order, Query, SearchRequest};
 use serde::{Deserialize, Serialize};
 
+use agentdesk_store::PageOutcome;
+
 use crate::core::{lock, Core, Counters};
 use crate::error::{Deferred, SyncError};
 use crate::events::Phase;
@@ -242,10 +244,30 @@ impl Core {
         }
     }
 
+    /// Walks one window page by page. The write of a page overlaps the fetch of the next
+    /// (its cursor is known as soon as the page arrives); at most one write per window is in
+    /// flight, and the writer's queue is first in, first out, so a window's cursors are
+    /// committed in order and a crash resumes from the last page actually stored.
     async fn backfill_window(
         self: &Arc<Self>,
         shared: &Shared,
         w: (i64, i64),
+    ) -> Result<(), SyncError> {
+        let mut in_flight: Option<tokio::task::JoinHandle<Result<PageOutcome, SyncError>>> = None;
+        let walked = self.walk_window(shared, w, &mut in_flight).await;
+        // Whatever stopped the walk, the page already fetched is stored and counted.
+        let stored = match in_flight.take() {
+            Some(write) => self.page_stored(shared, write).await,
+            None => Ok(()),
+        };
+        walked.and(stored)
+    }
+
+    async fn walk_window(
+        self: &Arc<Self>,
+        shared: &Shared,
+        w: (i64, i64),
+        in_flight: &mut Option<tokio::task::JoinHandle<Result<PageOutcome, SyncError>>>,
     ) -> Result<(), SyncError> {
         let res = resource(w);
         let r = res.clone();
@@ -275,6 +297,10 @@ impl Core {
                 .iter()
                 .map(crate::convert::conversation)
                 .collect();
+            // The previous page's write finishes before this one is queued.
+            if let Some(write) = in_flight.take() {
+                self.page_stored(shared, write).await?;
+            }
             let last_created = page.items.last().and_then(|c| c.created_at);
             let mut next = page.next.clone();
             // A window far bigger than average: split its remainder into new windows,
@@ -303,37 +329,46 @@ impl Core {
                     }
                 }
             }
-            let r = res.clone();
-            let n = rows.len();
-            let cur = next.clone();
-            let outcome = self
-                .db
-                .run(move |s| {
-                    // First sync: the page, its cursor and the read marks seeded from
-                    // Intercom's `read` flag in one transaction.
-                    s.upsert_first_sync_page(&rows, &r, cur.as_deref())
-                })
-                .await?;
-            Counters::add(&self.counters.backfill_pages, 1);
-            Counters::add(&self.counters.backfill_new, outcome.new_ids.len() as u64);
-            let done = shared
-                .done
-                .fetch_add(outcome.new_ids.len() as u64, Ordering::Relaxed)
-                + outcome.new_ids.len() as u64;
-            let total = shared.plan.lock().await.total;
-            self.update_status(|s| s.backfill = Some((done.min(total), total)));
-            self.progress(Phase::Backfill, done.min(total), total);
-            let changed: Vec<String> = outcome.changed_ids().map(str::to_owned).collect();
-            if !changed.is_empty() {
-                self.emit(crate::events::SyncEvent::ConversationsChanged(changed));
-                self.emit_counts(true).await?;
-            }
-            tracing::debug!(resource = %res, rows = n, "backfill page stored");
+            // First sync: the page, its cursor and the read marks seeded from Intercom's
+            // `read` flag in one transaction (shared with pages of other windows that wait
+            // for the writer at the same time).
+            tracing::debug!(resource = %res, rows = rows.len(), "backfill page queued");
+            let db = self.db.clone();
+            let (r, cur) = (res.clone(), next.clone());
+            *in_flight = Some(tokio::spawn(async move {
+                db.write_first_sync_page(rows, r, cur).await
+            }));
             match next {
                 Some(n) => cursor = Some(n),
                 None => return Ok(()),
             }
         }
+    }
+
+    /// Accounts for a stored page: counters, progress, and the events of what changed.
+    async fn page_stored(
+        self: &Arc<Self>,
+        shared: &Shared,
+        write: tokio::task::JoinHandle<Result<PageOutcome, SyncError>>,
+    ) -> Result<(), SyncError> {
+        let outcome = write
+            .await
+            .map_err(|e| SyncError::Internal(format!("a backfill page write failed: {e}")))??;
+        Counters::add(&self.counters.backfill_pages, 1);
+        Counters::add(&self.counters.backfill_new, outcome.new_ids.len() as u64);
+        let done = shared
+            .done
+            .fetch_add(outcome.new_ids.len() as u64, Ordering::Relaxed)
+            + outcome.new_ids.len() as u64;
+        let total = shared.plan.lock().await.total;
+        self.update_status(|s| s.backfill = Some((done.min(total), total)));
+        self.progress(Phase::Backfill, done.min(total), total);
+        let changed: Vec<String> = outcome.changed_ids().map(str::to_owned).collect();
+        if !changed.is_empty() {
+            self.emit(crate::events::SyncEvent::ConversationsChanged(changed));
+            self.emit_counts(true).await?;
+        }
+        Ok(())
     }
 }
 
