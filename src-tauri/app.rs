@@ -55,6 +55,7 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
             let settings = app.state::<Shared>().settings();
             let hidden = settings.start_hidden || std::env::args().any(|a| a == "--hidden");
             if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                use_document_viewer_cache(&window);
                 if hidden {
                     let _ = window.hide();
                 } else {
@@ -274,4 +275,26 @@ pub fn show_main_window(app: &AppHandle) {
         let _ = window.set_focus();
     }
     set_visible(app, true);
+}
+
+/// WebKit's cache model for a single page with no navigation: its default (web browser)
+/// keeps caches of previously viewed pages and resources sized for browsing, which the inbox
+/// never uses (it is one page, its assets are bundled, and remote images arrive as data URLs
+/// fetched by the shell). WebKit documents this model as the one that "substantially"
+/// reduces memory for applications without a browsing interface.
+fn use_document_viewer_cache(window: &tauri::WebviewWindow) {
+    #[cfg(target_os = "linux")]
+    {
+        let result = window.with_webview(|webview| {
+            use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+            if let Some(context) = webview.inner().context() {
+                context.set_cache_model(CacheModel::DocumentViewer);
+            }
+        });
+        if let Err(e) = result {
+            tracing::debug!(error = %e, "could not set WebKit's cache model");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
 }

@@ -257,6 +257,11 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
             result = async { current.as_mut().expect("guarded by the select condition").await }, if current.is_some() => {
                 current = None;
                 let result = result.unwrap_or_else(|e| Err(SyncError::Internal(format!("a sync cycle failed: {e}"))));
+                // An idle app keeps no page cache from the cycle (a few ms to refill from
+                // the OS next time).
+                if let Err(e) = core.db.run(|s| s.release_memory()).await {
+                    tracing::debug!(error = %e, "could not release the cache's memory");
+                }
                 match result {
                     Ok(()) => {
                         first = false;
