@@ -346,6 +346,100 @@ def cmd_notify(a):
                       "missed_notify": sum(r["notify_s"] is None for r in results), "runs": results}))
 
 
+# ---------------------------------------------------------------- view switching and scrolling
+
+# Click a view in the sidebar and time until the list shows that view's first row, one frame
+# later (painted). `expected` is the first row's id, asked for through the app's own command
+# before the click.
+SWITCH_JS = """
+const [view, expected, done] = arguments;
+const list = document.querySelector('[data-testid=conversation-list]');
+const button = document.querySelector(`[data-view="${view}"]`);
+if (!list || !button) { done({err: 'no list or no view button'}); return; }
+const t0 = performance.now();
+button.click();
+const give_up = t0 + 5000;
+function check() {
+  const first = list.querySelector('.row[data-id]');
+  if (button.getAttribute('aria-current') === 'page' && first && first.dataset.id === expected) {
+    requestAnimationFrame(() => done({ms: performance.now() - t0}));
+  } else if (performance.now() > give_up) {
+    done({err: `view ${view} did not show ${expected}`});
+  } else {
+    requestAnimationFrame(check);
+  }
+}
+check();
+"""
+
+# Scroll the list by `step` px every frame for `frames` frames and return the frame intervals.
+SCROLL_JS = """
+const [frames, step, done] = arguments;
+const list = document.querySelector('[data-testid=conversation-list]');
+list.scrollTop = 0;
+const stamps = [];
+function frame(t) {
+  stamps.push(t);
+  if (stamps.length > frames) {
+    const gaps = stamps.slice(1).map((x, i) => x - stamps[i]);
+    done({gaps, rows: list.querySelectorAll('.row').length, top: list.scrollTop});
+    return;
+  }
+  list.scrollTop += step;
+  requestAnimationFrame(frame);
+}
+requestAnimationFrame(frame);
+"""
+
+
+def cmd_ui(a):
+    env = {"AGENTDESK_TOKEN_STORE": "file", "AGENTDESK_DATA_DIR": a.data_dir}
+    drv = Driver(a.driver, a.app, env, a.log)
+
+    def run_async(script, args):
+        # WebKitWebDriver now and then drops the connection of an asynchronous script under
+        # load (tauri-driver logs "client error (SendRequest)"); the session survives it.
+        for attempt in range(3):
+            try:
+                return http_json("POST", f"{drv.base}/execute/async", {"script": script, "args": args})["value"]
+            except (ConnectionError, OSError) as e:
+                log(f"  WebDriver dropped a script ({e!r}); attempt {attempt + 1} of 3")
+                time.sleep(0.5)
+        raise RuntimeError("WebDriver dropped the script three times")
+
+    try:
+        end = time.time() + 120
+        while drv.js(BADGE_JS) is None:
+            if time.time() > end:
+                raise RuntimeError("the inbox never appeared")
+            time.sleep(0.2)
+        counts = {c["id"]: c["total"] for c in drv.invoke("get_view_counts", {})}
+        views = [v for v in ("mine", "unassigned", "all_open", "snoozed", "closed") if counts.get(v, 0) > 0]
+        switches = []
+        for i in range(a.switches):
+            view = views[(i + 1) % len(views)]
+            first = drv.invoke("list_conversations", {"view": view, "cursor": None, "limit": 1})["rows"][0]["id"]
+            r = run_async(SWITCH_JS, [view, first])
+            if "err" in r:
+                raise RuntimeError(r["err"])
+            switches.append(round(r["ms"], 2))
+        # Scrolling through the biggest view (All open at 100k cached: every row is virtual).
+        biggest = max(views, key=lambda v: counts.get(v, 0))
+        first = drv.invoke("list_conversations", {"view": biggest, "cursor": None, "limit": 1})["rows"][0]["id"]
+        run_async(SWITCH_JS, [biggest, first])
+        scroll = run_async(SCROLL_JS, [a.frames, a.step])
+    finally:
+        drv.quit()
+    gaps = sorted(scroll["gaps"])
+    p95 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.95))]
+    fps = 1000.0 / statistics.median(gaps)
+    print(json.dumps({"switch_ms": summary(switches), "views": views, "switches": switches,
+                      "scroll": {"view": biggest, "rows_in_view": counts.get(biggest), "frames": len(gaps),
+                                 "median_frame_ms": round(statistics.median(gaps), 2), "p95_frame_ms": round(p95, 2),
+                                 "fps": round(fps, 1), "over_20ms": sum(g > 20 for g in gaps),
+                                 "rows_in_dom": scroll["rows"]}}))
+
+
 # ---------------------------------------------------------------- sandbox counters
 
 
@@ -426,6 +520,14 @@ def main():
     s.add_argument("--runs", type=int, default=3)
     s.add_argument("--first-cycle-max", type=float, default=240.0)
     s.add_argument("--log", default="/dev/null")
+    s = sub.add_parser("ui")
+    s.add_argument("--app", required=True)
+    s.add_argument("--driver", required=True)
+    s.add_argument("--data-dir", required=True)
+    s.add_argument("--switches", type=int, default=20)
+    s.add_argument("--frames", type=int, default=180)
+    s.add_argument("--step", type=int, default=120)
+    s.add_argument("--log", default="/dev/null")
     s = sub.add_parser("sample")
     s.add_argument("url")
     s.add_argument("out")
@@ -438,7 +540,7 @@ def main():
         total, parts = tree_pss(a.pid)
         print(json.dumps({"pss_kb": total, "parts": parts}))
     else:
-        {"gui": cmd_gui, "notify": cmd_notify, "sample": cmd_sample, "details": cmd_details}[a.cmd](a)
+        {"gui": cmd_gui, "notify": cmd_notify, "ui": cmd_ui, "sample": cmd_sample, "details": cmd_details}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -201,6 +201,21 @@ else:
         rows.append((f, what, "", "", "", "not measured", "n/a"))
     notes.append(f"Figures 5 and 6 not measured: {why.splitlines()[-1]}")
 
+# ---------------------------------------------------------------- figure 6b (switching, scrolling)
+ui = js("ui.json")
+if ui and "switch_ms" in ui:
+    sw, sc = ui["switch_ms"], ui["scroll"]
+    rows.append(("6b", f"switching views in the window (click → the new view's first row painted), 100k cached, {len(ui['views'])} views in turn",
+                 "≤ 50 ms", "", "", fmt(sw, " ms"), verdict(sw["max"] <= 50)))
+    rows.append(("6b", f"scrolling the list of {sc['view']} ({sc['rows_in_view']:,} conversations) by {sc['frames']} animation frames",
+                 "60 frames/s", "", "",
+                 f"{sc['fps']} frames/s (median frame {sc['median_frame_ms']} ms, p95 {sc['p95_frame_ms']} ms, {sc['over_20ms']} frames over 20 ms; {sc['rows_in_dom']} rows in the DOM)",
+                 verdict(sc["fps"] >= 58)))
+else:
+    why = failed("fig6b-ui") or "the step did not run"
+    rows.append(("6b", "view switching and scrolling", "≤ 50 ms; 60 frames/s", "", "", "not measured", "n/a"))
+    notes.append(f"Figure 6b not measured: {why.splitlines()[-1]}")
+
 # ---------------------------------------------------------------- figure 7 (.deb)
 deb = js("deb.json")
 if deb:

@@ -213,6 +213,20 @@ gui() {
 }
 step fig5-6-gui gui
 
+# ------------------------------------------------------------------ figure 6b
+# Switching views and scrolling in the real window (WebKit through WebDriver) on the filled
+# cache: click → the new view's first row painted; frame intervals while the list scrolls.
+ui_speed() {
+  [ -n "$SANDBOX_URL" ] || { echo "no filled cache"; return 1; }
+  local driver="${TAURI_DRIVER:-${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver}"
+  dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+    "${MEASURE[@]}" ui --app "$REL/agentdesk" --driver "$driver" --data-dir "$CACHE_DIR" \
+    --log "$LOGS/ui-apps.log" >"$RES/ui.json"
+  "$REL/agentdesk" status --data-dir "$CACHE_DIR" >/dev/null
+  cat "$RES/ui.json"
+}
+step fig6b-ui ui_speed
+
 # ------------------------------------------------------------------ figure 8
 # A contact reply injected in the sandbox, to the badge of Your inbox in the window (the
 # count the tray shows) and to the Notify call on the session bus, with WebDriver.
