@@ -1,5 +1,5 @@
 //! The control API under `/_sandbox/` (loopback peers only, no auth): inject activity,
-//! set faults, and read the truth, the write log and the counters. The in-process
+//! edit contacts, set faults, and read the truth, the write log and the counters. The in-process
 //! [`crate::Sandbox`] methods call the same functions.
 
 use std::net::SocketAddr;
@@ -14,19 +14,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::faults::{FaultRates, FaultSpec};
 use crate::generate;
 use crate::model::AssigneeKind;
 use crate::server::{unix_now, Shared};
 use crate::state::Manage;
-use crate::SandboxError;
+use crate::{ContactUpdate, SandboxError};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/_sandbox/contact_reply", post(contact_reply))
         .route("/_sandbox/conversations", post(new_conversation))
+        .route("/_sandbox/contact_update", post(contact_update))
         .route("/_sandbox/assign", post(assign_route))
         .route("/_sandbox/close", post(close_route))
         .route("/_sandbox/faults", get(get_faults).put(put_faults))
@@ -123,6 +124,30 @@ pub(crate) fn inject_new_conversation(
     let body = body.map_or(gen_body, str::to_string);
     let injected = st.new_conversation(contact, subject, body, unix_now());
     Ok(injected.conversation_id.to_string())
+}
+
+/// Edits a contact (see [`ContactUpdate`]); returns it as `GET /contacts/{id}` shows it.
+/// Nothing changes unless the whole update is valid.
+pub(crate) fn update_contact(
+    shared: &Shared,
+    contact_id: &str,
+    update: ContactUpdate,
+) -> Result<Value, SandboxError> {
+    if let Some((k, v)) = update
+        .custom_attributes
+        .iter()
+        .find(|(_, v)| !(v.is_string() || v.is_number() || v.is_boolean() || v.is_null()))
+    {
+        return Err(SandboxError::Invalid(format!(
+            "custom attribute '{k}' must be a string, a number or a boolean (null removes it), got {v}"
+        )));
+    }
+    let mut st = shared.lock();
+    let idx = st
+        .contact_index(contact_id)
+        .ok_or_else(|| SandboxError::NotFound(format!("contact {contact_id} does not exist")))?;
+    st.update_contact(idx, update, unix_now());
+    Ok(crate::http::contact_json(&st, idx))
 }
 
 /// The teammate who acts in injected activity: the second admin if any, so that the
@@ -245,6 +270,84 @@ async fn new_conversation(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Re
         req.body.as_deref(),
     ) {
         Ok(id) => Json(json!({"conversation_id": id})).into_response(),
+        Err(e) => from_error(e),
+    }
+}
+
+/// The body of `POST /_sandbox/contact_update`, checked field by field so that a wrong type
+/// is named in the answer.
+// The error is a ready response, returned once per control request: size is irrelevant.
+#[allow(clippy::result_large_err)]
+fn contact_update_req(bytes: &Bytes) -> Result<(String, ContactUpdate), Response> {
+    let bad = |m: String| fail(StatusCode::BAD_REQUEST, m);
+    let body: Map<String, Value> = parse(bytes)?;
+    const FIELDS: [&str; 6] = [
+        "contact_id",
+        "name",
+        "email",
+        "phone",
+        "location",
+        "custom_attributes",
+    ];
+    if let Some(k) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(bad(format!(
+            "unknown field '{k}' in a contact update; the fields are: {}",
+            FIELDS.join(", ")
+        )));
+    }
+    let text = |obj: &Map<String, Value>, field: &str, path: &str| match obj.get(field) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(v) => Err(bad(format!("{path} must be a string, got {v}"))),
+    };
+    let contact_id = text(&body, "contact_id", "contact_id")?
+        .ok_or_else(|| bad("a contact update needs contact_id".into()))?;
+    let mut update = ContactUpdate {
+        name: text(&body, "name", "name")?,
+        email: text(&body, "email", "email")?,
+        phone: text(&body, "phone", "phone")?,
+        ..ContactUpdate::default()
+    };
+    match body.get("location") {
+        None => {}
+        Some(Value::Object(loc)) => {
+            if let Some(k) = loc
+                .keys()
+                .find(|k| !["city", "region", "country"].contains(&k.as_str()))
+            {
+                return Err(bad(format!(
+                    "unknown field 'location.{k}'; a location has city, region and country"
+                )));
+            }
+            update.city = text(loc, "city", "location.city")?;
+            update.region = text(loc, "region", "location.region")?;
+            update.country = text(loc, "country", "location.country")?;
+        }
+        Some(v) => {
+            return Err(bad(format!(
+                "location must be an object with city, region and country, got {v}"
+            )))
+        }
+    }
+    match body.get("custom_attributes") {
+        None => {}
+        Some(Value::Object(attrs)) => update.custom_attributes = attrs.clone(),
+        Some(v) => {
+            return Err(bad(format!(
+                "custom_attributes must be an object of attribute names to values, got {v}"
+            )))
+        }
+    }
+    Ok((contact_id, update))
+}
+
+async fn contact_update(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let (contact_id, update) = match contact_update_req(&bytes) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    match update_contact(&shared, &contact_id, update) {
+        Ok(contact) => Json(contact).into_response(),
         Err(e) => from_error(e),
     }
 }

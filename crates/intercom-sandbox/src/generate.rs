@@ -316,8 +316,9 @@ pub(crate) fn generate(sizes: &Sizes) -> Generated {
                 } else {
                     Vec::new()
                 },
-                country,
-                city,
+                country: country.to_string(),
+                region: None,
+                city: city.to_string(),
             }
         })
         .collect();

@@ -794,11 +794,17 @@ async fn get_contact(State(shared): State<Arc<Shared>>, Path(id): Path<String>) 
     let idx = st
         .contact_index(&id)
         .ok_or_else(|| ApiError::not_found("User"))?;
+    ok(contact_json(&st, idx))
+}
+
+/// A contact as `GET /contacts/{id}` renders it (the `contact` schema plus the retrieve-only
+/// `enabled_push_messaging`).
+pub(crate) fn contact_json(st: &crate::state::State, idx: usize) -> Value {
     let mut v = st.contacts[idx].to_json(&st.lookup());
     if let Some(obj) = v.as_object_mut() {
         obj.insert("enabled_push_messaging".into(), Value::Null);
     }
-    ok(v)
+    v
 }
 
 async fn search_contacts(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ApiResult {

@@ -37,6 +37,7 @@
 //! |---|---|---|
 //! | `POST /_sandbox/contact_reply` | `{"conversation_id", "body"}` | contact reply now; returns `{"part_id"}` |
 //! | `POST /_sandbox/conversations` | `{"contact_id"?, "subject"?, "body"?}` | new open conversation; returns `{"conversation_id"}` |
+//! | `POST /_sandbox/contact_update` | `{"contact_id", "name"?, "email"?, "phone"?, "location"?: {"city"?, "region"?, "country"?}, "custom_attributes"?}` | a contact is edited: fields set, attributes merged (`null` removes one), `updated_at` now; returns the contact as `GET /contacts/{id}` |
 //! | `POST /_sandbox/assign` | `{"conversation_id", "admin_id"?, "team_id"?}` | a teammate assigns (no ids: unassign) |
 //! | `POST /_sandbox/close` | `{"conversation_id"}` | a teammate closes |
 //! | `GET`/`PUT /_sandbox/faults` | [`FaultRates`] as JSON | read or set fault rates and latency |
@@ -137,6 +138,25 @@ pub enum SandboxError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+}
+
+/// What [`Sandbox::update_contact`] (and `POST /_sandbox/contact_update`) changes on a
+/// contact. `None` leaves a field as it is; custom attributes are merged into the contact's,
+/// and a `null` value removes that attribute.
+#[derive(Clone, Debug, Default)]
+pub struct ContactUpdate {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// `location.city`.
+    pub city: Option<String>,
+    /// `location.region`.
+    pub region: Option<String>,
+    /// `location.country`.
+    pub country: Option<String>,
+    /// Values must be strings, numbers or booleans (the types Intercom's contact attributes
+    /// hold), or `null` to remove the attribute.
+    pub custom_attributes: serde_json::Map<String, Value>,
 }
 
 /// A running sandbox. Dropping it stops the server; [`Sandbox::shutdown`] waits for it.
@@ -276,6 +296,18 @@ impl Sandbox {
         html_body: &str,
     ) -> Result<String, SandboxError> {
         control::inject_new_conversation(&self.shared, contact_id, None, Some(html_body))
+    }
+
+    /// Changes a contact as an edit in Intercom would (see [`ContactUpdate`]); returns the
+    /// contact as `GET /contacts/{id}` now shows it. An unknown contact is
+    /// [`SandboxError::NotFound`], an attribute value that is not a string, number, boolean
+    /// or null is [`SandboxError::Invalid`] (and nothing is changed).
+    pub fn update_contact(
+        &self,
+        contact_id: &str,
+        update: ContactUpdate,
+    ) -> Result<Value, SandboxError> {
+        control::update_contact(&self.shared, contact_id, update)
     }
 
     /// A teammate assigns the conversation to an admin (None: unassigns the admin).

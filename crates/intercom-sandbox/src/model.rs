@@ -80,8 +80,10 @@ pub(crate) struct Contact {
     pub custom_attributes: Map<String, Value>,
     pub company_ids: Vec<String>,
     pub tag_ids: Vec<usize>,
-    pub country: &'static str,
-    pub city: &'static str,
+    /// Location: owned, since the control API may set any text here.
+    pub country: String,
+    pub region: Option<String>,
+    pub city: String,
 }
 
 /// Who wrote a conversation part.
@@ -321,7 +323,7 @@ impl Contact {
                 "total_count": self.company_ids.len(),
                 "has_more": false,
             },
-            "location": {"type": "location", "country": self.country, "region": Value::Null, "city": self.city},
+            "location": {"type": "location", "country": self.country, "region": self.region, "city": self.city},
             "social_profiles": {"type": "list", "data": []},
         })
     }

@@ -448,6 +448,48 @@ impl State {
         true
     }
 
+    /// Applies a contact update: each given field is set, custom attributes are merged (a
+    /// null value removes one), and `updated_at` moves to now (never backwards). The
+    /// contact's conversations keep their `updated_at`, as in Intercom.
+    pub(crate) fn update_contact(&mut self, idx: usize, update: crate::ContactUpdate, now: i64) {
+        let contact = &mut self.contacts[idx];
+        let crate::ContactUpdate {
+            name,
+            email,
+            phone,
+            city,
+            region,
+            country,
+            custom_attributes,
+        } = update;
+        if name.is_some() {
+            contact.name = name;
+        }
+        if let Some(email) = email {
+            contact.email = email;
+        }
+        if phone.is_some() {
+            contact.phone = phone;
+        }
+        if let Some(city) = city {
+            contact.city = city;
+        }
+        if region.is_some() {
+            contact.region = region;
+        }
+        if let Some(country) = country {
+            contact.country = country;
+        }
+        for (k, v) in custom_attributes {
+            if v.is_null() {
+                contact.custom_attributes.remove(&k);
+            } else {
+                contact.custom_attributes.insert(k, v);
+            }
+        }
+        contact.updated_at = contact.updated_at.max(now);
+    }
+
     /// Finds a contact by Intercom id.
     pub(crate) fn contact_index(&self, id: &str) -> Option<usize> {
         self.contact_by_id.get(id).copied()

@@ -882,6 +882,209 @@ async fn control_api_injects_and_reports_over_http() {
 }
 
 #[tokio::test]
+async fn control_api_updates_a_contact_visible_through_get_contact() {
+    let (sb, api) = start(small()).await;
+    let http = reqwest::Client::new();
+    let control = |body: String| {
+        let http = http.clone();
+        let url = format!("{}/_sandbox/contact_update", api.base);
+        async move {
+            let r = http
+                .post(url)
+                .body(body)
+                .send()
+                .await
+                .expect("control answers");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let truth = sb.truth();
+    let id = truth["contacts"][0]["id"]
+        .as_str()
+        .expect("a contact id")
+        .to_string();
+    let before = api.get(&format!("/contacts/{id}")).await.body;
+    let started = now();
+
+    let name = "<img src=x onerror=alert(1)>Ada";
+    let (status, answer) = control(json!({
+        "contact_id": id,
+        "name": name,
+        "email": "ada@hostile.example",
+        "location": {"city": "<svg onload=alert(2)>", "region": "Bavaria", "country": "Nowhere"},
+        "custom_attributes": {"plan": "<script>alert(3)</script>", "vip": true, "score": 1.5, "seats": null},
+    }).to_string())
+    .await;
+    assert_eq!(status, 200, "a valid contact update succeeds: {answer}");
+    let after = api.get(&format!("/contacts/{id}")).await;
+    assert_eq!(after.status, 200, "the contact is still retrievable");
+    let c = &after.body;
+    assert_eq!(
+        &answer, c,
+        "the update answers with the contact as GET /contacts/{{id}} shows it"
+    );
+    assert_eq!(c["name"], name, "the name is set verbatim, markup included");
+    assert_eq!(c["email"], "ada@hostile.example", "the email is set");
+    assert_eq!(
+        c["email_domain"], "hostile.example",
+        "the email domain follows the email"
+    );
+    assert_eq!(
+        c["location"],
+        json!({"type": "location", "city": "<svg onload=alert(2)>", "region": "Bavaria", "country": "Nowhere"}),
+        "every location field given is set"
+    );
+    let attrs = c["custom_attributes"]
+        .as_object()
+        .expect("custom attributes are an object");
+    assert_eq!(
+        attrs.get("plan"),
+        Some(&json!("<script>alert(3)</script>")),
+        "an attribute given is overwritten"
+    );
+    assert_eq!(
+        attrs.get("vip"),
+        Some(&json!(true)),
+        "a new attribute is added"
+    );
+    assert_eq!(
+        attrs.get("score"),
+        Some(&json!(1.5)),
+        "numbers are kept as numbers"
+    );
+    assert!(
+        !attrs.contains_key("seats"),
+        "a null attribute value removes the attribute"
+    );
+    let kept: Vec<&String> = before["custom_attributes"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+        .filter(|k| !["plan", "seats"].contains(&k.as_str()))
+        .collect();
+    for k in kept {
+        assert_eq!(
+            attrs.get(k.as_str()),
+            before["custom_attributes"].get(k.as_str()),
+            "an attribute the update does not name is kept (merge, not replace): {k}"
+        );
+    }
+    assert!(
+        c["updated_at"].as_i64() >= Some(started),
+        "an update moves updated_at to now: {} < {started}",
+        c["updated_at"]
+    );
+    assert_eq!(
+        c["phone"], before["phone"],
+        "a field the update does not name keeps its value"
+    );
+    let found = api
+        .post(
+            "/contacts/search",
+            &json!({"query": {"field": "name", "operator": "=", "value": name}}),
+        )
+        .await;
+    assert_eq!(
+        found.body["data"][0]["id"], id,
+        "contact search sees the new name: {}",
+        found.body
+    );
+
+    // The library method does the same.
+    let out = sb
+        .update_contact(
+            &id,
+            intercom_sandbox::ContactUpdate {
+                name: Some("Ada Again".into()),
+                ..Default::default()
+            },
+        )
+        .expect("an in-process update of a known contact succeeds");
+    assert_eq!(
+        out["name"], "Ada Again",
+        "the method returns the new contact"
+    );
+    assert_eq!(
+        api.get(&format!("/contacts/{id}")).await.body["name"],
+        "Ada Again",
+        "the in-process update is visible over HTTP"
+    );
+
+    // Bad input: a clear 4xx, and nothing changes.
+    let cases = [
+        (
+            json!({"contact_id": "nope", "name": "x"}),
+            404,
+            "contact nope does not exist",
+        ),
+        (json!({"name": "x"}), 400, "needs contact_id"),
+        (
+            json!({"contact_id": id, "name": 5}),
+            400,
+            "name must be a string",
+        ),
+        (
+            json!({"contact_id": id, "custom_attributes": "plan=pro"}),
+            400,
+            "custom_attributes must be an object",
+        ),
+        (
+            json!({"contact_id": id, "custom_attributes": ["plan"]}),
+            400,
+            "custom_attributes must be an object",
+        ),
+        (
+            json!({"contact_id": id, "name": "changed", "custom_attributes": {"plan": {"nested": 1}}}),
+            400,
+            "custom attribute 'plan' must be a string, a number or a boolean",
+        ),
+        (
+            json!({"contact_id": id, "location": "Berlin"}),
+            400,
+            "location must be an object",
+        ),
+        (
+            json!({"contact_id": id, "location": {"city": 3}}),
+            400,
+            "location.city must be a string",
+        ),
+        (
+            json!({"contact_id": id, "location": {"planet": "Mars"}}),
+            400,
+            "location.planet",
+        ),
+        (
+            json!({"contact_id": id, "colour": "red"}),
+            400,
+            "unknown field 'colour'",
+        ),
+    ];
+    for (body, status, needle) in cases {
+        let (got, answer) = control(body.to_string()).await;
+        assert_eq!(got, status, "{body} must answer {status}: {answer}");
+        let msg = answer["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains(needle),
+            "{body}: the message must say what is wrong ({needle}), got: {msg}"
+        );
+    }
+    let (got, _) = control("{not json".into()).await;
+    assert_eq!(got, 400, "a body that is not a JSON object is a 400");
+    let unchanged = api.get(&format!("/contacts/{id}")).await.body;
+    assert_eq!(
+        unchanged["name"], "Ada Again",
+        "a rejected update changes nothing, not even its valid fields"
+    );
+    assert_eq!(
+        unchanged["custom_attributes"]["plan"], "<script>alert(3)</script>",
+        "a rejected update leaves the attributes alone"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_same_seed_generates_the_same_workspace() {
     let cfg = SandboxConfig {
         epoch: Some(1_750_000_000),

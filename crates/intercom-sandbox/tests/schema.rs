@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::{small, start};
-use intercom_sandbox::{Fault, SandboxConfig};
+use intercom_sandbox::{ContactUpdate, Fault, SandboxConfig};
 use serde_json::{json, Map, Value};
 
 fn spec_path() -> PathBuf {
@@ -210,6 +210,30 @@ async fn every_endpoint_matches_the_official_schemas() {
         "contact",
         &api.get(&format!("/contacts/{contact}")).await.body,
         "GET /contacts/{id}",
+    );
+    // A contact edited through the control API (every field it can set) still matches.
+    let edited = sb
+        .update_contact(
+            &contact,
+            ContactUpdate {
+                name: Some("<b>Edited</b>".into()),
+                email: Some("edited@example.test".into()),
+                phone: Some("+1 555 0100".into()),
+                city: Some("Lyon".into()),
+                region: Some("Auvergne-Rhône-Alpes".into()),
+                country: Some("France".into()),
+                custom_attributes: json!({"plan": "pro", "vip": true, "score": 1.5, "seats": null})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+        )
+        .expect("the control API edits a known contact");
+    schemas.check("contact", &edited, "the contact_update answer");
+    schemas.check(
+        "contact",
+        &api.get(&format!("/contacts/{contact}")).await.body,
+        "GET /contacts/{id} after a contact_update",
     );
     let contacts = api.post("/contacts/search", &json!({"query": {"field": "role", "operator": "=", "value": "user"}, "pagination": {"per_page": 5}})).await;
     assert_eq!(

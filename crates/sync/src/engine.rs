@@ -62,7 +62,9 @@ impl SyncHandle {
         let _ = self.tx.send(Msg::SetPollInterval(visible_interval));
     }
 
-    /// Fetches this conversation's parts, contacts and their events now.
+    /// Fetches this conversation's parts, contacts and their events now, unless an open of
+    /// it is in flight or finished less than `open_refetch_after` ago (the window asks again
+    /// on every change event that names it, including the one this open causes).
     pub fn open_conversation(&self, id: &str) {
         let _ = self.tx.send(Msg::Open(id.to_owned()));
     }
@@ -232,12 +234,16 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                     }
                 }
                 Some(Msg::Open(id)) => {
-                    let core = core.clone();
-                    tokio::spawn(async move {
-                        if let Err(e) = core.open_conversation(&id).await {
-                            report(&core, &e);
-                        }
-                    });
+                    if core.claim_open(&id) {
+                        let core = core.clone();
+                        tokio::spawn(async move {
+                            let result = core.open_conversation(&id).await;
+                            core.finish_open(&id, result.is_ok());
+                            if let Err(e) = result {
+                                report(&core, &e);
+                            }
+                        });
+                    }
                 }
                 Some(Msg::Execute(cmd, reply)) => {
                     let core = core.clone();

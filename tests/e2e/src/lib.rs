@@ -412,12 +412,18 @@ impl Sandbox {
         out["part_id"].as_str().unwrap_or_default().to_string()
     }
 
-    /// A contact starts a new open, unassigned conversation; returns its id.
-    pub async fn new_conversation(&self, subject: &str, body: &str) -> String {
+    /// A contact (`contact_id`, or a random one) starts a new open, unassigned conversation;
+    /// returns its id.
+    pub async fn new_conversation(
+        &self,
+        contact_id: Option<&str>,
+        subject: &str,
+        body: &str,
+    ) -> String {
         let out: serde_json::Value = self
             .http
             .post(format!("{}/_sandbox/conversations", self.url))
-            .json(&serde_json::json!({"subject": subject, "body": body}))
+            .json(&serde_json::json!({"contact_id": contact_id, "subject": subject, "body": body}))
             .send()
             .await
             .expect("new conversation")
@@ -428,5 +434,31 @@ impl Sandbox {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         }
+    }
+
+    /// Edits a contact as an edit in Intercom would (`POST /_sandbox/contact_update`): each
+    /// field of `fields` (`name`, `email`, `phone`, `location`, `custom_attributes`) is set,
+    /// attributes merged. Returns the contact as `GET /contacts/{id}` now shows it.
+    pub async fn update_contact(
+        &self,
+        contact_id: &str,
+        fields: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut body = fields;
+        body["contact_id"] = contact_id.into();
+        let resp = self
+            .http
+            .post(format!("{}/_sandbox/contact_update", self.url))
+            .json(&body)
+            .send()
+            .await
+            .expect("contact_update");
+        let status = resp.status();
+        let out: serde_json::Value = resp.json().await.expect("contact_update JSON");
+        assert!(
+            status.is_success(),
+            "the sandbox refused to update contact {contact_id} ({status}): {out}"
+        );
+        out
     }
 }

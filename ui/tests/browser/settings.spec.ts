@@ -1,7 +1,8 @@
 // Settings persist through update_settings, logout asks before dropping unsent items, the
-// acting admin and About work from the main window; and the customer panel's Track event.
+// acting admin and About work from the main window; and the customer panel: Track event, and
+// following the contact when the open conversation is read again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calls, openFake, start, waitForCall, type Harness } from "./harness";
+import { calls, emitEvent, openFake, start, waitForCall, type Harness } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -127,6 +128,28 @@ describe("customer panel", () => {
     expect(args, "blank pairs are dropped, the rest sent").toEqual({ contactId: "u1", name: "upgraded-plan", metadata: [{ key: "plan", value: "pro" }] });
     await panel.getByRole("status").waitFor();
     await panel.locator(".timeline").getByText("upgraded-plan").waitFor();
+    await page.close();
+  });
+
+  it("follows the contact when the open conversation is read again", async () => {
+    // Opening makes the engine fetch the contact; the shell then says the conversation
+    // changed. The panel must show what that fetch brought, not what the cache had at the
+    // click, though the contact id is the same (the WebKit hostile-content test relies on it).
+    const page = await openFake(h, { session: "demo" });
+    await page.locator("[role=option][data-id=c1]").click();
+    const panel = page.getByTestId("contact-panel");
+    await panel.getByText("ava.novak@customer.test").waitFor();
+    await page.evaluate(() => {
+      type Any = Record<string, unknown>;
+      const fake = (window as unknown as { __fake: { db: { conversations: Any[]; contacts: Any[] } } }).__fake;
+      const c = fake.db.conversations.find((x) => x.id === "c1")!;
+      const contact = fake.db.contacts.find((p) => p.id === c.contactId)!;
+      contact.name = "Ava Renamed";
+      contact.customAttributes = [{ key: "plan", value: "enterprise-fetched" }];
+    });
+    await emitEvent(page, "inbox://changed", { conversationIds: ["c1"] });
+    await panel.getByText("Ava Renamed").waitFor();
+    expect(await panel.textContent(), "the attributes come from the same fresh read").toContain("enterprise-fetched");
     await page.close();
   });
 });
