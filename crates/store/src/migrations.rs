@@ -7,7 +7,7 @@ use rusqlite_migration::{Migrations, M};
 /// Every migration, in order. `user_version` records how many have run.
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
-const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
+const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
 
 /// Version 1: every table of the cache.
 const V1: &str = r#"
@@ -407,4 +407,22 @@ CREATE TRIGGER read_marks_delete AFTER DELETE ON read_marks BEGIN
   UPDATE conversations SET unread = (last_contact_part_at IS NOT NULL)
   WHERE id = old.conversation_id AND unread IS NOT (last_contact_part_at IS NOT NULL);
 END;
+"#;
+
+/// Version 5: what was fetched, kept apart from what came back. A conversation with no parts
+/// and a contact with no events looked "never fetched" (no rows), so every start of the app
+/// fetched them again (measured: 11 detail fetches per changed conversation over an hour of
+/// polling at 10k). `details_at` is when a conversation's parts were last fetched;
+/// `contact_events_fetched` when a contact's events were. Existing caches count what they
+/// hold as fetched.
+const V5: &str = r#"
+ALTER TABLE conversations ADD COLUMN details_at INTEGER;
+UPDATE conversations SET details_at = synced_at
+  WHERE EXISTS (SELECT 1 FROM parts p WHERE p.conversation_id = conversations.id);
+CREATE TABLE contact_events_fetched (
+  contact_id TEXT PRIMARY KEY NOT NULL,
+  fetched_at INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO contact_events_fetched (contact_id, fetched_at)
+  SELECT DISTINCT contact_id, 0 FROM event_summaries;
 "#;

@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::conversations::{is_contact_type, Author};
-use crate::database::{Reader, Store};
+use crate::database::{now, Reader, Store};
 use crate::error::{Result, StoreError};
 use crate::fts::{FtsBatch, PARTS_FTS};
 use crate::text::{html_to_text, preview};
@@ -44,6 +44,31 @@ pub struct Part {
 }
 
 impl Store {
+    /// Records that these conversations' parts were fetched now (even if they have none).
+    pub fn mark_details_fetched(&mut self, conversation_ids: &[String]) -> Result<()> {
+        self.write(|tx| {
+            let mut stmt =
+                tx.prepare_cached("UPDATE conversations SET details_at = ?2 WHERE id = ?1")?;
+            let at = now();
+            for id in conversation_ids {
+                stmt.execute(params![id, at])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records that this contact's events were fetched now (even if there were none).
+    pub fn mark_events_fetched(&mut self, contact_id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO contact_events_fetched (contact_id, fetched_at) VALUES (?1, ?2)
+                 ON CONFLICT(contact_id) DO UPDATE SET fetched_at = excluded.fetched_at",
+                params![contact_id, now()],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Merges parts of one conversation by id (never deletes), then refreshes the
     /// conversation's last activity, last contact part time (unread) and preview.
     /// The conversation must be cached first.
@@ -241,6 +266,33 @@ impl Reader {
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))
+    }
+
+    /// Whether this conversation's parts were ever fetched (a conversation may have none).
+    pub fn details_fetched(&self, conversation_id: &str) -> Result<bool> {
+        let at: Option<Option<i64>> = self
+            .conn
+            .query_row(
+                "SELECT details_at FROM conversations WHERE id = ?1",
+                [conversation_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(at.flatten().is_some())
+    }
+
+    /// Whether this contact's events were ever fetched (a contact may have none).
+    pub fn events_fetched(&self, contact_id: &str) -> Result<bool> {
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM contact_events_fetched WHERE contact_id = ?1",
+                [contact_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n > 0)
     }
 
     /// Number of cached parts of a conversation.

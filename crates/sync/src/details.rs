@@ -77,12 +77,14 @@ impl Core {
                 }
             }
             let n = rows.len();
+            let fetched_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let changed: Vec<String> = done.clone();
             let done_set: BTreeSet<String> = done.iter().cloned().collect();
             self.db
                 .run(move |s| {
                     s.upsert_conversations(&rows)?;
                     s.upsert_parts_batch(&parts)?;
+                    s.mark_details_fetched(&fetched_ids)?;
                     for id in &gone {
                         s.delete_conversation(id)?;
                     }
@@ -130,7 +132,9 @@ impl Core {
                     };
                     cursor = Some(last.cursor());
                     for row in &rows {
-                        if !fetched.contains(&row.id) && s.part_count(&row.id)? == 0 {
+                        // Fetched in this session, or ever (a conversation may have no
+                        // parts, so an empty thread is not proof of a missing fetch).
+                        if !fetched.contains(&row.id) && !s.details_fetched(&row.id)? {
                             out.push(row.id.clone());
                             if out.len() >= limit {
                                 return Ok((out, Some(row.cursor())));
@@ -325,7 +329,8 @@ impl Core {
         self.db
             .run(move |s| {
                 s.upsert_data_events(&events)?;
-                s.replace_event_summaries(&id, &summaries)
+                s.replace_event_summaries(&id, &summaries)?;
+                s.mark_events_fetched(&id)
             })
             .await?;
         lock(&self.events_fetched).insert(contact_id.to_owned());
@@ -358,11 +363,12 @@ impl Core {
                         }
                     }
                 }
-                // Contacts whose summaries an earlier session stored are not fetched again at
-                // start-up (opening a conversation still refreshes its contact's events).
+                // Contacts whose events an earlier session fetched (even none) are not
+                // fetched again at start-up (opening a conversation still refreshes its
+                // contact's events).
                 let mut fresh = BTreeSet::new();
                 for c in out {
-                    if s.event_summaries(&c)?.is_empty() {
+                    if !s.events_fetched(&c)? {
                         fresh.insert(c);
                     }
                 }

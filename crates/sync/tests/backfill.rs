@@ -36,6 +36,50 @@ async fn full_sync_makes_the_cache_equal_to_intercom() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_over_an_unchanged_workspace_fetches_no_details_or_events() {
+    let sb = sandbox(300, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = config(&sb);
+    cfg.background_detail_budget = usize::MAX;
+    run_once(client(&sb, 50), store(dir.path()), cfg.clone(), |_| {})
+        .await
+        .expect("the first sync");
+    let truth = sb.truth();
+    let without_parts = truth["conversations"]
+        .as_array()
+        .expect("conversations")
+        .iter()
+        .filter(|c| {
+            c["conversation_parts"]["conversation_parts"]
+                .as_array()
+                .is_none_or(|p| p.is_empty())
+        })
+        .count();
+    assert!(
+        without_parts > 0,
+        "the workspace has conversations without parts, the case this test is about"
+    );
+    let before = sb.route_counts();
+    run_once(client(&sb, 50), store(dir.path()), cfg, |_| {})
+        .await
+        .expect("the second sync");
+    let after = sb.route_counts();
+    let delta = |route: &str| {
+        after.get(route).copied().unwrap_or(0) - before.get(route).copied().unwrap_or(0)
+    };
+    assert_eq!(
+        delta("GET /conversations/{id}"),
+        0,
+        "nothing changed, so no conversation is fetched again, not even one without parts"
+    );
+    assert_eq!(
+        delta("GET /events"),
+        0,
+        "events fetched once (even none) are not fetched again at the next start"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metadata_backfill_uses_about_the_minimum_number_of_requests() {
     let sb = sandbox(600, |_| {}).await;
     let dir = tempfile::tempdir().expect("temp dir");

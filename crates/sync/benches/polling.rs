@@ -1,0 +1,119 @@
+//! Benchmark (not a test): figure 2b of issue 8, the requests an hour of incremental polling
+//! uses against the minimum, with 1% of the conversations changing during the hour.
+//!
+//! The cache is first filled as the app's first sync leaves it (every conversation with its
+//! parts, the contacts, the events of priority contacts). Then the engine runs as the app runs
+//! it, with the 10-second poll compressed to 20 ms: 360 polls are the hour, and a customer
+//! writes into 1% of the conversations, spread evenly over the polls. The minimum is one
+//! search per poll plus one detail fetch per changed conversation.
+//!
+//! `AGENTDESK_BENCH_CONVERSATIONS` (default 10,000; at a compressed hour every change stays
+//! inside the poll's 60-second overlap, so much bigger workspaces measure the compression,
+//! not the engine), `AGENTDESK_BENCH_POLLS` (default 360).
+
+use std::time::{Duration, Instant};
+
+use agentdesk_store::Store;
+use agentdesk_sync::{run_once, spawn, EngineConfig};
+use intercom::{AccessToken, Client, Region, Url};
+use intercom_sandbox::{Sandbox, SandboxConfig};
+
+const SEARCH: &str = "POST /conversations/search";
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn client(sb: &Sandbox) -> Client {
+    let url = Url::parse(sb.base_url()).expect("the sandbox URL parses");
+    Client::builder(Region::Custom(url), AccessToken::new(sb.token()))
+        .per_page(150)
+        .build()
+        .expect("client")
+}
+
+fn main() {
+    let n = env_usize("AGENTDESK_BENCH_CONVERSATIONS", 10_000);
+    let polls = env_usize("AGENTDESK_BENCH_POLLS", 360) as u64;
+    let changing = (n / 100).max(1);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    rt.block_on(async move {
+        let sb = Sandbox::start(SandboxConfig {
+            seed: 9,
+            conversations: n,
+            contacts: (n / 5).max(10),
+            rate_limit: 1_000_000,
+            ..Default::default()
+        })
+        .await
+        .expect("the sandbox starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("agentdesk.sqlite3");
+        let mut config = EngineConfig::new(sb.admin_id());
+        config.background_detail_budget = usize::MAX;
+        let t = Instant::now();
+        run_once(client(&sb), Store::open(&db).expect("store"), config.clone(), |_| {})
+            .await
+            .expect("the first sync completes");
+        println!("first sync of {n} conversations (all details): {:.1?}", t.elapsed());
+
+        let ids: Vec<String> = sb.truth()["conversations"]
+            .as_array()
+            .expect("conversations")
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect();
+        config.poll_visible = Duration::from_millis(20);
+        let searches = || sb.route_counts().get(SEARCH).copied().unwrap_or(0);
+        let (start_requests, start_searches) = (sb.request_count(), searches());
+        let before = sb.route_counts();
+        let (handle, _events) = spawn(client(&sb), Store::open(&db).expect("store"), config);
+        let mut changed = 0usize;
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            let done = searches() - start_searches;
+            if done >= polls {
+                break;
+            }
+            // Customer k writes once poll k × polls / changing has happened.
+            while changed < changing && done >= changed as u64 * polls / changing as u64 {
+                let id = &ids[(changed * 97) % ids.len()];
+                sb.inject_contact_reply(id, "<p>Any news on this?</p>")
+                    .expect("a contact reply");
+                changed += 1;
+            }
+            assert!(Instant::now() < deadline, "{polls} polls within 10 minutes");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        // Two more polls, so the last changes' details are in, then stop.
+        let end = searches() + 2;
+        while searches() < end {
+            assert!(Instant::now() < deadline, "the last polls happen");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        handle.stop(Duration::from_secs(30)).await;
+        let polled = searches() - start_searches;
+        let used = sb.request_count() - start_requests;
+        let minimum = polled + changed as u64;
+        let after = sb.route_counts();
+        let mut routes: Vec<(String, u64)> = after
+            .iter()
+            .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0)))
+            .filter(|(_, v)| *v > 0)
+            .collect();
+        routes.sort_by(|a, b| b.1.cmp(&a.1));
+        println!("polling: {polled} polls, {changed} conversations changed ({n} in the workspace)");
+        println!("polling requests by route: {routes:?}");
+        println!(
+            "polling requests: {used} vs minimum polls + changed = {minimum} ({:.3}x, target <= 1.05x)",
+            used as f64 / minimum as f64
+        );
+        sb.shutdown().await;
+    });
+}
