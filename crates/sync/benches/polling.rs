@@ -107,7 +107,7 @@ fn main() {
             .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0)))
             .filter(|(_, v)| *v > 0)
             .collect();
-        routes.sort_by(|a, b| b.1.cmp(&a.1));
+        routes.sort_by_key(|r| std::cmp::Reverse(r.1));
         println!("polling: {polled} polls, {changed} conversations changed ({n} in the workspace)");
         println!("polling requests by route: {routes:?}");
         println!(
