@@ -140,37 +140,41 @@ fn interval(period: Duration) -> tokio::time::Interval {
     i
 }
 
-/// One full cycle: directory (first time), backfill (until done), then unless metadata
-/// only: incremental poll, details by priority, contacts, events, outbox.
+/// One cycle: directory (first time), backfill (until done), then unless metadata only:
+/// incremental poll, changed conversations and the priority views, new-message
+/// announcements, the outbox. Returns whether the background passes (the rest of the details,
+/// contacts, events) are still to run: once the first sync is done they run beside the polls
+/// ([`background_passes`]), so a new customer message never waits behind them. During the
+/// first sync they run here, in line, before the parts already cached are marked as not news.
 ///
 /// An error confined to one page or item (see [`SyncError::stops_cycle`]) does not stop the
 /// cycle: the rest is done and the error is reported at the end, so one conversation
 /// Intercom cannot serve never holds back the others or the agent's replies. While the
 /// backfill is incomplete there is no high-water mark, so the incremental poll waits for it.
-async fn cycle(core: Arc<Core>, first: bool) -> Result<(), SyncError> {
+async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
     if first {
         core.refresh_directory().await?;
     }
     let mut deferred = Deferred::default();
     let backfilled = deferred.absorb(core.backfill().await)?;
     if core.config.metadata_only {
-        return deferred.finish();
+        return deferred.finish().map(|()| false);
     }
     if backfilled.is_some() {
         deferred.absorb(core.incremental().await)?;
     }
     // Changed conversations and the priority views first (a budget of 0 skips the background
-    // tier), so a new customer message is announced as soon as its parts are in, not after
-    // the background details, contacts and events of the cycle.
+    // tier), so a new customer message is announced as soon as its parts are in.
     deferred.absorb(core.detail_pass(0).await)?;
     if backfilled.is_some_and(|b| b.already_done) {
         core.announce_new_messages().await?;
+        core.drain_outbox().await?;
+        core.emit_counts(false).await?;
+        return deferred.finish().map(|()| true);
     }
-    deferred.absorb(core.detail_pass(core.config.background_detail_budget).await)?;
-    deferred.absorb(core.contacts_pass().await)?;
-    deferred.absorb(core.events_pass().await)?;
+    deferred.absorb(background_passes(core.clone()).await)?;
     core.drain_outbox().await?;
-    if backfilled.is_some_and(|b| !b.already_done) {
+    if backfilled.is_some() {
         // Contact parts already cached at the end of the initial sync are not news: only
         // parts that arrive in later polls are announced.
         let existing = core
@@ -194,6 +198,17 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<(), SyncError> {
         crate::core::lock(&core.announced).extend(existing.into_iter().map(|c| c.part_id));
     }
     core.emit_counts(false).await?;
+    deferred.finish().map(|()| false)
+}
+
+/// The rest of the details (within the background budget), the contacts they reference and
+/// the events of priority contacts. Errors confined to one item are reported at the end.
+async fn background_passes(core: Arc<Core>) -> Result<(), SyncError> {
+    let mut deferred = Deferred::default();
+    deferred.absorb(core.detail_pass(core.config.background_detail_budget).await)?;
+    deferred.absorb(core.contacts_pass().await)?;
+    deferred.absorb(core.events_pass().await)?;
+    core.emit_counts(false).await?;
     deferred.finish()
 }
 
@@ -201,7 +216,9 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
     let mut visible = true;
     let mut poll_visible = core.config.poll_visible;
     let mut ticker = interval(poll_visible);
-    let mut current: Option<JoinHandle<Result<(), SyncError>>> = None;
+    let mut current: Option<JoinHandle<Result<bool, SyncError>>> = None;
+    // The background passes of the last cycle, at most one at a time, beside the polls.
+    let mut background: Option<JoinHandle<Result<(), SyncError>>> = None;
     let mut again = true; // the first cycle starts at once
     let mut first = true;
     let mut failures: u32 = 0;
@@ -269,7 +286,10 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                     tracing::debug!(error = %e, "could not release the cache's memory");
                 }
                 match result {
-                    Ok(()) => {
+                    Ok(more) => {
+                        if more && background.is_none() {
+                            background = Some(tokio::spawn(background_passes(core.clone())));
+                        }
                         first = false;
                         failures = 0;
                         let now = core.now();
@@ -290,6 +310,18 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                     }
                 }
             }
+            result = async { background.as_mut().expect("guarded by the select condition").await }, if background.is_some() => {
+                background = None;
+                let result = result.unwrap_or_else(|e| Err(SyncError::Internal(format!("the background passes failed: {e}"))));
+                if let Err(e) = core.db.run(|s| s.release_memory()).await {
+                    tracing::debug!(error = %e, "could not release the cache's memory");
+                }
+                match result {
+                    Ok(()) | Err(SyncError::Stopped) => {}
+                    // The next cycle's poll goes on regardless; the item is retried next time.
+                    Err(e) => report(&core, &e),
+                }
+            }
             _ = ticker.tick() => again = true,
             _ = async { tokio::time::sleep_until(retry_at.expect("guarded by the select condition")).await }, if retry_at.is_some() => {
                 retry_at = None;
@@ -298,8 +330,12 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
         }
     }
     cancel.cancel();
+    // Let the cycle and the background passes finish their current store call (they check
+    // the token between pages and items).
     if let Some(task) = current {
-        // Let the cycle finish its current store call (it checks the token between pages).
+        let _ = task.await;
+    }
+    if let Some(task) = background {
         let _ = task.await;
     }
     // A clean stop leaves an empty write-ahead log, so the next open needs no integrity check.

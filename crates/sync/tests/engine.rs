@@ -437,3 +437,60 @@ async fn reopening_on_every_change_event_does_not_refetch_the_conversation_in_a_
     window.abort();
     handle.stop(Duration::from_secs(5)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_customer_message_does_not_wait_for_the_background_passes() {
+    // 600 conversations whose details are all still to fetch, 40 ms per request: the
+    // background passes take seconds; a poll must not wait for them.
+    let sb = sandbox(600, |c| c.latency = Duration::from_millis(40)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut first = config(&sb);
+    first.metadata_only = true;
+    agentdesk_sync::run_once(client(&sb, 150), store(dir.path()), first, |_| {})
+        .await
+        .expect("the metadata backfill");
+    let s = store(dir.path());
+    let reader = s.open_reader().expect("a reader connection");
+    let mut cfg = config(&sb);
+    cfg.background_detail_budget = usize::MAX;
+    cfg.events_for_open_contacts = false;
+    cfg.poll_visible = Duration::from_millis(100);
+    let (handle, _rx) = spawn(client(&sb, 150), s, cfg);
+    let closed: Vec<String> = sb.truth()["conversations"]
+        .as_array()
+        .expect("conversations")
+        .iter()
+        .filter(|c| c["state"] == "closed")
+        .filter_map(|c| c["id"].as_str().map(str::to_owned))
+        .collect();
+    let detailed = |ids: &[String]| {
+        ids.iter()
+            .filter(|id| reader.details_fetched(id).expect("details flag"))
+            .count()
+    };
+    wait_until(
+        "the background passes are fetching closed conversations",
+        Duration::from_secs(30),
+        || detailed(&closed) > 0,
+    )
+    .await;
+    let target = open_conversation(&sb.truth());
+    let part_id = sb
+        .inject_contact_reply(&target, "<p>Hello? Anyone?</p>")
+        .expect("inject a contact reply");
+    wait_until("the reply is cached", Duration::from_secs(30), || {
+        reader
+            .parts(&target)
+            .expect("parts")
+            .iter()
+            .any(|p| p.id == part_id)
+    })
+    .await;
+    let done = detailed(&closed);
+    assert!(
+        done < closed.len(),
+        "the reply must be in while the background passes are still going ({done} of {} closed conversations detailed): a poll does not wait behind them",
+        closed.len()
+    );
+    handle.stop(Duration::from_secs(10)).await;
+}
