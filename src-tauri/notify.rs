@@ -3,8 +3,10 @@
 //! parts; the session filters views, do-not-disturb and the conversation on screen); this
 //! module only words a batch, shows it, routes a click, and closes everything on logout.
 //!
-//! Without a notification service the app carries on: the first failure is remembered and
-//! shown once in Settings, and later batches are not attempted until the service returns.
+//! Without a notification service the app carries on: the failure is remembered, shown once
+//! in Settings and logged once. Each later batch is still tried (one call on the bus that
+//! fails at once), so notifications resume by themselves when a service starts, and the
+//! first success clears the problem. (`tests/e2e/tests/notifications.rs` holds this.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -39,16 +39,51 @@ pub async fn within<F: std::future::Future>(what: &str, body: F) -> F::Output {
     }
 }
 
-/// A private D-Bus session bus (`dbus-daemon --session`), killed on drop.
+/// A private D-Bus session bus (`dbus-daemon`), killed on drop.
 pub struct Bus {
     pub address: String,
     daemon: Child,
+    /// The configuration file of a bus that starts no services (kept until the bus ends).
+    _config: Option<tempfile::TempDir>,
 }
 
+/// A session bus's configuration without any service directory: the bus can start nothing.
+const BUS_WITHOUT_SERVICES: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
 impl Bus {
+    /// A bus with the standard session configuration: it starts the services installed on the
+    /// machine on demand (a notification daemon such as dunst, if one is installed).
     pub async fn start() -> Bus {
+        Bus::spawn("--session", None).await
+    }
+
+    /// A bus that starts no service: its configuration names no service directory, so a
+    /// notification daemon installed on the machine (dunst ships a `.service` file for
+    /// `org.freedesktop.Notifications`) is not started by the first `Notify` call, and every
+    /// `Notify` fails with `ServiceUnknown`, as on a desktop without a notification service.
+    pub async fn start_without_services() -> Bus {
+        let dir = tempfile::tempdir().expect("a directory for the bus configuration");
+        let config = dir.path().join("bus.conf");
+        std::fs::write(&config, BUS_WITHOUT_SERVICES).expect("write the bus configuration");
+        let flag = format!("--config-file={}", config.display());
+        Bus::spawn(&flag, Some(dir)).await
+    }
+
+    async fn spawn(config_flag: &str, config: Option<tempfile::TempDir>) -> Bus {
         let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .args([config_flag, "--nofork", "--nopidfile", "--print-address=1"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -64,6 +99,7 @@ impl Bus {
         Bus {
             address: address.trim().to_string(),
             daemon,
+            _config: config,
         }
     }
 
@@ -169,13 +205,19 @@ impl App {
 
     /// As [`App::launch`], on a bus the test started first (to watch it from the beginning).
     pub async fn launch_on(bus: Bus, env: &[(&str, &str)]) -> App {
+        let data_dir = tempfile::tempdir().expect("a temporary data directory");
+        App::launch_in(bus, data_dir, env).await
+    }
+
+    /// As [`App::launch_on`], with a data directory the test prepared first (for instance
+    /// with [`cli`]`(["login", ...])`, to open a workspace at a custom base URL).
+    pub async fn launch_in(bus: Bus, data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> App {
         let binary = app_binary();
         assert!(
             binary.exists(),
             "the app binary {} must be built before the e2e tests (make test builds it)",
             binary.display()
         );
-        let data_dir = tempfile::tempdir().expect("a temporary data directory");
         let port = free_port();
         let native_port = free_port();
         let mut command = Command::new(tauri_driver());
@@ -247,6 +289,18 @@ impl App {
 
     /// Calls one of the app's commands from inside the page, through Tauri's real IPC.
     pub async fn invoke(&self, command: &str, args: serde_json::Value) -> serde_json::Value {
+        self.try_invoke(command, args)
+            .await
+            .unwrap_or_else(|err| panic!("{command} was rejected: {err}"))
+    }
+
+    /// As [`App::invoke`], for a command that may be refused: `Err` carries the app's
+    /// `{code, message}`.
+    pub async fn try_invoke(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
         let script = "const [cmd, args, done] = arguments; \
             window.__TAURI_INTERNALS__.invoke(cmd, args).then((v) => done({ok: v}), (e) => done({err: e}));";
         let out = self
@@ -254,10 +308,10 @@ impl App {
             .execute_async(script, vec![command.into(), args])
             .await
             .unwrap_or_else(|e| panic!("invoking {command} failed in WebDriver: {e}"));
-        if let Some(err) = out.get("err") {
-            panic!("{command} was rejected: {err}");
+        match out.get("err") {
+            Some(err) => Err(err.clone()),
+            None => Ok(out.get("ok").cloned().unwrap_or(serde_json::Value::Null)),
         }
-        out.get("ok").cloned().unwrap_or(serde_json::Value::Null)
     }
 
     /// The demo workspace's sandbox URL, once the app has started it.
@@ -300,6 +354,29 @@ impl App {
         }
     }
 
+    /// Checks `check` every 200 ms for all of `window`, failing at the first violation it
+    /// reports: for promises that something does *not* happen (no request, no notification),
+    /// where `window` is as long as the thing would have taken to happen.
+    pub async fn throughout<F, Fut>(&self, window: Duration, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<(), String>>,
+    {
+        let start = Instant::now();
+        loop {
+            if let Err(violation) = check().await {
+                panic!(
+                    "{violation} ({:?} into a {window:?} window)",
+                    start.elapsed()
+                );
+            }
+            if start.elapsed() >= window {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Waits for an element by CSS selector, up to the deadline.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
@@ -334,6 +411,44 @@ impl Drop for App {
             signal_group(group, "KILL");
         }
     }
+}
+
+/// Runs the app binary's command line (`agentdesk <args>`) on `data_dir` and `bus`, with
+/// `stdin` piped in; returns its exit status, stdout and stderr.
+pub async fn cli(
+    data_dir: &Path,
+    bus: &Bus,
+    args: &[&str],
+    stdin: &str,
+) -> (std::process::ExitStatus, String, String) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = Command::new(app_binary())
+        .args(args)
+        .env("AGENTDESK_DATA_DIR", data_dir)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env_remove("AGENTDESK_TOKEN")
+        .env_remove("AGENTDESK_BASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the app binary runs as a command line");
+    let mut input = child.stdin.take().expect("stdin");
+    input
+        .write_all(stdin.as_bytes())
+        .await
+        .expect("write stdin");
+    drop(input);
+    let out = tokio::time::timeout(DEADLINE, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("agentdesk {args:?} did not exit within {DEADLINE:?}"))
+        .expect("the command line ran");
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn signal_group(group: u32, signal: &str) {
