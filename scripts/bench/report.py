@@ -230,7 +230,9 @@ if ui and "switch_ms" in ui:
     rows.append(("6b", f"scrolling the list of {sc['view']} ({sc['rows_in_view']:,} conversations) by {sc['frames']} animation frames",
                  "60 frames/s", "", "",
                  f"{sc['fps']} frames/s (median frame {sc['median_frame_ms']} ms, p95 {sc['p95_frame_ms']} ms, {sc['over_20ms']} frames over 20 ms; {sc['rows_in_dom']} rows in the DOM)",
-                 verdict(sc["fps"] >= 58)))
+                 # Frame times are whole milliseconds in WebKit, so 60 frames/s reads as a 17 ms
+                 # median; smooth also means few long frames (at most 5% over 20 ms).
+                 verdict(sc["median_frame_ms"] <= 17 and sc["over_20ms"] <= 0.05 * sc["frames"])))
 else:
     why = failed("fig6b-ui") or "the step did not run"
     rows.append(("6b", "view switching and scrolling", "≤ 50 ms; 60 frames/s", "", "", "not measured", "n/a"))
