@@ -142,8 +142,9 @@ fn backfill_killed_at_random_moments_resumes_exact() {
         integrity, "ok",
         "SQLite must find the file intact after {killed} kills"
     );
-    // Each partition walks its window one page at a time, so a kill can lose at most the
-    // page in flight and one not yet committed per partition (12), plus the plan's probe.
+    // Each partition has at most one page being fetched and one being written (its write
+    // queued or in the group being committed), so a kill loses at most two pages per
+    // partition (12), plus the plan's probe.
     let bound = killed as u64 * 26;
     assert!(
         refetched <= bound,
