@@ -60,6 +60,22 @@ impl Db {
         .map_err(SyncError::Store)
     }
 
+    /// Hands memory back after a sync cycle or background pass: SQLite's page cache
+    /// (`Store::release_memory`), then the allocator's free pages. glibc keeps freed memory in
+    /// per-thread arenas (the blocking pool's writer threads each get one), so without a trim
+    /// an idle app keeps the high-water mark of its last cycle.
+    pub(crate) async fn release_memory(&self) {
+        if let Err(e) = self.run(|s| s.release_memory()).await {
+            tracing::debug!(error = %e, "could not release the cache's memory");
+        }
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the OS; it
+        // touches no memory in use and is safe to call from any thread.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }
+
     /// Stores one first-sync page with its cursor and read-mark seeds (see
     /// [`Store::upsert_first_sync_page`]), committed together with the pages queued beside it.
     /// If a group fails, each of its pages is retried alone, so every caller gets the outcome

@@ -282,9 +282,7 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                 let result = result.unwrap_or_else(|e| Err(SyncError::Internal(format!("a sync cycle failed: {e}"))));
                 // An idle app keeps no page cache from the cycle (a few ms to refill from
                 // the OS next time).
-                if let Err(e) = core.db.run(|s| s.release_memory()).await {
-                    tracing::debug!(error = %e, "could not release the cache's memory");
-                }
+                core.db.release_memory().await;
                 match result {
                     Ok(more) => {
                         if more && background.is_none() {
@@ -313,9 +311,7 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
             result = async { background.as_mut().expect("guarded by the select condition").await }, if background.is_some() => {
                 background = None;
                 let result = result.unwrap_or_else(|e| Err(SyncError::Internal(format!("the background passes failed: {e}"))));
-                if let Err(e) = core.db.run(|s| s.release_memory()).await {
-                    tracing::debug!(error = %e, "could not release the cache's memory");
-                }
+                core.db.release_memory().await;
                 match result {
                     Ok(()) | Err(SyncError::Stopped) => {}
                     // The next cycle's poll goes on regardless; the item is retried next time.
