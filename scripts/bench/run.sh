@@ -145,9 +145,9 @@ backfill_bench() {
 }
 step fig1-backfill backfill_bench
 
-# Figure 2b: incremental polling (120 polls 1.05 s apart: each in its own second, as the
+# Figure 2b: incremental polling (60 polls 1.05 s apart: each in its own second, as the
 # app's 10 s polls are) with 1% of a 10k workspace changing, in process against an
-# unthrottled sandbox; requests vs the minimum. About 2.5 minutes.
+# unthrottled sandbox; requests vs the minimum. About 1.5 minutes.
 polling_bench() {
   "$(bench_exe agentdesk-sync polling)" | tee "$RES/polling.txt"
 }

@@ -14,7 +14,7 @@
 //! it dozens of times (measured: about 3 fetches per change). Polls just over a second apart
 //! keep the app's behaviour and fit a few minutes.
 //!
-//! `AGENTDESK_BENCH_CONVERSATIONS` (default 10,000), `AGENTDESK_BENCH_POLLS` (default 120),
+//! `AGENTDESK_BENCH_CONVERSATIONS` (default 10,000), `AGENTDESK_BENCH_POLLS` (default 60),
 //! `AGENTDESK_BENCH_POLL_MS` (default 1,050).
 
 use std::time::{Duration, Instant};
@@ -43,7 +43,7 @@ fn client(sb: &Sandbox) -> Client {
 
 fn main() {
     let n = env_usize("AGENTDESK_BENCH_CONVERSATIONS", 10_000);
-    let polls = env_usize("AGENTDESK_BENCH_POLLS", 120) as u64;
+    let polls = env_usize("AGENTDESK_BENCH_POLLS", 60) as u64;
     let interval = Duration::from_millis(env_usize("AGENTDESK_BENCH_POLL_MS", 1_050) as u64);
     let changing = (n / 100).max(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
