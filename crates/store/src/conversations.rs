@@ -220,12 +220,13 @@ impl Store {
         sync_resource: &str,
         cursor: Option<&str>,
     ) -> Result<PageOutcome> {
-        self.write(|tx| {
-            let outcome = upsert_conversations(tx, conversations, true)?;
-            crate::read_marks::seed_in(tx, &outcome.new_ids)?;
-            crate::sync_state::save_page_cursor(tx, sync_resource, cursor)?;
-            Ok(outcome)
-        })
+        let page = SyncPage {
+            conversations,
+            sync_resource,
+            cursor,
+        };
+        let mut outcomes = self.upsert_first_sync_pages(&[page])?;
+        Ok(outcomes.pop().unwrap_or_default())
     }
 
     /// Several first-sync pages in ONE transaction, each with its rows, read-mark seeds and

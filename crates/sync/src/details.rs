@@ -172,7 +172,22 @@ impl Core {
             total += deferred.absorb(self.fetch_details(ids).await)?.unwrap_or(0);
             self.progress(Phase::Details, total as u64, 0);
         }
-        // Background: everything else, by recent activity, within the budget.
+        total += deferred
+            .absorb(self.background_details(budget).await)?
+            .unwrap_or(0);
+        self.emit_counts(false).await?;
+        deferred.finish().map(|()| total)
+    }
+
+    /// The background tier alone: everything outside the priority views, by recent activity,
+    /// within `budget`, continuing where the previous pass stopped. Once the first sync is done
+    /// the engine runs it beside the polls, whose cycles already cover the priority tiers.
+    pub(crate) async fn background_details(
+        self: &Arc<Self>,
+        budget: usize,
+    ) -> Result<usize, SyncError> {
+        let mut total = 0;
+        let mut deferred = Deferred::default();
         let views = [View::AllOpen, View::Snoozed, View::Closed];
         let mut left = budget;
         let mut visited = 0;
@@ -193,7 +208,6 @@ impl Core {
             total += deferred.absorb(self.fetch_details(ids).await)?.unwrap_or(0);
             self.progress(Phase::Details, total as u64, 0);
         }
-        self.emit_counts(false).await?;
         deferred.finish().map(|()| total)
     }
 

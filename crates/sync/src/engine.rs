@@ -172,6 +172,7 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
         core.emit_counts(false).await?;
         return deferred.finish().map(|()| true);
     }
+    // The first sync: the background tier in line (the priority tiers were just done above).
     deferred.absorb(background_passes(core.clone()).await)?;
     core.drain_outbox().await?;
     if backfilled.is_some() {
@@ -201,11 +202,15 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
     deferred.finish().map(|()| false)
 }
 
-/// The rest of the details (within the background budget), the contacts they reference and
-/// the events of priority contacts. Errors confined to one item are reported at the end.
+/// The rest of the details (the background tier, within its budget: the cycle itself did
+/// the changed conversations and the priority views), the contacts they reference and the
+/// events of priority contacts. Errors confined to one item are reported at the end.
 async fn background_passes(core: Arc<Core>) -> Result<(), SyncError> {
     let mut deferred = Deferred::default();
-    deferred.absorb(core.detail_pass(core.config.background_detail_budget).await)?;
+    deferred.absorb(
+        core.background_details(core.config.background_detail_budget)
+            .await,
+    )?;
     deferred.absorb(core.contacts_pass().await)?;
     deferred.absorb(core.events_pass().await)?;
     core.emit_counts(false).await?;
