@@ -377,6 +377,17 @@ impl App {
         }
     }
 
+    /// The unread count a view's badge shows (its `aria-label`, "N unread"), if it is shown.
+    pub async fn badge(&self, view: &str) -> Option<i64> {
+        let el = self
+            .client
+            .find(Locator::Css(&format!("[data-testid=badge-{view}]")))
+            .await
+            .ok()?;
+        let label = el.attr("aria-label").await.ok()??;
+        label.split_whitespace().next()?.parse().ok()
+    }
+
     /// Waits for an element by CSS selector, up to the deadline.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client

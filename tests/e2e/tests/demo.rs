@@ -50,16 +50,6 @@ fn expected_totals(truth: &Value, me: &str) -> Vec<(String, i64)> {
     ]
 }
 
-async fn badge(app: &App, view: &str) -> Option<i64> {
-    let el = app
-        .client
-        .find(Locator::Css(&format!("[data-testid=badge-{view}]")))
-        .await
-        .ok()?;
-    let label = el.attr("aria-label").await.ok()??;
-    label.split_whitespace().next()?.parse().ok()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_workspace_counts_notifications_replies_and_hostile_content() {
     agentdesk_e2e::within("the demo workspace scenario", scenario()).await;
@@ -104,7 +94,7 @@ async fn scenario() {
     let counts = app.invoke("get_view_counts", json!({})).await;
     let shown = app
         .eventually("the sidebar shows Your inbox's unread count", || async {
-            badge(&app, "mine").await
+            app.badge("mine").await
         })
         .await;
     assert_eq!(
@@ -150,7 +140,7 @@ async fn scenario() {
         .contact_reply(&conv, "<p>Hello again, the export still fails for me.</p>")
         .await;
     app.eventually("the badge counts the new customer message", || async {
-        (badge(&app, "mine").await == Some(before + 1)).then_some(())
+        (app.badge("mine").await == Some(before + 1)).then_some(())
     })
     .await;
     app.eventually("one notification is raised", || async {
@@ -173,7 +163,7 @@ async fn scenario() {
     .expect("open the conversation");
     app.eventually(
         "opening the conversation clears its unread count",
-        || async { (badge(&app, "mine").await == Some(before)).then_some(()) },
+        || async { (app.badge("mine").await == Some(before)).then_some(()) },
     )
     .await;
 

@@ -14,17 +14,6 @@ use agentdesk_e2e::{App, Bus, DEADLINE};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
-/// The unread count a view's badge shows (its `aria-label`, "N unread").
-async fn badge(app: &App, view: &str) -> Option<i64> {
-    let el = app
-        .client
-        .find(Locator::Css(&format!("[data-testid=badge-{view}]")))
-        .await
-        .ok()?;
-    let label = el.attr("aria-label").await.ok()??;
-    label.split_whitespace().next()?.parse().ok()
-}
-
 fn unread_of(counts: &Value, view: &str) -> Option<i64> {
     counts
         .as_array()?
@@ -72,7 +61,7 @@ async fn read_conversations_of_mine(app: &App, n: usize) -> (Vec<String>, i64) {
                     })
                 });
                 let cached = unread_of(&app.invoke("get_view_counts", json!({})).await, "mine");
-                let shown = badge(app, "mine").await;
+                let shown = app.badge("mine").await;
                 (all_read && cached.is_some() && shown == cached)
                     .then_some(shown)
                     .flatten()
@@ -161,7 +150,7 @@ async fn no_service() {
         .contact_reply(&convs[0], "<p>My invoice is still wrong.</p>")
         .await;
     app.eventually("the badge counts the first reply", || async {
-        (badge(&app, "mine").await == Some(before + 1)).then_some(())
+        (app.badge("mine").await == Some(before + 1)).then_some(())
     })
     .await;
     app.eventually("the app tries to notify about the first reply", || async {
@@ -247,7 +236,7 @@ async fn no_service() {
         .contact_reply(&convs[1], "<p>And the export fails too.</p>")
         .await;
     app.eventually("the badge counts the second reply", || async {
-        (badge(&app, "mine").await == Some(before + 2)).then_some(())
+        (app.badge("mine").await == Some(before + 2)).then_some(())
     })
     .await;
     app.eventually("the app tries to notify about the second reply", || async {
@@ -379,7 +368,7 @@ async fn logout() {
         .inject_contact_reply(&convs[0], "<p>Are you there?</p>")
         .expect("a customer reply");
     app.eventually("the badge counts the reply", || async {
-        (badge(&app, "mine").await == Some(before + 1)).then_some(())
+        (app.badge("mine").await == Some(before + 1)).then_some(())
     })
     .await;
     app.eventually("the app tries to notify about the reply", || async {
