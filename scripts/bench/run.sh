@@ -209,9 +209,9 @@ SANDBOX_URL=$(cat "$WORK/cache-sandbox.url" 2>/dev/null || true)
 # ------------------------------------------------------------------ figures 5 and 6
 # Cold start (spawn to the ready file) and PSS (app + every WebKit child, from
 # /proc/*/smaps_rollup) of Agentdesk on the filled cache, and of the hello-world, interleaved.
-# The harness stops the app with SIGTERM, which the app does not handle, so the WAL stays
-# behind and the next open would `quick_check` every page; `agentdesk status` after each run
-# (outside the timing) closes the cache cleanly, as a user's Quit would.
+# The harness stops the app with SIGTERM (the app closes its cache on it); `agentdesk status`
+# after each run (outside the timing) makes sure the next start opens a cleanly closed cache,
+# so no run pays an integrity check for the one before it.
 gui() {
   [ -n "$SANDBOX_URL" ] || { echo "no filled cache"; return 1; }
   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
