@@ -55,7 +55,7 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
             let settings = app.state::<Shared>().settings();
             let hidden = settings.start_hidden || std::env::args().any(|a| a == "--hidden");
             if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
-                use_document_viewer_cache(&window);
+                configure_webkit(&window);
                 if hidden {
                     let _ = window.hide();
                 } else {
@@ -277,24 +277,58 @@ pub fn show_main_window(app: &AppHandle) {
     set_visible(app, true);
 }
 
-/// WebKit's cache model for a single page with no navigation: its default (web browser)
+/// Two WebKit settings Tauri does not expose.
+///
+/// The cache model for a single page with no navigation: WebKit's default (web browser)
 /// keeps caches of previously viewed pages and resources sized for browsing, which the inbox
 /// never uses (it is one page, its assets are bundled, and remote images arrive as data URLs
 /// fetched by the shell). WebKit documents this model as the one that "substantially"
 /// reduces memory for applications without a browsing interface.
-fn use_document_viewer_cache(window: &tauri::WebviewWindow) {
+///
+/// Hardware acceleration only where there is hardware: without a GPU render node
+/// (`/dev/dri/renderD*`: virtual machines, remote desktops, Xvfb) Mesa's software
+/// rasteriser stands in for the GPU, and WebKit's accelerated compositing then costs a
+/// second copy of every layer in the web process (about 95 MB measured, BENCHMARKS.md
+/// figure 6) and CPU for emulated GL, for nothing a CPU-drawn page lacks. With a render node
+/// WebKit's own policy stays.
+fn configure_webkit(window: &tauri::WebviewWindow) {
     #[cfg(target_os = "linux")]
     {
-        let result = window.with_webview(|webview| {
-            use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
-            if let Some(context) = webview.inner().context() {
+        let software_only = !has_gpu_render_node();
+        let result = window.with_webview(move |webview| {
+            use webkit2gtk::{
+                CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+            };
+            let view = webview.inner();
+            if let Some(context) = view.context() {
                 context.set_cache_model(CacheModel::DocumentViewer);
             }
+            if software_only {
+                if let Some(settings) = WebViewExt::settings(&view) {
+                    settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+                }
+            }
         });
-        if let Err(e) = result {
-            tracing::debug!(error = %e, "could not set WebKit's cache model");
+        match result {
+            Ok(()) if software_only => {
+                tracing::info!("no GPU render node: WebKit draws the page without GL compositing")
+            }
+            Ok(()) => {}
+            Err(e) => tracing::debug!(error = %e, "could not configure WebKit"),
         }
     }
     #[cfg(not(target_os = "linux"))]
     let _ = window;
+}
+
+/// Whether a DRM render node exists, i.e. a GPU Mesa can draw with.
+#[cfg(target_os = "linux")]
+fn has_gpu_render_node() -> bool {
+    std::fs::read_dir("/dev/dri")
+        .map(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+        })
+        .unwrap_or(false)
 }
