@@ -168,15 +168,19 @@ def cmd_gui(a):
     app_env = {"AGENTDESK_TOKEN_STORE": "file", "AGENTDESK_DEMO_LIVE_RATE": "0"}
     if a.data_dir:
         app_env["AGENTDESK_DATA_DIR"] = a.data_dir
-    subjects = [
-        ("hello", a.hello, {}, "HELLO_READY_FILE", None),
-        ("agentdesk", a.app, app_env, "AGENTDESK_READY_FILE", a.after_app),
-    ]
+    subjects = [("agentdesk", a.app, app_env, "AGENTDESK_READY_FILE", a.after_app)]
+    if a.hello:
+        # The hello-world as Tauri ships it (the baseline), and the same binary drawn
+        # the way Agentdesk draws on a machine without a GPU render node (no GL compositing,
+        # src-tauri/app.rs `configure_webkit`): the like-for-like baseline.
+        subjects.insert(0, ("hello", a.hello, {}, "HELLO_READY_FILE", None))
+        subjects.append(("hello_no_gl", a.hello, {"WEBKIT_DISABLE_COMPOSITING_MODE": "1"}, "HELLO_READY_FILE", None))
     res = {name: {"start_ms": [], "pss_kb": [], "parts": None} for name, *_ in subjects}
-    # One discarded warm-up of each (page cache, fontconfig cache, WebKit's caches).
-    for name, binary, env, var, after in subjects:
-        log(f"  warm-up: {name}")
-        one_gui_run(binary, env, var, 1.0, a.timeout, a.log, after)
+    # Discarded warm-ups (page cache, fontconfig cache, WebKit's caches).
+    for _ in range(a.warmup):
+        for name, binary, env, var, after in subjects:
+            log(f"  warm-up: {name}")
+            one_gui_run(binary, env, var, 1.0, a.timeout, a.log, after)
     for i in range(a.runs):
         order = subjects if i % 2 == 0 else list(reversed(subjects))
         for name, binary, env, var, after in order:
@@ -504,9 +508,10 @@ def main():
     s.add_argument("pid", type=int)
     s = sub.add_parser("gui")
     s.add_argument("--app", required=True)
-    s.add_argument("--hello", required=True)
+    s.add_argument("--hello", help="the hello-world binary; without it only the app is measured")
     s.add_argument("--data-dir")
     s.add_argument("--runs", type=int, default=5)
+    s.add_argument("--warmup", type=int, default=1, help="discarded runs of each subject first")
     s.add_argument("--settle", type=float, default=10.0)
     s.add_argument("--timeout", type=float, default=60.0)
     s.add_argument("--log", default="/dev/null")

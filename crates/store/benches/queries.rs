@@ -1,15 +1,21 @@
 //! Local query benchmark: fills a temp database with 100k conversations, 500k parts and 20k
-//! contacts through the public API, then reports upsert throughput and p50/p95 of a view
-//! page, all view counts, and full-text search. Run: `cargo bench -p agentdesk-store`.
+//! contacts through the public API, reports upsert throughput, then times all view counts, a
+//! view page and full-text search with Criterion and reports p50/p95 of each.
+//! Run: `cargo bench -p agentdesk-store --bench queries` (Criterion's options after `--`, e.g.
+//! `-- search` for one benchmark). Criterion keeps its own baseline under the target dir
+//! (`target/criterion`, or `$CARGO_TARGET_DIR/criterion`) and prints each benchmark's change in
+//! mean time per query against the last run.
 //! Sizes can be scaled down with AGENTDESK_BENCH_CONVERSATIONS (default 100000), or
 //! AGENTDESK_BENCH_QUICK=1 for 20000. Write rates are given per second of wall time and per
 //! second of the thread's CPU time (Linux; steadier on a busy machine).
 
+use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use agentdesk_store::{
-    Admin, Author, Contact, Conversation, ConversationState, Part, Store, Team, View,
+    Admin, Author, Contact, Conversation, ConversationState, PageCursor, Part, Store, Team, View,
 };
+use criterion::Criterion;
 
 struct Rng(u64);
 impl Rng {
@@ -74,11 +80,53 @@ fn sentence(rng: &mut Rng, vocab: &[String], n: usize) -> String {
         .join(" ")
 }
 
-fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
-    samples.sort();
-    let at =
-        |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
-    (at(0.5), at(0.95))
+/// Criterion samples per query benchmark. Set on the group, where it takes precedence over
+/// `--sample-size`, because `QueryTimes` tells the measurement from the warm-up by it.
+const SAMPLE_SIZE: usize = 20;
+
+/// Every individually timed query of one Criterion benchmark, one batch per call of its routine.
+#[derive(Default)]
+struct QueryTimes {
+    batches: Vec<Vec<Duration>>,
+}
+
+impl QueryTimes {
+    /// Runs the next `iters` queries of `rotation`, timing each on its own (picking the next
+    /// query is not timed), and returns their total for Criterion.
+    fn run<Q, R>(
+        &mut self,
+        iters: u64,
+        rotation: &mut impl Iterator<Item = Q>,
+        mut query: impl FnMut(Q) -> R,
+    ) -> Duration {
+        let batch: Vec<Duration> = rotation
+            .take(iters as usize)
+            .map(|next| {
+                let start = Instant::now();
+                black_box(query(next));
+                start.elapsed()
+            })
+            .collect();
+        let total = batch.iter().sum();
+        self.batches.push(batch);
+        total
+    }
+
+    /// "p50 X ms  p95 Y ms" over the queries of Criterion's measurement phase. Criterion calls
+    /// the routine once per sample after its warm-up (calls of 1, 2, 4, ... iterations), so the
+    /// last SAMPLE_SIZE batches are the measurement and the warm-up is left out.
+    fn p50_p95(&self) -> String {
+        let measured = &self.batches[self.batches.len().saturating_sub(SAMPLE_SIZE)..];
+        let mut samples: Vec<Duration> = measured.iter().flatten().copied().collect();
+        if samples.is_empty() {
+            return "not run (filtered out, or only listed)".into();
+        }
+        samples.sort();
+        let at = |q: f64| {
+            samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
+        };
+        format!("p50 {:.2} ms  p95 {:.2} ms", at(0.5), at(0.95))
+    }
 }
 
 /// CPU time of this thread so far (Linux), to tell work from waiting on a busy machine.
@@ -252,16 +300,8 @@ fn main() {
 
     let reader = store.open_reader().unwrap();
     let team_ids: Vec<String> = vec!["t0".into(), "t1".into()];
-    // Warm-up.
+    // Printed at the end, as a check of the fixture.
     let counts = reader.view_counts("a1", &team_ids).unwrap();
-
-    let mut samples = Vec::new();
-    for _ in 0..200 {
-        let t = Instant::now();
-        std::hint::black_box(reader.view_counts("a1", &team_ids).unwrap());
-        samples.push(t.elapsed());
-    }
-    let counts_p = percentiles(samples);
 
     let views = [
         View::Mine,
@@ -271,24 +311,20 @@ fn main() {
         View::Snoozed,
         View::Closed,
     ];
-    let mut samples = Vec::new();
-    for round in 0..50 {
+    // The rotation of view pages: each view's first page, then a page 1 to 5 pages deep
+    // (keyset cursor), in turn. The cursors are found once here, untimed.
+    let mut page_requests: Vec<(&View, Option<PageCursor>)> = Vec::new();
+    for depth in 1..=5 {
         for view in &views {
-            // First page, then a page deep in the list (keyset cursor).
-            let t = Instant::now();
-            let first = reader.list_view(view, "a1", None, 50).unwrap();
-            samples.push(t.elapsed());
-            let mut cursor = first.last().map(|r| r.cursor());
-            for _ in 0..(round % 5) {
+            let mut cursor: Option<PageCursor> = None;
+            for _ in 0..depth {
                 let page = reader.list_view(view, "a1", cursor.as_ref(), 50).unwrap();
                 cursor = page.last().map(|r| r.cursor());
             }
-            let t = Instant::now();
-            std::hint::black_box(reader.list_view(view, "a1", cursor.as_ref(), 50).unwrap());
-            samples.push(t.elapsed());
+            page_requests.push((view, None));
+            page_requests.push((view, cursor));
         }
     }
-    let page_p = percentiles(samples);
 
     let queries = [
         "refund",
@@ -303,16 +339,60 @@ fn main() {
         "mi*",
         "thanks help please",
     ];
-    let mut samples = Vec::new();
-    let mut hits = 0;
-    for _ in 0..20 {
-        for q in queries {
-            let t = Instant::now();
-            hits += reader.search(q, 50).unwrap().len();
-            samples.push(t.elapsed());
-        }
-    }
-    let search_p = percentiles(samples);
+    // Printed as a check that the queries find something.
+    let hits_per_pass: usize = queries
+        .iter()
+        .map(|q| reader.search(q, 50).unwrap().len())
+        .sum();
+
+    // Short warm-up and measurement: the queries take micro- to milliseconds, and the whole
+    // run stays about as long as the fixture takes to build. The command line can override both.
+    let criterion = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .without_plots();
+    // `cargo bench` passes `--bench`; Criterion takes a run without it for `cargo test --benches`
+    // and runs each benchmark once. scripts/bench/run.sh runs the executable without arguments,
+    // so arguments are read only when there are some: none means benchmarking, as before.
+    let mut criterion = if std::env::args_os().len() > 1 {
+        criterion.configure_from_args()
+    } else {
+        criterion
+    };
+    // Each Criterion iteration is one query, the next of its rotation, timed on its own: the
+    // p50/p95 below are over every query of the measurement phase (warm-up excluded), and
+    // Criterion's own figure is the mean time per query.
+    let mut counts_times = QueryTimes::default();
+    let mut page_times = QueryTimes::default();
+    let mut search_times = QueryTimes::default();
+    // The size in the name keeps one baseline per size: a full run is not compared to a quick one.
+    let mut group = criterion.benchmark_group(format!("queries at {n_conv} conversations"));
+    group.sample_size(SAMPLE_SIZE);
+    let mut same_query = std::iter::repeat(());
+    group.bench_function("view counts", |b| {
+        b.iter_custom(|iters| {
+            counts_times.run(iters, &mut same_query, |()| {
+                reader.view_counts("a1", &team_ids).unwrap()
+            })
+        })
+    });
+    let mut next_page = page_requests.iter().cycle();
+    group.bench_function("view page", |b| {
+        b.iter_custom(|iters| {
+            page_times.run(iters, &mut next_page, |(view, cursor)| {
+                reader.list_view(view, "a1", cursor.as_ref(), 50).unwrap()
+            })
+        })
+    });
+    let mut next_query = queries.iter().cycle();
+    group.bench_function("search", |b| {
+        b.iter_custom(|iters| {
+            search_times.run(iters, &mut next_query, |q| reader.search(q, 50).unwrap())
+        })
+    });
+    group.finish();
+    criterion.final_summary();
+
     drop(reader);
     drop(store);
     // After the clean close (which checkpoints the WAL into the file).
@@ -328,20 +408,18 @@ fn main() {
     println!("upsert parts (batches of 750):                {part_rate}");
     println!("upsert contacts (batches of 500):             {contacts_rate}");
     println!(
-        "all view counts ({} views):            p50 {:.2} ms  p95 {:.2} ms",
+        "all view counts ({} views):            {}",
         counts.len(),
-        counts_p.0,
-        counts_p.1
+        counts_times.p50_p95()
     );
     println!(
-        "view page (50 rows, first and deep):   p50 {:.2} ms  p95 {:.2} ms",
-        page_p.0, page_p.1
+        "view page (50 rows, first and deep):   {}",
+        page_times.p50_p95()
     );
     println!(
-        "search (50 hits max, {} queries):     p50 {:.2} ms  p95 {:.2} ms  ({hits} hits)",
+        "search (50 hits max, {} queries):     {}  ({hits_per_pass} hits per pass)",
         queries.len(),
-        search_p.0,
-        search_p.1
+        search_times.p50_p95()
     );
     println!("reopen (clean shutdown, no quick_check): {reopen_ms:.1} ms");
     for c in counts {
