@@ -249,10 +249,23 @@ class Driver:
     def js(self, script, *args):
         return http_json("POST", f"{self.base}/execute/sync", {"script": script, "args": list(args)})["value"]
 
+    def run_async(self, script, args):
+        # WebKitWebDriver now and then drops the connection of an asynchronous script under
+        # load (tauri-driver logs "client error (SendRequest)"); the session survives it.
+        for attempt in range(3):
+            try:
+                return http_json("POST", f"{self.base}/execute/async", {"script": script, "args": args})["value"]
+            except (ConnectionError, OSError) as e:
+                log(f"  WebDriver dropped a script ({e!r}); attempt {attempt + 1} of 3")
+                time.sleep(0.5)
+        raise RuntimeError("WebDriver dropped the script three times")
+
     def invoke(self, cmd, args):
+        # Only reads and idempotent writes (mark_read) go through here, so a dropped
+        # connection may be retried.
         script = ("const [cmd, args, done] = arguments; window.__TAURI_INTERNALS__.invoke(cmd, args)"
                   ".then((v) => done({ok: v}), (e) => done({err: String(e && e.message || e)}));")
-        v = http_json("POST", f"{self.base}/execute/async", {"script": script, "args": [cmd, args]})["value"]
+        v = self.run_async(script, [cmd, args])
         if "err" in v:
             raise RuntimeError(f"{cmd}: {v['err']}")
         return v.get("ok")
@@ -400,16 +413,7 @@ def cmd_ui(a):
     env = {"AGENTDESK_TOKEN_STORE": "file", "AGENTDESK_DATA_DIR": a.data_dir}
     drv = Driver(a.driver, a.app, env, a.log)
 
-    def run_async(script, args):
-        # WebKitWebDriver now and then drops the connection of an asynchronous script under
-        # load (tauri-driver logs "client error (SendRequest)"); the session survives it.
-        for attempt in range(3):
-            try:
-                return http_json("POST", f"{drv.base}/execute/async", {"script": script, "args": args})["value"]
-            except (ConnectionError, OSError) as e:
-                log(f"  WebDriver dropped a script ({e!r}); attempt {attempt + 1} of 3")
-                time.sleep(0.5)
-        raise RuntimeError("WebDriver dropped the script three times")
+    run_async = drv.run_async
 
     try:
         end = time.time() + 120

@@ -238,6 +238,8 @@ else:
 ui = js("ui.json")
 if ui and "switch_ms" in ui:
     sw, sc = ui["switch_ms"], ui["scroll"]
+    if ui.get("note"):
+        notes.append(f"Figure 6b: {ui['note']}")
     rows.append(("6b", f"switching views in the window (click → the new view's first row painted), 100k cached, {len(ui['views'])} views in turn",
                  "≤ 50 ms", "", "", fmt(sw, " ms"), verdict(sw["max"] <= 50)))
     rows.append(("6b", f"scrolling the list of {sc['view']} ({sc['rows_in_view']:,} conversations) by {sc['frames']} animation frames",
