@@ -262,14 +262,21 @@ async fn scenario() {
         },
     )
     .await;
-    // Back to the first conversation for the hostile message below.
-    app.find(&format!(
-        "[data-testid=conversation-list] [data-id='{conv}']"
-    ))
-    .await
-    .click()
-    .await
-    .expect("reopen");
+    // Back to the first conversation for the hostile message below. The list re-sorts by last
+    // activity as sync lands, so a row found just before a refresh can be another
+    // conversation's by the time it is clicked: click until `conv` is the open one.
+    let row = format!("[data-testid=conversation-list] [data-id='{conv}']");
+    app.eventually("the first conversation is open again", || async {
+        if let Ok(el) = app.client.find(Locator::Css(&row)).await {
+            let _ = el.click().await;
+        }
+        app.client
+            .find(Locator::Css(&format!("{row}.open")))
+            .await
+            .ok()
+            .map(|_| ())
+    })
+    .await;
 
     // 6. Hostile content: nothing executes, nothing remote loads.
     let trap = tokio::net::TcpListener::bind("127.0.0.1:0")
