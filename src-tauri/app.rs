@@ -321,14 +321,20 @@ fn configure_webkit(window: &tauri::WebviewWindow) {
     let _ = window;
 }
 
-/// Whether a DRM render node exists, i.e. a GPU Mesa can draw with.
+/// Whether this user can open a DRM render node, i.e. there is a GPU Mesa can draw with. A
+/// node the user may not open (not in its group) leaves Mesa with the software rasteriser
+/// too, so it counts as none.
 #[cfg(target_os = "linux")]
 fn has_gpu_render_node() -> bool {
-    std::fs::read_dir("/dev/dri")
-        .map(|entries| {
-            entries
-                .flatten()
-                .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
-        })
-        .unwrap_or(false)
+    let Ok(entries) = std::fs::read_dir("/dev/dri") else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        e.file_name().to_string_lossy().starts_with("renderD")
+            && std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(e.path())
+                .is_ok()
+    })
 }

@@ -62,7 +62,8 @@ pub fn run() -> i32 {
 /// writer, GTK's and WebKit's); each arena keeps its own free pages, so sync's short-lived
 /// allocations were spread over a dozen arenas that `malloc_trim` cannot fully empty
 /// (measured: 4-5 MB less PSS at 100k cached; BENCHMARKS.md figure 6). Allocation here is
-/// not contended enough for more arenas to pay. Before any thread starts, as mallopt asks.
+/// not contended enough for more arenas to pay. Set first thing, before any thread exists,
+/// so every thread's allocations fall under it.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes a tunable of glibc's allocator; called before any other

@@ -215,6 +215,7 @@ fill_cache() {
 }
 step fig2b-polling polling_bench &
 POLLING_STEP=$!
+PIDS+=("$POLLING_STEP")
 step fig3-fill fill_cache
 wait "$POLLING_STEP"
 SANDBOX_URL=$(cat "$WORK/cache-sandbox.url" 2>/dev/null || true)

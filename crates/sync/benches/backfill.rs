@@ -10,23 +10,10 @@ use std::time::{Duration, Instant};
 
 use agentdesk_store::Store;
 use agentdesk_sync::{run_once, EngineConfig};
-use intercom::{AccessToken, Client, Region, Url};
-use intercom_sandbox::{Sandbox, SandboxConfig};
+use intercom_sandbox::Sandbox;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn client(sb: &Sandbox) -> Client {
-    let url = Url::parse(sb.base_url()).expect("the sandbox URL parses");
-    Client::builder(Region::Custom(url), AccessToken::new(sb.token()))
-        .per_page(150)
-        .build()
-        .expect("client")
-}
+mod support;
+use support::{client, env_usize};
 
 async fn sequential_walk(sb: &Sandbox, dir: &std::path::Path) -> (Duration, u64, i64) {
     let client = client(sb);
@@ -85,16 +72,7 @@ fn main() {
         .expect("a tokio runtime");
     rt.block_on(async move {
         let t = Instant::now();
-        let sb = Sandbox::start(SandboxConfig {
-            seed: 5,
-            conversations: n,
-            contacts: (n / 5).max(10),
-            latency: Duration::from_millis(50),
-            rate_limit: 1666,
-            ..Default::default()
-        })
-        .await
-        .expect("the sandbox starts");
+        let sb = support::sandbox(5, n, Duration::from_millis(50), 1666).await;
         println!("sandbox: {n} conversations generated in {:.1?}", t.elapsed());
         let dir = tempfile::tempdir().expect("temp dir");
 

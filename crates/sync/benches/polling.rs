@@ -28,26 +28,12 @@ use std::time::{Duration, Instant};
 
 use agentdesk_store::Store;
 use agentdesk_sync::{run_once, spawn, EngineConfig};
-use intercom::{AccessToken, Client, Region, Url};
-use intercom_sandbox::{Sandbox, SandboxConfig};
+
+mod support;
+use support::{client, env_usize};
 
 const SEARCH: &str = "POST /conversations/search";
 const EVENTS: &str = "GET /events";
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn client(sb: &Sandbox) -> Client {
-    let url = Url::parse(sb.base_url()).expect("the sandbox URL parses");
-    Client::builder(Region::Custom(url), AccessToken::new(sb.token()))
-        .per_page(150)
-        .build()
-        .expect("client")
-}
 
 /// An id as text, whether the JSON has it as a number or a string; None for null.
 fn id_text(v: &serde_json::Value) -> Option<String> {
@@ -68,15 +54,7 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     rt.block_on(async move {
-        let sb = Sandbox::start(SandboxConfig {
-            seed: 9,
-            conversations: n,
-            contacts: (n / 5).max(10),
-            rate_limit: 1_000_000,
-            ..Default::default()
-        })
-        .await
-        .expect("the sandbox starts");
+        let sb = support::sandbox(9, n, Duration::ZERO, 1_000_000).await;
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("agentdesk.sqlite3");
         let mut config = EngineConfig::new(sb.admin_id());

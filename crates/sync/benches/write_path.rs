@@ -10,8 +10,9 @@
 use std::time::{Duration, Instant};
 
 use agentdesk_store::{Store, SyncPage};
-use intercom::{AccessToken, Client, Region, Url};
-use intercom_sandbox::{Sandbox, SandboxConfig};
+
+mod support;
+use support::{client, env_usize};
 
 /// CPU time of this thread so far (Linux: /proc/thread-self/schedstat, as the store's
 /// query bench reads it), to tell work from waiting on a busy machine.
@@ -24,29 +25,14 @@ fn thread_cpu() -> Duration {
 }
 
 fn main() {
-    let n: usize = std::env::var("AGENTDESK_BENCH_CONVERSATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let n = env_usize("AGENTDESK_BENCH_CONVERSATIONS", 100_000);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
     let pages: Vec<Vec<intercom::models::Conversation>> = rt.block_on(async {
-        let sb = Sandbox::start(SandboxConfig {
-            seed: 5,
-            conversations: n,
-            contacts: (n / 5).max(10),
-            rate_limit: 1_000_000,
-            ..Default::default()
-        })
-        .await
-        .expect("the sandbox starts");
-        let url = Url::parse(sb.base_url()).expect("the sandbox URL parses");
-        let client = Client::builder(Region::Custom(url), AccessToken::new(sb.token()))
-            .per_page(150)
-            .build()
-            .expect("client");
+        let sb = support::sandbox(5, n, Duration::ZERO, 1_000_000).await;
+        let client = client(&sb);
         let mut cursor: Option<String> = None;
         let mut pages = Vec::new();
         loop {
