@@ -9,6 +9,19 @@ use agentdesk_sync::{run_once, ErrorClass, Phase, SyncError};
 use common::*;
 use intercom_sandbox::Fault;
 
+/// The engine's configuration for a metadata-only backfill (no parts, contacts or events).
+fn metadata_only(sb: &intercom_sandbox::Sandbox) -> agentdesk_sync::EngineConfig {
+    let mut cfg = config(sb);
+    cfg.metadata_only = true;
+    cfg
+}
+
+/// The probe's search succeeds; the next search, a window's first page, is malformed.
+fn malform_first_window_page(sb: &intercom_sandbox::Sandbox) {
+    sb.fail_next_on("/conversations/search", 1, Fault::Stall(Duration::ZERO));
+    sb.fail_next_on("/conversations/search", 1, Fault::MalformedJson);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_sync_makes_the_cache_equal_to_intercom() {
     let sb = sandbox(400, |_| {}).await;
@@ -83,8 +96,7 @@ async fn a_second_run_over_an_unchanged_workspace_fetches_no_details_or_events()
 async fn metadata_backfill_uses_about_the_minimum_number_of_requests() {
     let sb = sandbox(600, |_| {}).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut cfg = config(&sb);
-    cfg.metadata_only = true;
+    let cfg = metadata_only(&sb);
     let before = sb.request_count();
     let report = run_once(client(&sb, 50), store(dir.path()), cfg, |_| {})
         .await
@@ -105,8 +117,7 @@ async fn metadata_backfill_uses_about_the_minimum_number_of_requests() {
 async fn an_interrupted_backfill_resumes_from_its_cursors_without_duplicates() {
     let sb = sandbox(600, |_| {}).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut cfg = config(&sb);
-    cfg.metadata_only = true;
+    let cfg = metadata_only(&sb);
     // The 9th search page breaks for good (the client's retries exhausted): the run fails
     // part-way, like a crash, after some windows stored some pages.
     sb.fail_next_on("/conversations/search", 8, Fault::Stall(Duration::ZERO));
@@ -164,11 +175,8 @@ async fn server_errors_resets_and_429s_during_the_walk_still_end_exact() {
 async fn a_malformed_page_is_reported_not_skipped() {
     let sb = sandbox(200, |_| {}).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut cfg = config(&sb);
-    cfg.metadata_only = true;
-    // The probe succeeds; the first window page is malformed.
-    sb.fail_next_on("/conversations/search", 1, Fault::Stall(Duration::ZERO));
-    sb.fail_next_on("/conversations/search", 1, Fault::MalformedJson);
+    let cfg = metadata_only(&sb);
+    malform_first_window_page(&sb);
     let err = run_once(client(&sb, 50), store(dir.path()), cfg.clone(), |_| {})
         .await
         .expect_err("a malformed page must fail the sync, not be skipped");
@@ -196,11 +204,8 @@ async fn a_malformed_page_is_reported_not_skipped() {
 async fn an_unreadable_window_page_holds_back_only_its_own_window() {
     let sb = sandbox(300, |_| {}).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut cfg = config(&sb);
-    cfg.metadata_only = true;
-    // The probe succeeds; one window's first page is malformed.
-    sb.fail_next_on("/conversations/search", 1, Fault::Stall(Duration::ZERO));
-    sb.fail_next_on("/conversations/search", 1, Fault::MalformedJson);
+    let cfg = metadata_only(&sb);
+    malform_first_window_page(&sb);
     let err = run_once(client(&sb, 50), store(dir.path()), cfg.clone(), |_| {})
         .await
         .expect_err("the unreadable page is reported");
