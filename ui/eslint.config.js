@@ -14,5 +14,5 @@ export default ts.config(
     files: ["**/*.svelte", "**/*.svelte.ts"],
     languageOptions: { parserOptions: { parser: ts.parser } },
   },
-  { ignores: ["dist/", "dist-mock/", "node_modules/", "test-results/"] },
+  { ignores: ["dist/", "dist-mock/", ".dist-build/", "node_modules/", "test-results/"] },
 );
