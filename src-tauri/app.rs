@@ -20,6 +20,7 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
         eprintln!("{message}");
         return exit::OTHER;
     }
+    limit_javascript_tiers();
     let data_dir = paths::data_dir(global.data_dir.as_ref());
     let _log_guard = logging::init(&paths::log_dir(&data_dir), true);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "starting Agentdesk");
@@ -275,6 +276,22 @@ pub fn show_main_window(app: &AppHandle) {
         let _ = window.set_focus();
     }
     set_visible(app, true);
+}
+
+/// The page's JavaScript runs in JavaScriptCore's interpreter and baseline JIT only. The
+/// optimising tiers (DFG and FTL) compile the inbox's hot functions a second and a third
+/// time, with compiler threads and code memory in the web process (5 MB measured at 100k
+/// cached, BENCHMARKS.md figure 6), for a page whose work per event is small: a virtual list
+/// of a few dozen rows and the JSON of one page of a view (view switching measured beside it,
+/// figure 6b). The interpreter-only mode (`JSC_useJIT=false`) saves 10 MB but made switching
+/// about 1.5 times slower, so the baseline JIT stays. A value already in the environment
+/// wins. Called before Tauri starts any thread: the web process inherits the environment.
+fn limit_javascript_tiers() {
+    for var in ["JSC_useDFGJIT", "JSC_useFTLJIT"] {
+        if std::env::var_os(var).is_none() {
+            std::env::set_var(var, "false");
+        }
+    }
 }
 
 /// Two WebKit settings Tauri does not expose.

@@ -5,10 +5,17 @@
 //! message bodies are never logged above debug (the client wraps the token in a secret type).
 
 use std::path::Path;
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
 
 const DEFAULT_FILTER: &str = "info,html5ever=error";
+
+/// Lines the file writer may fall behind by before new ones are dropped (and counted as
+/// dropped). tracing-appender's default, 128,000, is a channel allocated and initialised in
+/// full at start: 4 MB resident for the life of the app (found with a catchpoint on mmap,
+/// BENCHMARKS.md figure 6). 4,096 lines (128 KB) cover any burst at the default level; at
+/// `debug` a sync of thousands of pages may drop lines rather than block the app.
+const BUFFERED_LINES: usize = 4096;
 
 /// Installs the global subscriber. Keep the guard alive for the life of the process, or
 /// the file writer stops flushing. If the log directory cannot be created the app still
@@ -22,7 +29,9 @@ pub fn init(log_dir: &Path, to_stderr: bool) -> Option<WorkerGuard> {
     let (file_layer, guard, problem) = match std::fs::create_dir_all(log_dir) {
         Ok(()) => {
             let appender = tracing_appender::rolling::daily(log_dir, "agentdesk.log");
-            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let (writer, guard) = NonBlockingBuilder::default()
+                .buffered_lines_limit(BUFFERED_LINES)
+                .finish(appender);
             (
                 Some(fmt::layer().with_writer(writer).with_ansi(false)),
                 Some(guard),
