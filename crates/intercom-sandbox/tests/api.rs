@@ -584,11 +584,20 @@ async fn injected_faults_behave_as_configured() {
         .bearer_auth(&api.token)
         .send()
         .await;
-    let failed = match resp {
-        Err(_) => true,
-        Ok(r) => r.bytes().await.is_err(),
-    };
-    assert!(failed, "a reset mid-body must surface as a transport error");
+    let resp = resp.expect("a reset mid-body must still deliver the status line and headers");
+    assert_eq!(
+        resp.status().as_u16(),
+        200,
+        "a reset mid-body happens after a 200 was sent, not instead of it"
+    );
+    assert!(
+        resp.headers().contains_key("x-ratelimit-remaining"),
+        "the headers of the cut response must arrive whole"
+    );
+    assert!(
+        resp.bytes().await.is_err(),
+        "a reset mid-body must surface as a transport error while reading the body"
+    );
 
     sb.fail_next(1, Fault::RateLimited);
     let r = api.get("/me").await;
@@ -643,6 +652,66 @@ async fn injected_faults_behave_as_configured() {
 
     sb.fail_next(1, Fault::Stall(Duration::from_millis(50)));
     assert_eq!(api.get("/me").await.status, 200, "a stall still answers");
+    sb.shutdown().await;
+}
+
+/// Regression: the reset fault used to abort before hyper flushed anything, so a client saw
+/// a refused response instead of a body cut short.
+#[tokio::test]
+async fn reset_mid_body_sends_status_headers_and_part_of_the_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (sb, api) = start(small()).await;
+    sb.fail_next(1, Fault::ResetMidBody);
+    let addr = api.base.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("the sandbox accepts a raw TCP connection");
+    let request = format!(
+        "GET /conversations HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        api.token
+    );
+    tcp.write_all(request.as_bytes())
+        .await
+        .expect("the request is sent");
+    let mut got = Vec::new();
+    // The read ends in EOF or a reset; either way `got` keeps what arrived before.
+    let read = tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut got)).await;
+    assert!(
+        read.is_ok(),
+        "the server must end a reset response, not hang"
+    );
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "the status line must be sent before the reset, got: {:?}",
+        text.chars().take(80).collect::<String>()
+    );
+    let head_end = text
+        .find("\r\n\r\n")
+        .expect("the headers must arrive whole before the reset");
+    let length: usize = text[..head_end]
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .expect("the cut response announces its full content-length");
+    let body = got.len() - (head_end + 4);
+    assert!(
+        body > 0,
+        "part of the body must arrive before the reset (0 of {length} bytes came)"
+    );
+    assert!(
+        body < length,
+        "the body must stop short of its content-length ({body} of {length} bytes came)"
+    );
+    assert_eq!(
+        api.get("/me").await.status,
+        200,
+        "the server keeps serving after a reset"
+    );
     sb.shutdown().await;
 }
 
