@@ -28,6 +28,8 @@ const KNOWN_VERSIONS: &[&str] = &[
     "2.8", "2.9", "2.10", "2.11", "2.12", "2.13", "2.14", "2.15", "2.16", "Unstable",
 ];
 const MAX_BODY: usize = 4 * 1024 * 1024;
+/// 9999-12-31T23:59:59Z, the last instant a timestamp field accepts.
+const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -1040,12 +1042,17 @@ async fn create_event(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ApiRes
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| ApiError::missing("event_name"))?;
     let created_at = match body.get("created_at") {
-        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
-            ApiError::invalid(
-                "created_at",
-                "created_at must be a unix timestamp in seconds",
-            )
-        })?,
+        // Events are ordered in milliseconds: a timestamp past year 9999 would overflow that,
+        // and a negative one is no time Intercom could have seen.
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .filter(|t| (0..=MAX_UNIX_SECONDS).contains(t))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "created_at",
+                    format!("created_at must be a unix timestamp in seconds between 0 and {MAX_UNIX_SECONDS} (year 9999), got {n}"),
+                )
+            })?,
         None | Some(Value::Null) => return Err(ApiError::missing("created_at")),
         Some(v) => {
             return Err(ApiError::invalid(

@@ -49,9 +49,16 @@ impl Cursor {
         let mut it = text.split('.');
         let key = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
         let id = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
-        let page = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+        let page: u32 = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
         if it.next().is_some() {
             return Err(bad());
+        }
+        // A crafted cursor must not make `take_page` overflow when it numbers the next page.
+        if page == 0 || page.checked_add(1).is_none() {
+            return Err(ApiError::invalid(
+                "starting_after",
+                format!("starting_after '{raw}' names page {page}, which no cursor of this API leads to"),
+            ));
         }
         Ok(Cursor { key, id, page })
     }
@@ -102,7 +109,8 @@ pub(crate) fn take_page(
         (true, Some(&(key, id))) => Some(Cursor {
             key,
             id,
-            page: page_no + 1,
+            // `Cursor::decode` refused pages that have no successor.
+            page: page_no.saturating_add(1),
         }),
         _ => None,
     };

@@ -434,6 +434,10 @@ impl State {
         {
             return false;
         }
+        // The handler bounds `created_at`; an unrepresentable one is never stored.
+        let Some(order_base) = created_at.checked_mul(1000) else {
+            return false;
+        };
         let same_second = list.iter().filter(|e| e.created_at == created_at).count() as i64;
         let id = self.next_event_id;
         self.next_event_id += 1;
@@ -441,7 +445,7 @@ impl State {
             id,
             event_name: name,
             created_at,
-            order_ms: created_at * 1000 + same_second.min(999),
+            order_ms: order_base + same_second.min(999),
             metadata,
         });
         list.sort_by_key(|e| e.order_ms);

@@ -210,6 +210,16 @@ async fn bad_input_gets_error_lists_and_the_server_stays_up() {
     let filter = json!({"field": "state", "operator": "=", "value": "open"});
     let deep = json!({"operator": "AND", "value": [{"operator": "OR", "value": [{"operator": "AND", "value": [filter]}]}]});
     let many: Vec<Value> = (0..16).map(|_| filter.clone()).collect();
+    // A cursor naming the last page a u32 can count: numbering its successor used to panic.
+    let last_page = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("1700000000.5.{}", u32::MAX))
+    };
+    let contact_id = sb.truth()["contacts"][0]["id"]
+        .as_str()
+        .expect("the workspace has a contact")
+        .to_string();
     let cases: Vec<(reqwest::Method, String, String, u16, &str)> = vec![
         (reqwest::Method::POST, "/conversations/search".into(), "{not json".into(), 400, "not valid JSON"),
         (reqwest::Method::POST, "/conversations/search".into(), "[1,2]".into(), 400, "JSON object"),
@@ -232,6 +242,10 @@ async fn bad_input_gets_error_lists_and_the_server_stays_up() {
         (reqwest::Method::POST, format!("/conversations/{id}/parts"), json!({"message_type": "assignment", "type": "admin", "admin_id": sb.admin_id(), "assignee_id": "12345"}).to_string(), 404, "Admin 12345"),
         (reqwest::Method::DELETE, "/conversations".into(), String::new(), 404, "Not Found"),
         (reqwest::Method::GET, "/events?type=user".into(), String::new(), 400, "exactly one of"),
+        (reqwest::Method::GET, format!("/conversations?starting_after={last_page}"), String::new(), 400, "starting_after"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": filter, "pagination": {"starting_after": last_page}}).to_string(), 400, "starting_after"),
+        (reqwest::Method::POST, "/events".into(), json!({"event_name": "x", "created_at": i64::MAX, "id": contact_id}).to_string(), 400, "created_at"),
+        (reqwest::Method::POST, "/events".into(), json!({"event_name": "x", "created_at": -1, "id": contact_id}).to_string(), 400, "created_at"),
     ];
     for (method, path, body, status, needle) in cases {
         let r = api
