@@ -729,6 +729,64 @@ async fn reset_mid_body_sends_status_headers_and_part_of_the_body() {
     sb.shutdown().await;
 }
 
+/// The first HTML entity (`&name;`, `&#123;`, `&#x1F;`) in `text`, if any.
+fn first_entity(text: &str) -> Option<&str> {
+    text.match_indices('&').find_map(|(at, _)| {
+        let rest = &text[at + 1..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .unwrap_or(rest.len());
+        (len > 0 && rest[len..].starts_with(';')).then(|| &text[at..at + len + 2])
+    })
+}
+
+/// Regression: plaintext decoded only six entities, so `&ndash;`, `&mdash;` and
+/// `&#128578;` from the generated bodies came back raw.
+#[tokio::test]
+async fn display_as_plaintext_leaves_no_tags_or_entities() {
+    let (sb, api) = start(small()).await;
+    let truth = sb.truth();
+    let with_entities: Vec<String> = truth["conversations"]
+        .as_array()
+        .expect("the truth lists conversations")
+        .iter()
+        .filter(|c| {
+            let parts = c["conversation_parts"]["conversation_parts"].as_array();
+            std::iter::once(&c["source"]["body"])
+                .chain(parts.into_iter().flatten().map(|p| &p["body"]))
+                .any(|b| b.as_str().and_then(first_entity).is_some())
+        })
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .take(20)
+        .collect();
+    assert!(
+        !with_entities.is_empty(),
+        "the generated workspace must hold HTML entities for this test to mean anything"
+    );
+    for id in &with_entities {
+        let r = api
+            .get(&format!("/conversations/{id}?display_as=plaintext"))
+            .await;
+        assert_eq!(r.status, 200, "a plaintext retrieve succeeds: {}", r.body);
+        let parts = r.body["conversation_parts"]["conversation_parts"].as_array();
+        let bodies = std::iter::once(&r.body["source"]["body"])
+            .chain(parts.into_iter().flatten().map(|p| &p["body"]))
+            .filter_map(Value::as_str);
+        for body in bodies {
+            assert_eq!(
+                first_entity(body),
+                None,
+                "plaintext must decode every entity (conversation {id}): {body:?}"
+            );
+            assert!(
+                !body.contains("<p>") && !body.contains("</"),
+                "plaintext must hold no tags (conversation {id}): {body:?}"
+            );
+        }
+    }
+    sb.shutdown().await;
+}
+
 #[tokio::test]
 async fn read_only_tokens_and_versions_are_enforced() {
     let (sb, api) = start(SandboxConfig {
