@@ -1264,3 +1264,410 @@ async fn the_same_seed_generates_the_same_workspace() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+/// Lower-case words of an HTML body as `source.body ~` tokenises them.
+fn body_words(html: &str) -> Vec<String> {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_search_operator_and_field_agrees_with_the_truth() {
+    let (sb, api) = start(small()).await;
+    let truth = sb.truth();
+    let convs = truth["conversations"]
+        .as_array()
+        .expect("the truth lists conversations")
+        .clone();
+    let first_set = |key: &str| {
+        convs
+            .iter()
+            .find_map(|c| c[key].as_u64())
+            .unwrap_or_else(|| panic!("some conversation must have {key} for this test"))
+    };
+    let admin = first_set("admin_assignee_id");
+    let team = first_set("team_assignee_id");
+    let contact = convs[5]["contacts"]["contacts"][0]["id"]
+        .as_str()
+        .expect("a conversation has a contact")
+        .to_string();
+    let mut waits: Vec<i64> = convs
+        .iter()
+        .filter_map(|c| c["waiting_since"].as_i64())
+        .collect();
+    waits.sort_unstable();
+    let wait = waits[waits.len() / 2];
+    type Pred = Box<dyn Fn(&Value) -> bool>;
+    let cases: Vec<(&str, Value, Pred)> = vec![
+        (
+            "read = false",
+            json!({"field": "read", "operator": "=", "value": false}),
+            Box::new(|c| c["read"] == false),
+        ),
+        (
+            "read != true",
+            json!({"field": "read", "operator": "!=", "value": true}),
+            Box::new(|c| c["read"] == false),
+        ),
+        (
+            "admin_assignee_id = X",
+            json!({"field": "admin_assignee_id", "operator": "=", "value": admin}),
+            Box::new(move |c| c["admin_assignee_id"] == admin),
+        ),
+        (
+            "admin_assignee_id = 0",
+            json!({"field": "admin_assignee_id", "operator": "=", "value": 0}),
+            Box::new(|c| c["admin_assignee_id"].is_null()),
+        ),
+        (
+            "admin_assignee_id = null",
+            json!({"field": "admin_assignee_id", "operator": "=", "value": null}),
+            Box::new(|c| c["admin_assignee_id"].is_null()),
+        ),
+        (
+            "admin_assignee_id != null",
+            json!({"field": "admin_assignee_id", "operator": "!=", "value": null}),
+            Box::new(|c| !c["admin_assignee_id"].is_null()),
+        ),
+        (
+            "team_assignee_id IN",
+            json!({"field": "team_assignee_id", "operator": "IN", "value": [team]}),
+            Box::new(move |c| c["team_assignee_id"] == team),
+        ),
+        (
+            "team_assignee_id NIN",
+            json!({"field": "team_assignee_id", "operator": "NIN", "value": [team]}),
+            Box::new(move |c| c["team_assignee_id"] != team),
+        ),
+        (
+            "contact_ids =",
+            json!({"field": "contact_ids", "operator": "=", "value": contact}),
+            Box::new(move |c| {
+                c["contacts"]["contacts"]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|x| x["id"] == contact.as_str()))
+            }),
+        ),
+        (
+            "waiting_since > (inclusive)",
+            json!({"field": "waiting_since", "operator": ">", "value": wait}),
+            Box::new(move |c| c["waiting_since"].as_i64().is_some_and(|w| w >= wait)),
+        ),
+        (
+            "waiting_since < (inclusive)",
+            json!({"field": "waiting_since", "operator": "<", "value": wait}),
+            Box::new(move |c| c["waiting_since"].as_i64().is_some_and(|w| w <= wait)),
+        ),
+        (
+            "waiting_since = null",
+            json!({"field": "waiting_since", "operator": "=", "value": null}),
+            Box::new(|c| c["waiting_since"].is_null()),
+        ),
+        (
+            "snoozed_until != null",
+            json!({"field": "snoozed_until", "operator": "!=", "value": null}),
+            Box::new(|c| !c["snoozed_until"].is_null()),
+        ),
+        (
+            "source.body ~ word",
+            json!({"field": "source.body", "operator": "~", "value": "invoice"}),
+            Box::new(|c| {
+                body_words(c["source"]["body"].as_str().unwrap_or(""))
+                    .iter()
+                    .any(|w| w == "invoice")
+            }),
+        ),
+        (
+            "source.body !~ word",
+            json!({"field": "source.body", "operator": "!~", "value": "invoice"}),
+            Box::new(|c| {
+                !body_words(c["source"]["body"].as_str().unwrap_or(""))
+                    .iter()
+                    .any(|w| w == "invoice")
+            }),
+        ),
+        (
+            "state ^",
+            json!({"field": "state", "operator": "^", "value": "clo"}),
+            Box::new(|c| c["state"] == "closed"),
+        ),
+        (
+            "state $",
+            json!({"field": "state", "operator": "$", "value": "zed"}),
+            Box::new(|c| c["state"] == "snoozed"),
+        ),
+        (
+            "state ~",
+            json!({"field": "state", "operator": "~", "value": "pe"}),
+            Box::new(|c| c["state"] == "open"),
+        ),
+        (
+            "state !~",
+            json!({"field": "state", "operator": "!~", "value": "pe"}),
+            Box::new(|c| c["state"] != "open"),
+        ),
+        (
+            "state IN",
+            json!({"field": "state", "operator": "IN", "value": ["open", "snoozed"]}),
+            Box::new(|c| c["state"] != "closed"),
+        ),
+        (
+            "state NIN",
+            json!({"field": "state", "operator": "NIN", "value": ["open", "snoozed"]}),
+            Box::new(|c| c["state"] == "closed"),
+        ),
+    ];
+    for (name, query, pred) in cases {
+        let mut expected: Vec<String> = convs
+            .iter()
+            .filter(|c| pred(c))
+            .filter_map(|c| c["id"].as_str().map(str::to_string))
+            .collect();
+        expected.sort();
+        assert!(
+            !expected.is_empty() && expected.len() < convs.len(),
+            "{name}: the workspace must split on this query for the check to mean anything ({} of {})",
+            expected.len(),
+            convs.len()
+        );
+        let mut got = search_all(
+            &api,
+            query,
+            json!({"field": "created_at", "order": "ascending"}),
+            150,
+        )
+        .await;
+        got.sort();
+        assert_eq!(
+            got, expected,
+            "{name}: search must return exactly the conversations the truth says match"
+        );
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn retrieve_returns_only_the_500_newest_parts() {
+    let (sb, api) = start(small()).await;
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    for i in 1..=505 {
+        sb.inject_contact_reply(&id, &format!("<p>r{i}</p>"))
+            .expect("the control API injects into a known conversation");
+    }
+    let truth_parts: Vec<Value> = sb.truth()["conversations"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id.as_str()))
+        .and_then(|c| c["conversation_parts"]["conversation_parts"].as_array())
+        .cloned()
+        .expect("the truth holds the conversation");
+    assert!(
+        truth_parts.len() > 505,
+        "the truth keeps every part, past the cap"
+    );
+    let got = conversation(&api, &id).await;
+    let parts = got["conversation_parts"]["conversation_parts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(parts.len(), 500, "Intercom returns at most 500 parts");
+    let part_ids = |l: &[Value]| l.iter().map(|p| p["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(
+        part_ids(&parts),
+        part_ids(&truth_parts[truth_parts.len() - 500..]),
+        "the parts kept are the 500 newest, oldest first"
+    );
+    assert_eq!(
+        parts[499]["body"], "<p>r505</p>",
+        "the newest part is the last one injected"
+    );
+    assert!(
+        parts.iter().all(|p| p["body"] != "<p>r5</p>"),
+        "an old part beyond the cap is left out"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn put_and_every_part_action_bump_updated_at() {
+    let (sb, api) = start(small()).await;
+    let started = now();
+    let admin = sb.admin_id().to_string();
+    let stale: Vec<String> = sb.truth()["conversations"]
+        .as_array()
+        .expect("the truth lists conversations")
+        .iter()
+        .filter(|c| c["state"] == "open" && c["updated_at"].as_i64() < Some(started - 60))
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .take(7)
+        .collect();
+    assert_eq!(
+        stale.len(),
+        7,
+        "the history holds open conversations last changed a while ago"
+    );
+    let later = started + 3600;
+    let changes: Vec<(&str, &str, reqwest::Method, Value)> = vec![
+        ("PUT read", "", reqwest::Method::PUT, json!({"read": true})),
+        (
+            "PUT custom_attributes",
+            "",
+            reqwest::Method::PUT,
+            json!({"custom_attributes": {"tier": "gold"}}),
+        ),
+        (
+            "note",
+            "/reply",
+            reqwest::Method::POST,
+            json!({"message_type": "note", "type": "admin", "admin_id": admin, "body": "n"}),
+        ),
+        (
+            "snooze",
+            "/parts",
+            reqwest::Method::POST,
+            json!({"message_type": "snoozed", "admin_id": admin, "snoozed_until": later}),
+        ),
+        (
+            "assign",
+            "/parts",
+            reqwest::Method::POST,
+            json!({"message_type": "assignment", "type": "admin", "admin_id": admin, "assignee_id": admin}),
+        ),
+        (
+            "close",
+            "/parts",
+            reqwest::Method::POST,
+            json!({"message_type": "close", "type": "admin", "admin_id": admin}),
+        ),
+        (
+            "open",
+            "/parts",
+            reqwest::Method::POST,
+            json!({"message_type": "open", "admin_id": admin}),
+        ),
+    ];
+    for ((name, suffix, method, body), id) in changes.into_iter().zip(&stale) {
+        let before = conversation(&api, id).await["updated_at"]
+            .as_i64()
+            .unwrap_or(i64::MAX);
+        let r = api
+            .send(
+                method,
+                &format!("/conversations/{id}{suffix}"),
+                Some(&body.to_string()),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{name} must succeed: {}", r.body);
+        let after = conversation(&api, id).await["updated_at"]
+            .as_i64()
+            .unwrap_or(0);
+        assert!(
+            after > before && after >= started,
+            "{name} is a change, so it must move updated_at to now ({before} -> {after}, test started {started})"
+        );
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_contact_reply_reopens_a_snoozed_conversation() {
+    let (sb, api) = start(small()).await;
+    let admin = sb.admin_id().to_string();
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    let until = now() + 3600;
+    let r = api
+        .post(
+            &format!("/conversations/{id}/parts"),
+            &json!({"message_type": "snoozed", "admin_id": admin, "snoozed_until": until}),
+        )
+        .await;
+    assert_eq!(r.body["state"], "snoozed", "the snooze applies: {}", r.body);
+    let contact = r.body["contacts"]["contacts"][0]["id"].clone();
+    let r = api
+        .post(
+            &format!("/conversations/{id}/reply"),
+            &json!({"message_type": "comment", "type": "user", "intercom_user_id": contact, "body": "<p>Any news?</p>"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "a contact reply is accepted: {}", r.body);
+    let c = conversation(&api, &id).await;
+    assert_eq!(
+        c["state"], "open",
+        "a contact reply reopens a snoozed conversation before its timer"
+    );
+    assert!(
+        c["snoozed_until"].is_null(),
+        "a reopened conversation is no longer snoozed until anything"
+    );
+    assert_eq!(c["read"], false, "the contact reply leaves it unread");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn live_activity_moves_counts_within_a_deadline() {
+    let (sb, api) = start(SandboxConfig {
+        live_rate: 6000.0,
+        ..small()
+    })
+    .await;
+    let parts_and_teammate_actions = |truth: &Value, teammate: &Value| {
+        let convs = truth["conversations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let parts: Vec<Value> = convs
+            .iter()
+            .flat_map(|c| {
+                c["conversation_parts"]["conversation_parts"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        let actions = parts
+            .iter()
+            .filter(|p| {
+                p["author"]["id"] == *teammate
+                    && matches!(p["part_type"].as_str(), Some("assignment" | "close"))
+            })
+            .count();
+        (convs.len(), parts.len(), actions)
+    };
+    let initial = sb.truth();
+    let teammate = initial["admins"][1]["id"].clone();
+    let (convs0, parts0, actions0) = parts_and_teammate_actions(&initial, &teammate);
+    let total0 = api.get("/conversations?per_page=1").await.body["total_count"].clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (convs, parts, actions) = parts_and_teammate_actions(&sb.truth(), &teammate);
+        if convs > convs0 && parts > parts0 && actions > actions0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "with live activity on, new conversations ({convs0} -> {convs}), contact replies ({parts0} -> {parts} parts) and teammate assignments or closes ({actions0} -> {actions}) must all arrive"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let total = api.get("/conversations?per_page=1").await.body["total_count"].clone();
+    assert_ne!(
+        total, total0,
+        "the API's counts move with the live activity, not only the truth"
+    );
+    sb.shutdown().await;
+}
