@@ -455,6 +455,28 @@ fn parse_node<S: Searchable>(v: &Value, depth: usize) -> Result<Node, ApiError> 
             format!("each filter must be an object with field, operator and value, got {v}"),
         ));
     };
+    // The description's single_filter_search_request has field, operator and value, and
+    // its multiple_filter_search_request operator and value: anything else is a typo whose
+    // filter would otherwise be silently dropped or misread.
+    let keys: &[&str] = if obj.contains_key("field") {
+        &["field", "operator", "value"]
+    } else {
+        &["operator", "value"]
+    };
+    if let Some(k) = obj.keys().find(|k| !keys.contains(&k.as_str())) {
+        let what = if keys.len() == 3 {
+            "a filter"
+        } else {
+            "an AND/OR group"
+        };
+        return Err(ApiError::invalid(
+            "query",
+            format!(
+                "unknown key '{k}' in {what}; it takes only {}",
+                keys.join(", ")
+            ),
+        ));
+    }
     if let Some(field) = obj.get("field") {
         let field = field
             .as_str()
@@ -557,6 +579,12 @@ fn parse_node<S: Searchable>(v: &Value, depth: usize) -> Result<Node, ApiError> 
             "an AND/OR group's value must be an array of filters",
         ));
     };
+    if items.is_empty() {
+        return Err(ApiError::invalid(
+            "query",
+            "an AND/OR group needs at least one filter in its value",
+        ));
+    }
     if items.len() > MAX_FILTERS_PER_GROUP {
         return Err(ApiError::invalid(
             "query",
