@@ -418,6 +418,9 @@ async fn put_faults(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response
         Ok(r) => r,
         Err(resp) => return resp,
     };
+    if let Err(m) = rates.validate() {
+        return fail(StatusCode::BAD_REQUEST, m);
+    }
     if let Ok(mut f) = shared.faults.lock() {
         f.rates = rates.clone();
     }

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use common::{error_code, small, start, Api};
-use intercom_sandbox::{Fault, SandboxConfig};
+use intercom_sandbox::{Fault, FaultRates, SandboxConfig};
 use serde_json::{json, Value};
 
 fn ids(page: &Value) -> Vec<String> {
@@ -1674,6 +1674,72 @@ async fn live_activity_moves_counts_within_a_deadline() {
     assert_ne!(
         total, total0,
         "the API's counts move with the live activity, not only the truth"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn config_fault_rates_apply_and_a_zero_stall_is_refused() {
+    let refused = intercom_sandbox::Sandbox::start(SandboxConfig {
+        faults: FaultRates {
+            stall_rate: 0.5,
+            stall_ms: 0,
+            ..FaultRates::default()
+        },
+        ..small()
+    })
+    .await;
+    assert!(
+        matches!(refused, Err(intercom_sandbox::SandboxError::Invalid(ref m)) if m.contains("stall_ms")),
+        "a stall rate with 0 ms would stall nothing, so start must refuse it"
+    );
+
+    let (sb, api) = start(SandboxConfig {
+        faults: FaultRates {
+            malformed_rate: 1.0,
+            ..FaultRates::default()
+        },
+        ..small()
+    })
+    .await;
+    let text = api
+        .http
+        .get(format!("{}/me", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .expect("a malformed page still answers")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        serde_json::from_str::<Value>(&text).is_err(),
+        "SandboxConfig::faults must apply from the first request"
+    );
+    let put = api
+        .http
+        .put(format!("{}/_sandbox/faults", api.base))
+        .body(json!({"stall_rate": 0.5, "stall_ms": 0}).to_string())
+        .send()
+        .await
+        .expect("the control API answers");
+    assert_eq!(
+        put.status().as_u16(),
+        400,
+        "the control API must refuse a stall rate whose stalls last 0 ms"
+    );
+    let put = api
+        .http
+        .put(format!("{}/_sandbox/faults", api.base))
+        .body(json!({"stall_rate": 0.5}).to_string())
+        .send()
+        .await
+        .expect("the control API answers");
+    let echoed: Value = put.json().await.unwrap_or_default();
+    assert_eq!(
+        echoed["stall_ms"],
+        intercom_sandbox::DEFAULT_STALL_MS,
+        "a stall rate without a duration stalls for the default, not for 0 ms"
     );
     sb.shutdown().await;
 }

@@ -102,3 +102,136 @@ fn the_binary_announces_its_address_serves_and_stops_cleanly_on_sigterm_and_sigi
         );
     }
 }
+
+/// The status line and body of a raw response (the body as received, maybe cut short).
+fn status_and_body(raw: &str) -> (&str, &str) {
+    let status = raw.lines().next().unwrap_or_default();
+    let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body)
+}
+
+#[test]
+fn fault_flags_apply_from_the_first_request() {
+    let (mut child, line) = spawn(&["--malformed-rate", "1"]);
+    let (status, body) = {
+        let raw = get(port_of(&line), "/me");
+        let (s, b) = status_and_body(&raw);
+        (s.to_string(), b.to_string())
+    };
+    stop_with(&mut child, "TERM");
+    assert!(
+        status.starts_with("HTTP/1.1 200"),
+        "a malformed page still says 200: {status}"
+    );
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&body).is_err(),
+        "--malformed-rate 1 must make every body unparsable, got {body:?}"
+    );
+
+    let (mut child, line) = spawn(&["--rate-limited-rate", "1"]);
+    let raw = get(port_of(&line), "/me");
+    stop_with(&mut child, "TERM");
+    let (status, body) = status_and_body(&raw);
+    assert!(
+        status.starts_with("HTTP/1.1 429"),
+        "--rate-limited-rate 1 is a 429 storm: {status}"
+    );
+    assert!(
+        body.contains("rate_limit_exceeded"),
+        "a storm's 429 says rate_limit_exceeded: {body}"
+    );
+
+    let (mut child, line) = spawn(&["--reset-rate", "1"]);
+    let raw = get(port_of(&line), "/me");
+    stop_with(&mut child, "TERM");
+    let (status, body) = status_and_body(&raw);
+    let length: usize = raw
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
+        .expect("a reset response announces its length");
+    assert!(
+        status.starts_with("HTTP/1.1 200"),
+        "a reset comes after the status line: {status}"
+    );
+    assert!(
+        body.len() < length,
+        "--reset-rate 1 must cut every body short ({} of {length} bytes)",
+        body.len()
+    );
+
+    let (mut child, line) = spawn(&["--stall-rate", "1", "--stall-ms", "300"]);
+    let started = Instant::now();
+    let raw = get(port_of(&line), "/me");
+    let waited = started.elapsed();
+    stop_with(&mut child, "TERM");
+    assert!(
+        raw.starts_with("HTTP/1.1 200"),
+        "a stalled request still answers"
+    );
+    assert!(
+        waited >= Duration::from_millis(300),
+        "--stall-rate 1 --stall-ms 300 must hold the answer at least 300 ms, it came after {waited:?}"
+    );
+}
+
+#[test]
+fn a_stall_rate_without_a_duration_and_bad_rates_are_refused() {
+    for (args, flag) in [
+        (
+            &["--stall-rate", "0.5", "--stall-ms", "0"][..],
+            "--stall-ms",
+        ),
+        (&["--reset-rate", "1.5"][..], "--reset-rate"),
+        (
+            &["--fault-rate", "0.6", "--malformed-rate", "0.6"][..],
+            "add up to",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .args(["--port", "0", "--conversations", "5", "--contacts", "2"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?} is a usage error, not a sandbox that silently misbehaves: {stderr}"
+        );
+        assert!(
+            stderr.contains(flag),
+            "the error for {args:?} must name {flag}: {stderr}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "a refused start must not announce an address"
+        );
+    }
+}
+
+#[test]
+fn help_documents_every_fault_flag() {
+    let out = Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("--help runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "--help exits 0");
+    for flag in [
+        "--fault-rate",
+        "--reset-rate",
+        "--stall-rate",
+        "--stall-ms",
+        "--malformed-rate",
+        "--rate-limited-rate",
+        "--latency-ms",
+        "--jitter-ms",
+    ] {
+        assert!(help.contains(flag), "--help must document {flag}:\n{help}");
+    }
+}
