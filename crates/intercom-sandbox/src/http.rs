@@ -558,13 +558,18 @@ async fn update_conversation(
     let attrs = match body.get("custom_attributes") {
         None | Some(Value::Null) => None,
         Some(Value::Object(m)) => {
+            // Intercom's own examples hold booleans and floats beside strings and integers;
+            // relationship (custom object) values are not modelled, so lists and objects are
+            // refused rather than stored as something Intercom would not return.
             if let Some((k, v)) = m
                 .iter()
-                .find(|(_, v)| !(v.is_string() || v.is_i64() || v.is_u64() || v.is_null()))
+                .find(|(_, v)| !(v.is_string() || v.is_number() || v.is_boolean() || v.is_null()))
             {
                 return Err(ApiError::invalid(
                     "custom_attributes",
-                    format!("custom attribute '{k}' must be a string or an integer, got {v}"),
+                    format!(
+                        "custom attribute '{k}' must be a string, number, boolean or null, got {v}"
+                    ),
                 ));
             }
             Some(m.clone())
@@ -576,11 +581,30 @@ async fn update_conversation(
             ))
         }
     };
+    let company = match body.get("company_id") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.trim().to_string())),
+        Some(v) => {
+            return Err(ApiError::invalid(
+                "company_id",
+                format!("company_id must be a company's Intercom id (a string) or null, got {v}"),
+            ))
+        }
+    };
     let mut st = shared.lock();
     let now = unix_now();
     st.expire_snoozes(now);
     let idx = st.conversation_index(&id)?;
-    st.update(idx, read, title, attrs, now);
+    if let Some(Some(c)) = &company {
+        if !st.company_exists(c) {
+            return Err(ApiError {
+                field: Some("company_id".into()),
+                ..ApiError::new(404, "company_not_found", format!("Company {c} Not Found"))
+            });
+        }
+    }
+    st.update(idx, read, title, attrs, company, now);
     let conv = &st.conversations[idx];
     ok(conv.to_json(&st.lookup(), display, Some(&[])))
 }

@@ -155,6 +155,9 @@ pub(crate) struct Conversation {
     pub source: Source,
     pub teammates: Vec<u64>,
     pub custom_attributes: Map<String, Value>,
+    /// The company set by `PUT company_id`. 2.14 conversations do not show it, so only the
+    /// truth does.
+    pub company_id: Option<String>,
     pub rating: Option<Rating>,
     pub parts: Vec<Part>,
     pub count_reopens: u32,

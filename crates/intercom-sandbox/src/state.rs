@@ -296,6 +296,7 @@ impl State {
             },
             teammates: Vec::new(),
             custom_attributes: Map::new(),
+            company_id: None,
             rating: None,
             parts: Vec::new(),
             count_reopens: 0,
@@ -388,16 +389,21 @@ impl State {
         }
     }
 
-    /// `PUT /conversations/{id}`: read flag, title, custom attributes (merged).
+    /// `PUT /conversations/{id}`: read flag, title, custom attributes (merged), company
+    /// (`Some(None)` removes it).
     pub(crate) fn update(
         &mut self,
         idx: usize,
         read: Option<bool>,
         title: Option<String>,
         custom_attributes: Option<Map<String, Value>>,
+        company: Option<Option<String>>,
         now: i64,
     ) {
         let conv = &mut self.conversations[idx];
+        if let Some(c) = company {
+            conv.company_id = c;
+        }
         if let Some(r) = read {
             conv.read = r;
         }
@@ -494,6 +500,13 @@ impl State {
         contact.updated_at = contact.updated_at.max(now);
     }
 
+    /// Whether a company with this Intercom id exists (some contact belongs to it).
+    pub(crate) fn company_exists(&self, id: &str) -> bool {
+        self.contacts
+            .iter()
+            .any(|c| c.company_ids.iter().any(|k| k == id))
+    }
+
     /// Finds a contact by Intercom id.
     pub(crate) fn contact_index(&self, id: &str) -> Option<usize> {
         self.contact_by_id.get(id).copied()
@@ -506,7 +519,14 @@ impl State {
         conversations.sort_by_key(|c| c.id);
         let conversations: Vec<Value> = conversations
             .iter()
-            .map(|c| c.to_json(&lk, Display::Html, Some(&c.parts)))
+            .map(|c| {
+                let mut v = c.to_json(&lk, Display::Html, Some(&c.parts));
+                // Not part of a 2.14 conversation, so only here, and only once set.
+                if let (Some(company), Some(obj)) = (&c.company_id, v.as_object_mut()) {
+                    obj.insert("company_id".into(), json!(company));
+                }
+                v
+            })
             .collect();
         let mut events = BTreeMap::new();
         for (i, list) in self.events.iter().enumerate() {

@@ -1743,3 +1743,100 @@ async fn config_fault_rates_apply_and_a_zero_stall_is_refused() {
     );
     sb.shutdown().await;
 }
+
+fn truth_conversation(truth: &Value, id: &str) -> Value {
+    truth["conversations"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .cloned()
+        .unwrap_or_else(|| panic!("the truth holds conversation {id}"))
+}
+
+/// Regression: booleans and floats (in Intercom's own examples) got a 400, and `company_id`
+/// was accepted and silently dropped.
+#[tokio::test]
+async fn put_takes_boolean_and_float_attributes_and_applies_company_id() {
+    let (sb, api) = start(small()).await;
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    let r = api
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"custom_attributes": {"paid_subscriber": true, "monthly_spend": 155.5, "team_mates": 9}}),
+        )
+        .await;
+    assert_eq!(
+        r.status, 200,
+        "bool and float attributes are valid: {}",
+        r.body
+    );
+    let attrs = &conversation(&api, &id).await["custom_attributes"];
+    assert_eq!(
+        (
+            &attrs["paid_subscriber"],
+            &attrs["monthly_spend"],
+            &attrs["team_mates"]
+        ),
+        (&json!(true), &json!(155.5), &json!(9)),
+        "each attribute reads back with its type"
+    );
+    let r = api
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"custom_attributes": {"list": [1]}}),
+        )
+        .await;
+    assert_eq!(
+        r.status, 400,
+        "a list is no attribute value the sandbox models: {}",
+        r.body
+    );
+
+    let company = sb.truth()["contacts"]
+        .as_array()
+        .and_then(|c| {
+            c.iter()
+                .find_map(|c| c["companies"]["data"][0]["id"].as_str().map(str::to_string))
+        })
+        .expect("some contact belongs to a company");
+    let r = api
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"company_id": company}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "a known company_id is accepted: {}", r.body);
+    assert_eq!(
+        truth_conversation(&sb.truth(), &id)["company_id"],
+        company.as_str(),
+        "company_id is applied, not dropped"
+    );
+    let r = api
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"company_id": "no-such-company"}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "an unknown company is not found: {}", r.body);
+    assert_eq!(
+        error_code(&r.body),
+        "company_not_found",
+        "Intercom's code for it"
+    );
+    assert_eq!(
+        truth_conversation(&sb.truth(), &id)["company_id"],
+        company.as_str(),
+        "a refused PUT changes nothing"
+    );
+    let r = api
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"company_id": null}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "null removes the company: {}", r.body);
+    assert!(
+        truth_conversation(&sb.truth(), &id)["company_id"].is_null(),
+        "null removes the company, as documented"
+    );
+    sb.shutdown().await;
+}
