@@ -956,6 +956,15 @@ async fn list_events(
                 ApiError::invalid("before", "before must be a millisecond timestamp")
             })?),
         };
+    // `pages.since` (in the description's event.list) links to what arrives after this page:
+    // events at or after `since` milliseconds, so following it never repeats one.
+    let since = match q.get("since") {
+        None => None,
+        Some(s) => Some(
+            s.parse::<i64>()
+                .map_err(|_| ApiError::invalid("since", "since must be a millisecond timestamp"))?,
+        ),
+    };
     let summary = match q.get("summary").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,
@@ -1001,6 +1010,7 @@ async fn list_events(
         .rev()
         .filter(|e| e.created_at >= horizon)
         .filter(|e| before.is_none_or(|b| e.order_ms < b))
+        .filter(|e| since.is_none_or(|s| e.order_ms >= s))
         .take(per_page + 1)
         .collect();
     let more = listed.len() > per_page;

@@ -1840,3 +1840,72 @@ async fn put_takes_boolean_and_float_attributes_and_applies_company_id() {
     );
     sb.shutdown().await;
 }
+
+/// Regression: `pages.since` was emitted but `since` was never read, so following it
+/// returned the same events again.
+#[tokio::test]
+async fn following_events_since_returns_only_newer_events() {
+    let (sb, api) = start(small()).await;
+    let truth = sb.truth();
+    let (contact, count) = truth["events"]
+        .as_object()
+        .and_then(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_array().map_or(0, Vec::len)))
+                .max_by_key(|(_, n)| *n)
+        })
+        .expect("the generator makes data events");
+    assert!(count > 0, "the contact chosen has events");
+    let first = api
+        .get(&format!(
+            "/events?type=user&intercom_user_id={contact}&per_page=50"
+        ))
+        .await;
+    assert_eq!(first.status, 200, "the event list answers: {}", first.body);
+    assert!(
+        first.body["events"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()),
+        "the contact has recent events to list"
+    );
+    let since = first.body["pages"]["since"]
+        .as_str()
+        .expect("a non-empty event list links to what comes after it")
+        .to_string();
+    let again = api.get(&since).await;
+    assert_eq!(again.status, 200, "the since URL answers: {}", again.body);
+    assert_eq!(
+        again.body["events"].as_array().map(Vec::len),
+        Some(0),
+        "nothing new happened, so following pages.since must repeat none of the events: {}",
+        again.body
+    );
+    let r = api
+        .post(
+            "/events",
+            &json!({"event_name": "came-later", "created_at": now() + 1, "id": contact}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "a newer event is accepted");
+    let newer = api.get(&since).await;
+    let names: Vec<&str> = newer.body["events"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["event_name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        ["came-later"],
+        "following pages.since yields exactly the event that came after"
+    );
+    let bad = api
+        .get(&format!(
+            "/events?type=user&intercom_user_id={contact}&since=soon"
+        ))
+        .await;
+    assert_eq!(
+        bad.status, 400,
+        "a since that is no timestamp is a 400: {}",
+        bad.body
+    );
+    sb.shutdown().await;
+}
