@@ -131,9 +131,12 @@ async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
     let write = is_write(&method, &path);
 
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .unwrap_or_default();
+    // A body past the cap (or one that could not be read whole) must not reach a handler as
+    // an empty one, which would answer "the request body is empty".
+    let (bytes, too_large) = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => (b, false),
+        Err(_) => (Bytes::new(), true),
+    };
     let token = bearer(&parts.headers).map(str::to_string);
     let kind = token.as_deref().and_then(|t| shared.tokens.get(t).copied());
     let log = |applied: bool, status: u16, kind_name: &str| {
@@ -210,6 +213,17 @@ async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
         );
         err.data = Some(Box::new(json!({"required_permissions": [permission]})));
         return respond(err);
+    }
+
+    if too_large {
+        return respond(ApiError::new(
+            413,
+            "request_too_large",
+            format!(
+                "the request body is larger than {} MiB ({MAX_BODY} bytes); send a smaller body",
+                MAX_BODY / (1024 * 1024)
+            ),
+        ));
     }
 
     let plan = shared

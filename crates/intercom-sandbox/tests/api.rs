@@ -1909,3 +1909,26 @@ async fn following_events_since_returns_only_newer_events() {
     );
     sb.shutdown().await;
 }
+
+/// Regression: a body over the 4 MiB cap was read as empty and answered "the request body
+/// is empty".
+#[tokio::test]
+async fn a_body_over_the_size_cap_is_reported_as_too_large() {
+    let (sb, api) = start(small()).await;
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    let huge = json!({"message_type": "note", "type": "admin", "admin_id": sb.admin_id(), "body": "x".repeat(5 * 1024 * 1024)});
+    let r = api.post(&format!("/conversations/{id}/reply"), &huge).await;
+    assert_eq!(
+        r.status, 413,
+        "a body over the cap is too large, not empty: {}",
+        r.body
+    );
+    assert_eq!(r.body["type"], "error.list", "it is still an error.list");
+    let msg = r.body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("larger than 4 MiB"),
+        "the message says what is wrong: {msg}"
+    );
+    assert_eq!(api.get("/me").await.status, 200, "the server keeps serving");
+    sb.shutdown().await;
+}
