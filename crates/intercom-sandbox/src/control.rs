@@ -94,7 +94,7 @@ pub(crate) fn inject_contact_reply(
         SandboxError::NotFound(format!("conversation {conversation_id} does not exist"))
     })?;
     Ok(st
-        .contact_reply(idx, body.to_string(), now)
+        .contact_reply(idx, None, body.to_string(), now)
         .part_id
         .to_string())
 }

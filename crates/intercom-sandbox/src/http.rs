@@ -645,6 +645,33 @@ fn admin_of(st: &crate::state::State, body: &Map<String, Value>) -> Result<u64, 
     Ok(admin)
 }
 
+/// The contact a `type: "user"` reply speaks for: the description's contact reply requests
+/// each require one of `intercom_user_id`, `user_id` or `email`. With several, the Intercom
+/// id wins, then `user_id`, as for data events.
+fn replying_contact(
+    st: &crate::state::State,
+    body: &Map<String, Value>,
+) -> Result<usize, ApiError> {
+    for key in ["intercom_user_id", "user_id", "email"] {
+        if let Some(value) = str_field(body, key)? {
+            let q = HashMap::from([(key.to_string(), value.trim().to_string())]);
+            return event_contact(st, &q).map_err(|e| ApiError {
+                field: Some(key.to_string()),
+                message: format!("User Not Found: no contact has {key} '{value}'"),
+                ..e
+            });
+        }
+    }
+    Err(ApiError {
+        field: Some("intercom_user_id".into()),
+        ..ApiError::new(
+            400,
+            "parameter_not_found",
+            "a contact reply needs one of intercom_user_id, user_id or email to name the contact",
+        )
+    })
+}
+
 async fn reply_conversation(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
@@ -712,7 +739,8 @@ async fn reply_conversation(
             let text = text
                 .filter(|t| !t.trim().is_empty())
                 .ok_or_else(|| ApiError::missing("body"))?;
-            let injected = st.contact_reply(idx, text, now);
+            let contact = replying_contact(&st, &body)?;
+            let injected = st.contact_reply(idx, Some(contact), text, now);
             let conv = &st.conversations[idx];
             let part = conv
                 .parts

@@ -232,7 +232,16 @@ impl State {
     }
 
     /// A contact's reply: unread, waiting since now (unless already waiting), reopened.
-    pub(crate) fn contact_reply(&mut self, idx: usize, body: String, now: i64) -> Injected {
+    ///
+    /// `by` is the replying contact (it joins the conversation's contacts if it was not one
+    /// of them); None means the conversation's first contact.
+    pub(crate) fn contact_reply(
+        &mut self,
+        idx: usize,
+        by: Option<usize>,
+        body: String,
+        now: i64,
+    ) -> Injected {
         let reopened = self.conversations[idx].state != ConvState::Open;
         if reopened {
             self.set_snooze(idx, None);
@@ -243,10 +252,11 @@ impl State {
         let conv = &mut self.conversations[idx];
         conv.read = false;
         conv.waiting_since = conv.waiting_since.or(Some(now));
-        let author = conv
-            .contacts
-            .first()
-            .copied()
+        if let Some(c) = by.filter(|c| !conv.contacts.contains(c)) {
+            conv.contacts.push(c);
+        }
+        let author = by
+            .or_else(|| conv.contacts.first().copied())
             .map_or(Author::Bot, Author::Contact);
         if let Author::Contact(c) = author {
             let contact = &mut self.contacts[c];

@@ -1932,3 +1932,81 @@ async fn a_body_over_the_size_cap_is_reported_as_too_large() {
     assert_eq!(api.get("/me").await.status, 200, "the server keeps serving");
     sb.shutdown().await;
 }
+
+/// Regression: a contact reply ignored the contact it named and was always written as the
+/// conversation's first contact.
+#[tokio::test]
+async fn a_contact_reply_is_written_by_the_contact_it_names() {
+    let (sb, api) = start(small()).await;
+    let truth = sb.truth();
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    let participant = truth_conversation(&truth, &id)["contacts"]["contacts"][0]["id"].clone();
+    let other = truth["contacts"]
+        .as_array()
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c["id"] != participant && c["external_id"].is_string())
+        })
+        .cloned()
+        .expect("the workspace has another contact with a user_id");
+    let reply = |ident: Value| {
+        let mut body = json!({"message_type": "comment", "type": "user", "body": "<p>It's me</p>"});
+        if let (Some(b), Some(i)) = (body.as_object_mut(), ident.as_object()) {
+            b.extend(i.clone());
+        }
+        body
+    };
+    for ident in [
+        json!({"intercom_user_id": other["id"]}),
+        json!({"user_id": other["external_id"]}),
+        json!({"email": other["email"]}),
+    ] {
+        let r = api
+            .post(&format!("/conversations/{id}/reply"), &reply(ident.clone()))
+            .await;
+        assert_eq!(
+            r.status, 200,
+            "a reply naming a known contact by {ident} is accepted: {}",
+            r.body
+        );
+        let author = &r.body["conversation_parts"]["conversation_parts"][0]["author"];
+        assert_eq!(
+            author["id"], other["id"],
+            "the part is written by the contact named by {ident}, not the first participant"
+        );
+    }
+    let contacts = &truth_conversation(&sb.truth(), &id)["contacts"]["contacts"];
+    assert!(
+        contacts
+            .as_array()
+            .is_some_and(|l| l.iter().any(|c| c["id"] == other["id"])),
+        "a contact who replies takes part in the conversation"
+    );
+    let r = api
+        .post(
+            &format!("/conversations/{id}/reply"),
+            &reply(json!({"email": "nobody@nowhere.test"})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "an unknown contact is not found: {}", r.body);
+    assert_eq!(
+        r.body["errors"][0]["field"], "email",
+        "the error names the identifier sent"
+    );
+    let r = api
+        .post(&format!("/conversations/{id}/reply"), &reply(json!({})))
+        .await;
+    assert_eq!(
+        r.status, 400,
+        "a contact reply must name its contact: {}",
+        r.body
+    );
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("intercom_user_id, user_id or email")),
+        "the message lists the identifiers: {}",
+        r.body
+    );
+    sb.shutdown().await;
+}
