@@ -94,7 +94,7 @@ pub(crate) fn inject_contact_reply(
         SandboxError::NotFound(format!("conversation {conversation_id} does not exist"))
     })?;
     Ok(st
-        .contact_reply(idx, body.to_string(), now)
+        .contact_reply(idx, None, body.to_string(), now)
         .part_id
         .to_string())
 }
@@ -418,6 +418,9 @@ async fn put_faults(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response
         Ok(r) => r,
         Err(resp) => return resp,
     };
+    if let Err(m) = rates.validate() {
+        return fail(StatusCode::BAD_REQUEST, m);
+    }
     if let Ok(mut f) = shared.faults.lock() {
         f.rates = rates.clone();
     }

@@ -26,9 +26,13 @@ pub enum Fault {
     TimeoutAfterApply(Duration),
 }
 
+/// How long a stall lasts when no duration is given (as for one-shot stalls).
+pub const DEFAULT_STALL_MS: u64 = 5_000;
+
 /// Fault rates, each a share of requests in `0.0..=1.0`, plus latency. Serialized as the
-/// body of `PUT /_sandbox/faults`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// body of `PUT /_sandbox/faults`; a field left out takes its default (every rate 0, no
+/// latency, stalls of [`DEFAULT_STALL_MS`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FaultRates {
     /// Fixed latency added to every Intercom request, in milliseconds.
@@ -41,12 +45,59 @@ pub struct FaultRates {
     pub reset_rate: f64,
     /// Share of requests stalled for `stall_ms` before the answer.
     pub stall_rate: f64,
-    /// How long a stall lasts, in milliseconds.
+    /// How long a stall lasts, in milliseconds (default [`DEFAULT_STALL_MS`]). With a
+    /// `stall_rate` above 0 it must be above 0 too: [`FaultRates::validate`] refuses 0, and
+    /// rates set without validation stall for the default instead of not at all.
     pub stall_ms: u64,
     /// Share of requests answered with malformed JSON.
     pub malformed_rate: f64,
     /// Share of requests answered 429 regardless of the real counters (a 429 storm).
     pub rate_limited_rate: f64,
+}
+
+impl Default for FaultRates {
+    fn default() -> Self {
+        FaultRates {
+            latency_ms: 0,
+            jitter_ms: 0,
+            error_rate: 0.0,
+            reset_rate: 0.0,
+            stall_rate: 0.0,
+            stall_ms: DEFAULT_STALL_MS,
+            malformed_rate: 0.0,
+            rate_limited_rate: 0.0,
+        }
+    }
+}
+
+impl FaultRates {
+    /// Checks that every rate is a share in `0.0..=1.0`, that together they stay within 1,
+    /// and that a stall rate comes with a stall that lasts; the error says which and why.
+    pub fn validate(&self) -> Result<(), String> {
+        let rates = [
+            ("error_rate", self.error_rate),
+            ("reset_rate", self.reset_rate),
+            ("stall_rate", self.stall_rate),
+            ("malformed_rate", self.malformed_rate),
+            ("rate_limited_rate", self.rate_limited_rate),
+        ];
+        if let Some((name, r)) = rates.iter().find(|(_, r)| !(0.0..=1.0).contains(r)) {
+            return Err(format!("{name} must be a share between 0 and 1, got {r}"));
+        }
+        let sum: f64 = rates.iter().map(|(_, r)| r).sum();
+        if sum > 1.0 + 1e-9 {
+            return Err(format!(
+                "the fault rates add up to {sum}; a request gets at most one fault, so they must add up to 1 or less"
+            ));
+        }
+        if self.stall_rate > 0.0 && self.stall_ms == 0 {
+            return Err(
+                "stall_rate is above 0 but stall_ms is 0, so no request would stall; give stall_ms in milliseconds"
+                    .to_string(),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The fault plan applied to one request.
@@ -108,7 +159,13 @@ impl FaultBook {
         } else if hit(r.reset_rate) {
             Some(Fault::ResetMidBody)
         } else if hit(r.stall_rate) {
-            Some(Fault::Stall(Duration::from_millis(r.stall_ms)))
+            // A zero stall would silently be no fault at all.
+            let ms = if r.stall_ms == 0 {
+                DEFAULT_STALL_MS
+            } else {
+                r.stall_ms
+            };
+            Some(Fault::Stall(Duration::from_millis(ms)))
         } else if hit(r.malformed_rate) {
             Some(Fault::MalformedJson)
         } else if hit(r.rate_limited_rate) {
@@ -136,7 +193,7 @@ pub(crate) struct FaultSpec {
 
 impl FaultSpec {
     pub(crate) fn to_fault(&self) -> Result<Fault, String> {
-        let ms = || Duration::from_millis(self.ms.unwrap_or(5_000));
+        let ms = || Duration::from_millis(self.ms.unwrap_or(DEFAULT_STALL_MS));
         Ok(match self.kind.as_str() {
             "status" => Fault::Status(self.status.filter(|s| (400..600).contains(s)).ok_or("status needs a 4xx or 5xx `status`")?),
             "rate_limited" => Fault::RateLimited,

@@ -465,6 +465,7 @@ fn generate_conversation(
         },
         teammates: Vec::new(),
         custom_attributes: Map::new(),
+        company_id: None,
         rating: None,
         parts: Vec::new(),
         count_reopens: 0,

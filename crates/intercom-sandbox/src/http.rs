@@ -28,6 +28,8 @@ const KNOWN_VERSIONS: &[&str] = &[
     "2.8", "2.9", "2.10", "2.11", "2.12", "2.13", "2.14", "2.15", "2.16", "Unstable",
 ];
 const MAX_BODY: usize = 4 * 1024 * 1024;
+/// 9999-12-31T23:59:59Z, the last instant a timestamp field accepts.
+const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -129,9 +131,12 @@ async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
     let write = is_write(&method, &path);
 
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .unwrap_or_default();
+    // A body past the cap (or one that could not be read whole) must not reach a handler as
+    // an empty one, which would answer "the request body is empty".
+    let (bytes, too_large) = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => (b, false),
+        Err(_) => (Bytes::new(), true),
+    };
     let token = bearer(&parts.headers).map(str::to_string);
     let kind = token.as_deref().and_then(|t| shared.tokens.get(t).copied());
     let log = |applied: bool, status: u16, kind_name: &str| {
@@ -210,6 +215,17 @@ async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
         return respond(err);
     }
 
+    if too_large {
+        return respond(ApiError::new(
+            413,
+            "request_too_large",
+            format!(
+                "the request body is larger than {} MiB ({MAX_BODY} bytes); send a smaller body",
+                MAX_BODY / (1024 * 1024)
+            ),
+        ));
+    }
+
     let plan = shared
         .faults
         .lock()
@@ -276,14 +292,7 @@ async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
             parts
                 .headers
                 .insert("content-length", HeaderValue::from(bytes.len().max(1)));
-            let stream = futures_util::stream::iter(vec![
-                Ok::<Bytes, std::io::Error>(half),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "injected reset",
-                )),
-            ]);
-            Response::from_parts(parts, Body::from_stream(stream))
+            Response::from_parts(parts, Body::from_stream(reset_after(half)))
         }
         Some(Fault::TimeoutAfterApply(d)) => {
             tokio::time::sleep(d).await;
@@ -301,6 +310,32 @@ async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
         }
         _ => resp,
     }
+}
+
+/// A body that yields `half`, then fails, so hyper drops the connection short of its
+/// `content-length`. Between the two it yields once and waits a moment: hyper buffers what
+/// it has written and flushes only when the body is pending, and an error that arrived at
+/// once would abort the connection with the status line, headers and half body still in
+/// its buffer, so the client would see nothing at all instead of a body cut short.
+fn reset_after(
+    half: Bytes,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    const FLUSH_GRACE: std::time::Duration = std::time::Duration::from_millis(25);
+    // States: Some(Some(half)) sends the half, Some(None) fails, None ends the stream.
+    futures_util::stream::unfold(Some(Some(half)), |state| async move {
+        match state? {
+            Some(half) => Some((Ok(half), Some(None))),
+            None => {
+                tokio::task::yield_now().await;
+                tokio::time::sleep(FLUSH_GRACE).await;
+                let reset = std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected reset mid-body",
+                );
+                Some((Err(reset), None))
+            }
+        }
+    })
 }
 
 /// Parses a JSON object body with a useful error.
@@ -537,13 +572,18 @@ async fn update_conversation(
     let attrs = match body.get("custom_attributes") {
         None | Some(Value::Null) => None,
         Some(Value::Object(m)) => {
+            // Intercom's own examples hold booleans and floats beside strings and integers;
+            // relationship (custom object) values are not modelled, so lists and objects are
+            // refused rather than stored as something Intercom would not return.
             if let Some((k, v)) = m
                 .iter()
-                .find(|(_, v)| !(v.is_string() || v.is_i64() || v.is_u64() || v.is_null()))
+                .find(|(_, v)| !(v.is_string() || v.is_number() || v.is_boolean() || v.is_null()))
             {
                 return Err(ApiError::invalid(
                     "custom_attributes",
-                    format!("custom attribute '{k}' must be a string or an integer, got {v}"),
+                    format!(
+                        "custom attribute '{k}' must be a string, number, boolean or null, got {v}"
+                    ),
                 ));
             }
             Some(m.clone())
@@ -555,11 +595,30 @@ async fn update_conversation(
             ))
         }
     };
+    let company = match body.get("company_id") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.trim().to_string())),
+        Some(v) => {
+            return Err(ApiError::invalid(
+                "company_id",
+                format!("company_id must be a company's Intercom id (a string) or null, got {v}"),
+            ))
+        }
+    };
     let mut st = shared.lock();
     let now = unix_now();
     st.expire_snoozes(now);
     let idx = st.conversation_index(&id)?;
-    st.update(idx, read, title, attrs, now);
+    if let Some(Some(c)) = &company {
+        if !st.company_exists(c) {
+            return Err(ApiError {
+                field: Some("company_id".into()),
+                ..ApiError::new(404, "company_not_found", format!("Company {c} Not Found"))
+            });
+        }
+    }
+    st.update(idx, read, title, attrs, company, now);
     let conv = &st.conversations[idx];
     ok(conv.to_json(&st.lookup(), display, Some(&[])))
 }
@@ -584,6 +643,33 @@ fn admin_of(st: &crate::state::State, body: &Map<String, Value>) -> Result<u64, 
         });
     }
     Ok(admin)
+}
+
+/// The contact a `type: "user"` reply speaks for: the description's contact reply requests
+/// each require one of `intercom_user_id`, `user_id` or `email`. With several, the Intercom
+/// id wins, then `user_id`, as for data events.
+fn replying_contact(
+    st: &crate::state::State,
+    body: &Map<String, Value>,
+) -> Result<usize, ApiError> {
+    for key in ["intercom_user_id", "user_id", "email"] {
+        if let Some(value) = str_field(body, key)? {
+            let q = HashMap::from([(key.to_string(), value.trim().to_string())]);
+            return event_contact(st, &q).map_err(|e| ApiError {
+                field: Some(key.to_string()),
+                message: format!("User Not Found: no contact has {key} '{value}'"),
+                ..e
+            });
+        }
+    }
+    Err(ApiError {
+        field: Some("intercom_user_id".into()),
+        ..ApiError::new(
+            400,
+            "parameter_not_found",
+            "a contact reply needs one of intercom_user_id, user_id or email to name the contact",
+        )
+    })
 }
 
 async fn reply_conversation(
@@ -653,7 +739,8 @@ async fn reply_conversation(
             let text = text
                 .filter(|t| !t.trim().is_empty())
                 .ok_or_else(|| ApiError::missing("body"))?;
-            let injected = st.contact_reply(idx, text, now);
+            let contact = replying_contact(&st, &body)?;
+            let injected = st.contact_reply(idx, Some(contact), text, now);
             let conv = &st.conversations[idx];
             let part = conv
                 .parts
@@ -911,6 +998,15 @@ async fn list_events(
                 ApiError::invalid("before", "before must be a millisecond timestamp")
             })?),
         };
+    // `pages.since` (in the description's event.list) links to what arrives after this page:
+    // events at or after `since` milliseconds, so following it never repeats one.
+    let since = match q.get("since") {
+        None => None,
+        Some(s) => Some(
+            s.parse::<i64>()
+                .map_err(|_| ApiError::invalid("since", "since must be a millisecond timestamp"))?,
+        ),
+    };
     let summary = match q.get("summary").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,
@@ -956,6 +1052,7 @@ async fn list_events(
         .rev()
         .filter(|e| e.created_at >= horizon)
         .filter(|e| before.is_none_or(|b| e.order_ms < b))
+        .filter(|e| since.is_none_or(|s| e.order_ms >= s))
         .take(per_page + 1)
         .collect();
     let more = listed.len() > per_page;
@@ -1021,12 +1118,17 @@ async fn create_event(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ApiRes
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| ApiError::missing("event_name"))?;
     let created_at = match body.get("created_at") {
-        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
-            ApiError::invalid(
-                "created_at",
-                "created_at must be a unix timestamp in seconds",
-            )
-        })?,
+        // Events are ordered in milliseconds: a timestamp past year 9999 would overflow that,
+        // and a negative one is no time Intercom could have seen.
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .filter(|t| (0..=MAX_UNIX_SECONDS).contains(t))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "created_at",
+                    format!("created_at must be a unix timestamp in seconds between 0 and {MAX_UNIX_SECONDS} (year 9999), got {n}"),
+                )
+            })?,
         None | Some(Value::Null) => return Err(ApiError::missing("created_at")),
         Some(v) => {
             return Err(ApiError::invalid(

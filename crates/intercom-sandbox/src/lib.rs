@@ -45,6 +45,18 @@
 //! | `GET /_sandbox/truth` | | `{admins, teams, contacts, conversations (all parts), events (by contact id), now}` |
 //! | `GET /_sandbox/writes` | | every write request: `{method, path, body, token_kind, applied, status, at, request_id}` |
 //! | `GET /_sandbox/stats` | | `{requests, rate_limited, per_route, writes}` |
+//!
+//! # Binary
+//! `intercom-sandbox --port 0 --seed 7 --conversations 5000 --contacts 1000 --token demo-token
+//! [--read-only-token ro-token] [--latency-ms 50] [--jitter-ms 20] [--rate-limit 1666]
+//! [--fault-rate 0.1] [--reset-rate 0.05] [--stall-rate 0.01 --stall-ms 5000]
+//! [--malformed-rate 0.01] [--rate-limited-rate 0.02] [--live-rate 6]`. The first stdout line
+//! is `listening on http://127.0.0.1:PORT`; SIGINT or SIGTERM stops it with exit status 0.
+//! The fault flags are the [`FaultRates`] fields (`--fault-rate` is `error_rate`): shares of
+//! Intercom requests adding up to at most 1, each request getting at most one fault. A stall
+//! rate needs a stall that lasts (`--stall-ms` above 0, default 5000); invalid rates exit
+//! with status 2 and say which flag is wrong. In process, the same rates are
+//! [`SandboxConfig::faults`].
 
 #![recursion_limit = "256"]
 
@@ -69,7 +81,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use faults::{Fault, FaultRates};
+pub use faults::{Fault, FaultRates, DEFAULT_STALL_MS};
 
 use crate::faults::FaultBook;
 use crate::generate::Sizes;
@@ -96,6 +108,10 @@ pub struct SandboxConfig {
     pub jitter: Duration,
     /// Share of requests answered 500/502/503.
     pub fault_rate: f64,
+    /// The other fault rates at start: resets mid-body, stalls (and their length),
+    /// malformed JSON pages and 429 storms. Its latency, jitter and 5xx share are ignored:
+    /// `latency`, `jitter` and `fault_rate` above set those.
+    pub faults: FaultRates,
     /// Live events per minute (new conversations, replies, assignments, closes); 0 = off.
     pub live_rate: f64,
     /// Port on 127.0.0.1; 0 picks a free one.
@@ -118,6 +134,7 @@ impl Default for SandboxConfig {
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
             fault_rate: 0.0,
+            faults: FaultRates::default(),
             live_rate: 0.0,
             port: 0,
             epoch: None,
@@ -171,8 +188,16 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Generates the workspace and serves it on 127.0.0.1.
+    /// Generates the workspace and serves it on 127.0.0.1. Fault rates that
+    /// [`FaultRates::validate`] refuses are [`SandboxError::Invalid`].
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let rates = FaultRates {
+            latency_ms: config.latency.as_millis() as u64,
+            jitter_ms: config.jitter.as_millis() as u64,
+            error_rate: config.fault_rate,
+            ..config.faults.clone()
+        };
+        rates.validate().map_err(SandboxError::Invalid)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|source| SandboxError::Bind {
@@ -203,12 +228,6 @@ impl Sandbox {
             .map(|t| (t.clone(), TokenKind::ReadOnly))
             .collect();
         tokens.extend(config.tokens.iter().map(|t| (t.clone(), TokenKind::Full)));
-        let rates = FaultRates {
-            latency_ms: config.latency.as_millis() as u64,
-            jitter_ms: config.jitter.as_millis() as u64,
-            error_rate: config.fault_rate,
-            ..FaultRates::default()
-        };
         let shared = Arc::new(Shared::new(
             state,
             tokens,

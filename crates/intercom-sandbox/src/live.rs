@@ -69,7 +69,7 @@ fn step(shared: &Shared) {
                 .and_then(|(_, id)| st.conv_by_id.get(id).copied());
             if let Some(idx) = idx {
                 let body = generate::contact_followup(&mut st.rng, idx as u64);
-                st.contact_reply(idx, body, now);
+                st.contact_reply(idx, None, body, now);
             }
         }
         70..=84 if !open.is_empty() => {

@@ -155,6 +155,9 @@ pub(crate) struct Conversation {
     pub source: Source,
     pub teammates: Vec<u64>,
     pub custom_attributes: Map<String, Value>,
+    /// The company set by `PUT company_id`. 2.14 conversations do not show it, so only the
+    /// truth does.
+    pub company_id: Option<String>,
     pub rating: Option<Rating>,
     pub parts: Vec<Part>,
     pub count_reopens: u32,
@@ -381,7 +384,7 @@ fn render_body(body: &str, display: Display) -> String {
     }
 }
 
-/// Strips tags (dropping `<script>`/`<style>` contents) and decodes the common entities.
+/// Strips tags (dropping `<script>`/`<style>` contents) and decodes every entity.
 pub(crate) fn plaintext(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
@@ -414,12 +417,10 @@ pub(crate) fn plaintext(html: &str) -> String {
         }
     }
     out.push_str(rest);
-    out.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    // Every entity, named (`&ndash;`) or numeric (`&#128578;`, `&#x1F642;`), in one pass, so
+    // `&amp;lt;` stays the text `&lt;`. A no-break space reads as a plain one in plain text.
+    html_escape::decode_html_entities(&out)
+        .replace('\u{a0}', " ")
         .trim()
         .to_string()
 }
@@ -680,6 +681,20 @@ mod tests {
         assert_eq!(
             text, "Hi & bye\na",
             "tags and script contents must not leak into plaintext"
+        );
+    }
+
+    #[test]
+    fn plaintext_decodes_every_entity() {
+        assert_eq!(
+            plaintext("<p>5&ndash;10 days &mdash; thanks &#128578; &#x1F642;&nbsp;&hellip;</p>"),
+            "5\u{2013}10 days \u{2014} thanks \u{1F642} \u{1F642} \u{2026}",
+            "plain text must carry the characters, not the HTML entities that encode them"
+        );
+        assert_eq!(
+            plaintext("<b>a &amp;lt; b</b> &rsquo;"),
+            "a &lt; b \u{2019}",
+            "entities decode once: an escaped ampersand leaves the text that followed it"
         );
     }
 

@@ -49,9 +49,16 @@ impl Cursor {
         let mut it = text.split('.');
         let key = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
         let id = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
-        let page = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+        let page: u32 = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
         if it.next().is_some() {
             return Err(bad());
+        }
+        // A crafted cursor must not make `take_page` overflow when it numbers the next page.
+        if page == 0 || page.checked_add(1).is_none() {
+            return Err(ApiError::invalid(
+                "starting_after",
+                format!("starting_after '{raw}' names page {page}, which no cursor of this API leads to"),
+            ));
         }
         Ok(Cursor { key, id, page })
     }
@@ -102,7 +109,8 @@ pub(crate) fn take_page(
         (true, Some(&(key, id))) => Some(Cursor {
             key,
             id,
-            page: page_no + 1,
+            // `Cursor::decode` refused pages that have no successor.
+            page: page_no.saturating_add(1),
         }),
         _ => None,
     };
@@ -447,6 +455,28 @@ fn parse_node<S: Searchable>(v: &Value, depth: usize) -> Result<Node, ApiError> 
             format!("each filter must be an object with field, operator and value, got {v}"),
         ));
     };
+    // The description's single_filter_search_request has field, operator and value, and
+    // its multiple_filter_search_request operator and value: anything else is a typo whose
+    // filter would otherwise be silently dropped or misread.
+    let keys: &[&str] = if obj.contains_key("field") {
+        &["field", "operator", "value"]
+    } else {
+        &["operator", "value"]
+    };
+    if let Some(k) = obj.keys().find(|k| !keys.contains(&k.as_str())) {
+        let what = if keys.len() == 3 {
+            "a filter"
+        } else {
+            "an AND/OR group"
+        };
+        return Err(ApiError::invalid(
+            "query",
+            format!(
+                "unknown key '{k}' in {what}; it takes only {}",
+                keys.join(", ")
+            ),
+        ));
+    }
     if let Some(field) = obj.get("field") {
         let field = field
             .as_str()
@@ -549,6 +579,12 @@ fn parse_node<S: Searchable>(v: &Value, depth: usize) -> Result<Node, ApiError> 
             "an AND/OR group's value must be an array of filters",
         ));
     };
+    if items.is_empty() {
+        return Err(ApiError::invalid(
+            "query",
+            "an AND/OR group needs at least one filter in its value",
+        ));
+    }
     if items.len() > MAX_FILTERS_PER_GROUP {
         return Err(ApiError::invalid(
             "query",

@@ -232,7 +232,16 @@ impl State {
     }
 
     /// A contact's reply: unread, waiting since now (unless already waiting), reopened.
-    pub(crate) fn contact_reply(&mut self, idx: usize, body: String, now: i64) -> Injected {
+    ///
+    /// `by` is the replying contact (it joins the conversation's contacts if it was not one
+    /// of them); None means the conversation's first contact.
+    pub(crate) fn contact_reply(
+        &mut self,
+        idx: usize,
+        by: Option<usize>,
+        body: String,
+        now: i64,
+    ) -> Injected {
         let reopened = self.conversations[idx].state != ConvState::Open;
         if reopened {
             self.set_snooze(idx, None);
@@ -243,10 +252,11 @@ impl State {
         let conv = &mut self.conversations[idx];
         conv.read = false;
         conv.waiting_since = conv.waiting_since.or(Some(now));
-        let author = conv
-            .contacts
-            .first()
-            .copied()
+        if let Some(c) = by.filter(|c| !conv.contacts.contains(c)) {
+            conv.contacts.push(c);
+        }
+        let author = by
+            .or_else(|| conv.contacts.first().copied())
             .map_or(Author::Bot, Author::Contact);
         if let Author::Contact(c) = author {
             let contact = &mut self.contacts[c];
@@ -296,6 +306,7 @@ impl State {
             },
             teammates: Vec::new(),
             custom_attributes: Map::new(),
+            company_id: None,
             rating: None,
             parts: Vec::new(),
             count_reopens: 0,
@@ -388,16 +399,21 @@ impl State {
         }
     }
 
-    /// `PUT /conversations/{id}`: read flag, title, custom attributes (merged).
+    /// `PUT /conversations/{id}`: read flag, title, custom attributes (merged), company
+    /// (`Some(None)` removes it).
     pub(crate) fn update(
         &mut self,
         idx: usize,
         read: Option<bool>,
         title: Option<String>,
         custom_attributes: Option<Map<String, Value>>,
+        company: Option<Option<String>>,
         now: i64,
     ) {
         let conv = &mut self.conversations[idx];
+        if let Some(c) = company {
+            conv.company_id = c;
+        }
         if let Some(r) = read {
             conv.read = r;
         }
@@ -434,6 +450,10 @@ impl State {
         {
             return false;
         }
+        // The handler bounds `created_at`; an unrepresentable one is never stored.
+        let Some(order_base) = created_at.checked_mul(1000) else {
+            return false;
+        };
         let same_second = list.iter().filter(|e| e.created_at == created_at).count() as i64;
         let id = self.next_event_id;
         self.next_event_id += 1;
@@ -441,7 +461,7 @@ impl State {
             id,
             event_name: name,
             created_at,
-            order_ms: created_at * 1000 + same_second.min(999),
+            order_ms: order_base + same_second.min(999),
             metadata,
         });
         list.sort_by_key(|e| e.order_ms);
@@ -490,6 +510,13 @@ impl State {
         contact.updated_at = contact.updated_at.max(now);
     }
 
+    /// Whether a company with this Intercom id exists (some contact belongs to it).
+    pub(crate) fn company_exists(&self, id: &str) -> bool {
+        self.contacts
+            .iter()
+            .any(|c| c.company_ids.iter().any(|k| k == id))
+    }
+
     /// Finds a contact by Intercom id.
     pub(crate) fn contact_index(&self, id: &str) -> Option<usize> {
         self.contact_by_id.get(id).copied()
@@ -502,7 +529,14 @@ impl State {
         conversations.sort_by_key(|c| c.id);
         let conversations: Vec<Value> = conversations
             .iter()
-            .map(|c| c.to_json(&lk, Display::Html, Some(&c.parts)))
+            .map(|c| {
+                let mut v = c.to_json(&lk, Display::Html, Some(&c.parts));
+                // Not part of a 2.14 conversation, so only here, and only once set.
+                if let (Some(company), Some(obj)) = (&c.company_id, v.as_object_mut()) {
+                    obj.insert("company_id".into(), json!(company));
+                }
+                v
+            })
             .collect();
         let mut events = BTreeMap::new();
         for (i, list) in self.events.iter().enumerate() {

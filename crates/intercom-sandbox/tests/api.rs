@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use common::{error_code, small, start, Api};
-use intercom_sandbox::{Fault, SandboxConfig};
+use intercom_sandbox::{Fault, FaultRates, SandboxConfig};
 use serde_json::{json, Value};
 
 fn ids(page: &Value) -> Vec<String> {
@@ -210,6 +210,16 @@ async fn bad_input_gets_error_lists_and_the_server_stays_up() {
     let filter = json!({"field": "state", "operator": "=", "value": "open"});
     let deep = json!({"operator": "AND", "value": [{"operator": "OR", "value": [{"operator": "AND", "value": [filter]}]}]});
     let many: Vec<Value> = (0..16).map(|_| filter.clone()).collect();
+    // A cursor naming the last page a u32 can count: numbering its successor used to panic.
+    let last_page = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("1700000000.5.{}", u32::MAX))
+    };
+    let contact_id = sb.truth()["contacts"][0]["id"]
+        .as_str()
+        .expect("the workspace has a contact")
+        .to_string();
     let cases: Vec<(reqwest::Method, String, String, u16, &str)> = vec![
         (reqwest::Method::POST, "/conversations/search".into(), "{not json".into(), 400, "not valid JSON"),
         (reqwest::Method::POST, "/conversations/search".into(), "[1,2]".into(), 400, "JSON object"),
@@ -232,6 +242,16 @@ async fn bad_input_gets_error_lists_and_the_server_stays_up() {
         (reqwest::Method::POST, format!("/conversations/{id}/parts"), json!({"message_type": "assignment", "type": "admin", "admin_id": sb.admin_id(), "assignee_id": "12345"}).to_string(), 404, "Admin 12345"),
         (reqwest::Method::DELETE, "/conversations".into(), String::new(), 404, "Not Found"),
         (reqwest::Method::GET, "/events?type=user".into(), String::new(), 400, "exactly one of"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": {"operator": "AND", "value": []}}).to_string(), 400, "at least one filter"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": {"operator": "OR", "value": [filter, {"operator": "AND", "value": []}]}}).to_string(), 400, "at least one filter"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": {"field": "state", "operator": "=", "value": "open", "values": ["closed"]}}).to_string(), 400, "unknown key 'values' in a filter"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": {"operator": "AND", "value": [filter], "field": "state"}}).to_string(), 400, "operator 'AND' is not supported"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": {"operator": "AND", "filters": [filter]}}).to_string(), 400, "unknown key 'filters' in an AND/OR group"),
+        (reqwest::Method::POST, "/contacts/search".into(), json!({"query": {"field": "email", "operator": "=", "value": "a@b.c", "opertor": "~"}}).to_string(), 400, "unknown key 'opertor'"),
+        (reqwest::Method::GET, format!("/conversations?starting_after={last_page}"), String::new(), 400, "starting_after"),
+        (reqwest::Method::POST, "/conversations/search".into(), json!({"query": filter, "pagination": {"starting_after": last_page}}).to_string(), 400, "starting_after"),
+        (reqwest::Method::POST, "/events".into(), json!({"event_name": "x", "created_at": i64::MAX, "id": contact_id}).to_string(), 400, "created_at"),
+        (reqwest::Method::POST, "/events".into(), json!({"event_name": "x", "created_at": -1, "id": contact_id}).to_string(), 400, "created_at"),
     ];
     for (method, path, body, status, needle) in cases {
         let r = api
@@ -584,11 +604,20 @@ async fn injected_faults_behave_as_configured() {
         .bearer_auth(&api.token)
         .send()
         .await;
-    let failed = match resp {
-        Err(_) => true,
-        Ok(r) => r.bytes().await.is_err(),
-    };
-    assert!(failed, "a reset mid-body must surface as a transport error");
+    let resp = resp.expect("a reset mid-body must still deliver the status line and headers");
+    assert_eq!(
+        resp.status().as_u16(),
+        200,
+        "a reset mid-body happens after a 200 was sent, not instead of it"
+    );
+    assert!(
+        resp.headers().contains_key("x-ratelimit-remaining"),
+        "the headers of the cut response must arrive whole"
+    );
+    assert!(
+        resp.bytes().await.is_err(),
+        "a reset mid-body must surface as a transport error while reading the body"
+    );
 
     sb.fail_next(1, Fault::RateLimited);
     let r = api.get("/me").await;
@@ -643,6 +672,124 @@ async fn injected_faults_behave_as_configured() {
 
     sb.fail_next(1, Fault::Stall(Duration::from_millis(50)));
     assert_eq!(api.get("/me").await.status, 200, "a stall still answers");
+    sb.shutdown().await;
+}
+
+/// Regression: the reset fault used to abort before hyper flushed anything, so a client saw
+/// a refused response instead of a body cut short.
+#[tokio::test]
+async fn reset_mid_body_sends_status_headers_and_part_of_the_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (sb, api) = start(small()).await;
+    sb.fail_next(1, Fault::ResetMidBody);
+    let addr = api.base.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("the sandbox accepts a raw TCP connection");
+    let request = format!(
+        "GET /conversations HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        api.token
+    );
+    tcp.write_all(request.as_bytes())
+        .await
+        .expect("the request is sent");
+    let mut got = Vec::new();
+    // The read ends in EOF or a reset; either way `got` keeps what arrived before.
+    let read = tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut got)).await;
+    assert!(
+        read.is_ok(),
+        "the server must end a reset response, not hang"
+    );
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "the status line must be sent before the reset, got: {:?}",
+        text.chars().take(80).collect::<String>()
+    );
+    let head_end = text
+        .find("\r\n\r\n")
+        .expect("the headers must arrive whole before the reset");
+    let length: usize = text[..head_end]
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .expect("the cut response announces its full content-length");
+    let body = got.len() - (head_end + 4);
+    assert!(
+        body > 0,
+        "part of the body must arrive before the reset (0 of {length} bytes came)"
+    );
+    assert!(
+        body < length,
+        "the body must stop short of its content-length ({body} of {length} bytes came)"
+    );
+    assert_eq!(
+        api.get("/me").await.status,
+        200,
+        "the server keeps serving after a reset"
+    );
+    sb.shutdown().await;
+}
+
+/// The first HTML entity (`&name;`, `&#123;`, `&#x1F;`) in `text`, if any.
+fn first_entity(text: &str) -> Option<&str> {
+    text.match_indices('&').find_map(|(at, _)| {
+        let rest = &text[at + 1..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .unwrap_or(rest.len());
+        (len > 0 && rest[len..].starts_with(';')).then(|| &text[at..at + len + 2])
+    })
+}
+
+/// Regression: plaintext decoded only six entities, so `&ndash;`, `&mdash;` and
+/// `&#128578;` from the generated bodies came back raw.
+#[tokio::test]
+async fn display_as_plaintext_leaves_no_tags_or_entities() {
+    let (sb, api) = start(small()).await;
+    let truth = sb.truth();
+    let with_entities: Vec<String> = truth["conversations"]
+        .as_array()
+        .expect("the truth lists conversations")
+        .iter()
+        .filter(|c| {
+            let parts = c["conversation_parts"]["conversation_parts"].as_array();
+            std::iter::once(&c["source"]["body"])
+                .chain(parts.into_iter().flatten().map(|p| &p["body"]))
+                .any(|b| b.as_str().and_then(first_entity).is_some())
+        })
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .take(20)
+        .collect();
+    assert!(
+        !with_entities.is_empty(),
+        "the generated workspace must hold HTML entities for this test to mean anything"
+    );
+    for id in &with_entities {
+        let r = api
+            .get(&format!("/conversations/{id}?display_as=plaintext"))
+            .await;
+        assert_eq!(r.status, 200, "a plaintext retrieve succeeds: {}", r.body);
+        let parts = r.body["conversation_parts"]["conversation_parts"].as_array();
+        let bodies = std::iter::once(&r.body["source"]["body"])
+            .chain(parts.into_iter().flatten().map(|p| &p["body"]))
+            .filter_map(Value::as_str);
+        for body in bodies {
+            assert_eq!(
+                first_entity(body),
+                None,
+                "plaintext must decode every entity (conversation {id}): {body:?}"
+            );
+            assert!(
+                !body.contains("<p>") && !body.contains("</"),
+                "plaintext must hold no tags (conversation {id}): {body:?}"
+            );
+        }
+    }
     sb.shutdown().await;
 }
 
@@ -1122,4 +1269,744 @@ async fn the_same_seed_generates_the_same_workspace() {
     );
     a.shutdown().await;
     b.shutdown().await;
+}
+
+/// Lower-case words of an HTML body as `source.body ~` tokenises them.
+fn body_words(html: &str) -> Vec<String> {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_search_operator_and_field_agrees_with_the_truth() {
+    let (sb, api) = start(small()).await;
+    let truth = sb.truth();
+    let convs = truth["conversations"]
+        .as_array()
+        .expect("the truth lists conversations")
+        .clone();
+    let first_set = |key: &str| {
+        convs
+            .iter()
+            .find_map(|c| c[key].as_u64())
+            .unwrap_or_else(|| panic!("some conversation must have {key} for this test"))
+    };
+    let admin = first_set("admin_assignee_id");
+    let team = first_set("team_assignee_id");
+    let contact = convs[5]["contacts"]["contacts"][0]["id"]
+        .as_str()
+        .expect("a conversation has a contact")
+        .to_string();
+    let mut waits: Vec<i64> = convs
+        .iter()
+        .filter_map(|c| c["waiting_since"].as_i64())
+        .collect();
+    waits.sort_unstable();
+    let wait = waits[waits.len() / 2];
+    type Pred = Box<dyn Fn(&Value) -> bool>;
+    let cases: Vec<(&str, Value, Pred)> = vec![
+        (
+            "read = false",
+            json!({"field": "read", "operator": "=", "value": false}),
+            Box::new(|c| c["read"] == false),
+        ),
+        (
+            "read != true",
+            json!({"field": "read", "operator": "!=", "value": true}),
+            Box::new(|c| c["read"] == false),
+        ),
+        (
+            "admin_assignee_id = X",
+            json!({"field": "admin_assignee_id", "operator": "=", "value": admin}),
+            Box::new(move |c| c["admin_assignee_id"] == admin),
+        ),
+        (
+            "admin_assignee_id = 0",
+            json!({"field": "admin_assignee_id", "operator": "=", "value": 0}),
+            Box::new(|c| c["admin_assignee_id"].is_null()),
+        ),
+        (
+            "admin_assignee_id = null",
+            json!({"field": "admin_assignee_id", "operator": "=", "value": null}),
+            Box::new(|c| c["admin_assignee_id"].is_null()),
+        ),
+        (
+            "admin_assignee_id != null",
+            json!({"field": "admin_assignee_id", "operator": "!=", "value": null}),
+            Box::new(|c| !c["admin_assignee_id"].is_null()),
+        ),
+        (
+            "team_assignee_id IN",
+            json!({"field": "team_assignee_id", "operator": "IN", "value": [team]}),
+            Box::new(move |c| c["team_assignee_id"] == team),
+        ),
+        (
+            "team_assignee_id NIN",
+            json!({"field": "team_assignee_id", "operator": "NIN", "value": [team]}),
+            Box::new(move |c| c["team_assignee_id"] != team),
+        ),
+        (
+            "contact_ids =",
+            json!({"field": "contact_ids", "operator": "=", "value": contact}),
+            Box::new(move |c| {
+                c["contacts"]["contacts"]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|x| x["id"] == contact.as_str()))
+            }),
+        ),
+        (
+            "waiting_since > (inclusive)",
+            json!({"field": "waiting_since", "operator": ">", "value": wait}),
+            Box::new(move |c| c["waiting_since"].as_i64().is_some_and(|w| w >= wait)),
+        ),
+        (
+            "waiting_since < (inclusive)",
+            json!({"field": "waiting_since", "operator": "<", "value": wait}),
+            Box::new(move |c| c["waiting_since"].as_i64().is_some_and(|w| w <= wait)),
+        ),
+        (
+            "waiting_since = null",
+            json!({"field": "waiting_since", "operator": "=", "value": null}),
+            Box::new(|c| c["waiting_since"].is_null()),
+        ),
+        (
+            "snoozed_until != null",
+            json!({"field": "snoozed_until", "operator": "!=", "value": null}),
+            Box::new(|c| !c["snoozed_until"].is_null()),
+        ),
+        (
+            "source.body ~ word",
+            json!({"field": "source.body", "operator": "~", "value": "invoice"}),
+            Box::new(|c| {
+                body_words(c["source"]["body"].as_str().unwrap_or(""))
+                    .iter()
+                    .any(|w| w == "invoice")
+            }),
+        ),
+        (
+            "source.body !~ word",
+            json!({"field": "source.body", "operator": "!~", "value": "invoice"}),
+            Box::new(|c| {
+                !body_words(c["source"]["body"].as_str().unwrap_or(""))
+                    .iter()
+                    .any(|w| w == "invoice")
+            }),
+        ),
+        (
+            "state ^",
+            json!({"field": "state", "operator": "^", "value": "clo"}),
+            Box::new(|c| c["state"] == "closed"),
+        ),
+        (
+            "state $",
+            json!({"field": "state", "operator": "$", "value": "zed"}),
+            Box::new(|c| c["state"] == "snoozed"),
+        ),
+        (
+            "state ~",
+            json!({"field": "state", "operator": "~", "value": "pe"}),
+            Box::new(|c| c["state"] == "open"),
+        ),
+        (
+            "state !~",
+            json!({"field": "state", "operator": "!~", "value": "pe"}),
+            Box::new(|c| c["state"] != "open"),
+        ),
+        (
+            "state IN",
+            json!({"field": "state", "operator": "IN", "value": ["open", "snoozed"]}),
+            Box::new(|c| c["state"] != "closed"),
+        ),
+        (
+            "state NIN",
+            json!({"field": "state", "operator": "NIN", "value": ["open", "snoozed"]}),
+            Box::new(|c| c["state"] == "closed"),
+        ),
+    ];
+    for (name, query, pred) in cases {
+        let mut expected: Vec<String> = convs
+            .iter()
+            .filter(|c| pred(c))
+            .filter_map(|c| c["id"].as_str().map(str::to_string))
+            .collect();
+        expected.sort();
+        assert!(
+            !expected.is_empty() && expected.len() < convs.len(),
+            "{name}: the workspace must split on this query for the check to mean anything ({} of {})",
+            expected.len(),
+            convs.len()
+        );
+        let mut got = search_all(
+            &api,
+            query,
+            json!({"field": "created_at", "order": "ascending"}),
+            150,
+        )
+        .await;
+        got.sort();
+        assert_eq!(
+            got, expected,
+            "{name}: search must return exactly the conversations the truth says match"
+        );
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn retrieve_returns_only_the_500_newest_parts() {
+    let (sb, api) = start(small()).await;
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    for i in 1..=505 {
+        sb.inject_contact_reply(&id, &format!("<p>r{i}</p>"))
+            .expect("the control API injects into a known conversation");
+    }
+    let truth_parts: Vec<Value> = sb.truth()["conversations"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id.as_str()))
+        .and_then(|c| c["conversation_parts"]["conversation_parts"].as_array())
+        .cloned()
+        .expect("the truth holds the conversation");
+    assert!(
+        truth_parts.len() > 505,
+        "the truth keeps every part, past the cap"
+    );
+    let got = conversation(&api, &id).await;
+    let parts = got["conversation_parts"]["conversation_parts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(parts.len(), 500, "Intercom returns at most 500 parts");
+    let part_ids = |l: &[Value]| l.iter().map(|p| p["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(
+        part_ids(&parts),
+        part_ids(&truth_parts[truth_parts.len() - 500..]),
+        "the parts kept are the 500 newest, oldest first"
+    );
+    assert_eq!(
+        parts[499]["body"], "<p>r505</p>",
+        "the newest part is the last one injected"
+    );
+    assert!(
+        parts.iter().all(|p| p["body"] != "<p>r5</p>"),
+        "an old part beyond the cap is left out"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn put_and_every_part_action_bump_updated_at() {
+    let (sb, api) = start(small()).await;
+    let started = now();
+    let admin = sb.admin_id().to_string();
+    let stale: Vec<String> = sb.truth()["conversations"]
+        .as_array()
+        .expect("the truth lists conversations")
+        .iter()
+        .filter(|c| c["state"] == "open" && c["updated_at"].as_i64() < Some(started - 60))
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .take(7)
+        .collect();
+    assert_eq!(
+        stale.len(),
+        7,
+        "the history holds open conversations last changed a while ago"
+    );
+    let later = started + 3600;
+    let changes: Vec<(&str, &str, reqwest::Method, Value)> = vec![
+        ("PUT read", "", reqwest::Method::PUT, json!({"read": true})),
+        (
+            "PUT custom_attributes",
+            "",
+            reqwest::Method::PUT,
+            json!({"custom_attributes": {"tier": "gold"}}),
+        ),
+        (
+            "note",
+            "/reply",
+            reqwest::Method::POST,
+            json!({"message_type": "note", "type": "admin", "admin_id": admin, "body": "n"}),
+        ),
+        (
+            "snooze",
+            "/parts",
+            reqwest::Method::POST,
+            json!({"message_type": "snoozed", "admin_id": admin, "snoozed_until": later}),
+        ),
+        (
+            "assign",
+            "/parts",
+            reqwest::Method::POST,
+            json!({"message_type": "assignment", "type": "admin", "admin_id": admin, "assignee_id": admin}),
+        ),
+        (
+            "close",
+            "/parts",
+            reqwest::Method::POST,
+            json!({"message_type": "close", "type": "admin", "admin_id": admin}),
+        ),
+        (
+            "open",
+            "/parts",
+            reqwest::Method::POST,
+            json!({"message_type": "open", "admin_id": admin}),
+        ),
+    ];
+    for ((name, suffix, method, body), id) in changes.into_iter().zip(&stale) {
+        let before = conversation(&api, id).await["updated_at"]
+            .as_i64()
+            .unwrap_or(i64::MAX);
+        let r = api
+            .send(
+                method,
+                &format!("/conversations/{id}{suffix}"),
+                Some(&body.to_string()),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{name} must succeed: {}", r.body);
+        let after = conversation(&api, id).await["updated_at"]
+            .as_i64()
+            .unwrap_or(0);
+        assert!(
+            after > before && after >= started,
+            "{name} is a change, so it must move updated_at to now ({before} -> {after}, test started {started})"
+        );
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_contact_reply_reopens_a_snoozed_conversation() {
+    let (sb, api) = start(small()).await;
+    let admin = sb.admin_id().to_string();
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    let until = now() + 3600;
+    let r = api
+        .post(
+            &format!("/conversations/{id}/parts"),
+            &json!({"message_type": "snoozed", "admin_id": admin, "snoozed_until": until}),
+        )
+        .await;
+    assert_eq!(r.body["state"], "snoozed", "the snooze applies: {}", r.body);
+    let contact = r.body["contacts"]["contacts"][0]["id"].clone();
+    let r = api
+        .post(
+            &format!("/conversations/{id}/reply"),
+            &json!({"message_type": "comment", "type": "user", "intercom_user_id": contact, "body": "<p>Any news?</p>"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "a contact reply is accepted: {}", r.body);
+    let c = conversation(&api, &id).await;
+    assert_eq!(
+        c["state"], "open",
+        "a contact reply reopens a snoozed conversation before its timer"
+    );
+    assert!(
+        c["snoozed_until"].is_null(),
+        "a reopened conversation is no longer snoozed until anything"
+    );
+    assert_eq!(c["read"], false, "the contact reply leaves it unread");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn live_activity_moves_counts_within_a_deadline() {
+    let (sb, api) = start(SandboxConfig {
+        live_rate: 6000.0,
+        ..small()
+    })
+    .await;
+    let parts_and_teammate_actions = |truth: &Value, teammate: &Value| {
+        let convs = truth["conversations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let parts: Vec<Value> = convs
+            .iter()
+            .flat_map(|c| {
+                c["conversation_parts"]["conversation_parts"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        let actions = parts
+            .iter()
+            .filter(|p| {
+                p["author"]["id"] == *teammate
+                    && matches!(p["part_type"].as_str(), Some("assignment" | "close"))
+            })
+            .count();
+        (convs.len(), parts.len(), actions)
+    };
+    let initial = sb.truth();
+    let teammate = initial["admins"][1]["id"].clone();
+    let (convs0, parts0, actions0) = parts_and_teammate_actions(&initial, &teammate);
+    let total0 = api.get("/conversations?per_page=1").await.body["total_count"].clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (convs, parts, actions) = parts_and_teammate_actions(&sb.truth(), &teammate);
+        if convs > convs0 && parts > parts0 && actions > actions0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "with live activity on, new conversations ({convs0} -> {convs}), contact replies ({parts0} -> {parts} parts) and teammate assignments or closes ({actions0} -> {actions}) must all arrive"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let total = api.get("/conversations?per_page=1").await.body["total_count"].clone();
+    assert_ne!(
+        total, total0,
+        "the API's counts move with the live activity, not only the truth"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn config_fault_rates_apply_and_a_zero_stall_is_refused() {
+    let refused = intercom_sandbox::Sandbox::start(SandboxConfig {
+        faults: FaultRates {
+            stall_rate: 0.5,
+            stall_ms: 0,
+            ..FaultRates::default()
+        },
+        ..small()
+    })
+    .await;
+    assert!(
+        matches!(refused, Err(intercom_sandbox::SandboxError::Invalid(ref m)) if m.contains("stall_ms")),
+        "a stall rate with 0 ms would stall nothing, so start must refuse it"
+    );
+
+    let (sb, api) = start(SandboxConfig {
+        faults: FaultRates {
+            malformed_rate: 1.0,
+            ..FaultRates::default()
+        },
+        ..small()
+    })
+    .await;
+    let text = api
+        .http
+        .get(format!("{}/me", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .expect("a malformed page still answers")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        serde_json::from_str::<Value>(&text).is_err(),
+        "SandboxConfig::faults must apply from the first request"
+    );
+    let put = api
+        .http
+        .put(format!("{}/_sandbox/faults", api.base))
+        .body(json!({"stall_rate": 0.5, "stall_ms": 0}).to_string())
+        .send()
+        .await
+        .expect("the control API answers");
+    assert_eq!(
+        put.status().as_u16(),
+        400,
+        "the control API must refuse a stall rate whose stalls last 0 ms"
+    );
+    let put = api
+        .http
+        .put(format!("{}/_sandbox/faults", api.base))
+        .body(json!({"stall_rate": 0.5}).to_string())
+        .send()
+        .await
+        .expect("the control API answers");
+    let echoed: Value = put.json().await.unwrap_or_default();
+    assert_eq!(
+        echoed["stall_ms"],
+        intercom_sandbox::DEFAULT_STALL_MS,
+        "a stall rate without a duration stalls for the default, not for 0 ms"
+    );
+    sb.shutdown().await;
+}
+
+fn truth_conversation(truth: &Value, id: &str) -> Value {
+    truth["conversations"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .cloned()
+        .unwrap_or_else(|| panic!("the truth holds conversation {id}"))
+}
+
+/// Regression: booleans and floats (in Intercom's own examples) got a 400, and `company_id`
+/// was accepted and silently dropped.
+#[tokio::test]
+async fn put_takes_boolean_and_float_attributes_and_applies_company_id() {
+    let (sb, api) = start(small()).await;
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    let r = api
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"custom_attributes": {"paid_subscriber": true, "monthly_spend": 155.5, "team_mates": 9}}),
+        )
+        .await;
+    assert_eq!(
+        r.status, 200,
+        "bool and float attributes are valid: {}",
+        r.body
+    );
+    let attrs = &conversation(&api, &id).await["custom_attributes"];
+    assert_eq!(
+        (
+            &attrs["paid_subscriber"],
+            &attrs["monthly_spend"],
+            &attrs["team_mates"]
+        ),
+        (&json!(true), &json!(155.5), &json!(9)),
+        "each attribute reads back with its type"
+    );
+    let r = api
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"custom_attributes": {"list": [1]}}),
+        )
+        .await;
+    assert_eq!(
+        r.status, 400,
+        "a list is no attribute value the sandbox models: {}",
+        r.body
+    );
+
+    let company = sb.truth()["contacts"]
+        .as_array()
+        .and_then(|c| {
+            c.iter()
+                .find_map(|c| c["companies"]["data"][0]["id"].as_str().map(str::to_string))
+        })
+        .expect("some contact belongs to a company");
+    let r = api
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"company_id": company}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "a known company_id is accepted: {}", r.body);
+    assert_eq!(
+        truth_conversation(&sb.truth(), &id)["company_id"],
+        company.as_str(),
+        "company_id is applied, not dropped"
+    );
+    let r = api
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"company_id": "no-such-company"}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "an unknown company is not found: {}", r.body);
+    assert_eq!(
+        error_code(&r.body),
+        "company_not_found",
+        "Intercom's code for it"
+    );
+    assert_eq!(
+        truth_conversation(&sb.truth(), &id)["company_id"],
+        company.as_str(),
+        "a refused PUT changes nothing"
+    );
+    let r = api
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"company_id": null}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "null removes the company: {}", r.body);
+    assert!(
+        truth_conversation(&sb.truth(), &id)["company_id"].is_null(),
+        "null removes the company, as documented"
+    );
+    sb.shutdown().await;
+}
+
+/// Regression: `pages.since` was emitted but `since` was never read, so following it
+/// returned the same events again.
+#[tokio::test]
+async fn following_events_since_returns_only_newer_events() {
+    let (sb, api) = start(small()).await;
+    let truth = sb.truth();
+    let (contact, count) = truth["events"]
+        .as_object()
+        .and_then(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_array().map_or(0, Vec::len)))
+                .max_by_key(|(_, n)| *n)
+        })
+        .expect("the generator makes data events");
+    assert!(count > 0, "the contact chosen has events");
+    let first = api
+        .get(&format!(
+            "/events?type=user&intercom_user_id={contact}&per_page=50"
+        ))
+        .await;
+    assert_eq!(first.status, 200, "the event list answers: {}", first.body);
+    assert!(
+        first.body["events"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()),
+        "the contact has recent events to list"
+    );
+    let since = first.body["pages"]["since"]
+        .as_str()
+        .expect("a non-empty event list links to what comes after it")
+        .to_string();
+    let again = api.get(&since).await;
+    assert_eq!(again.status, 200, "the since URL answers: {}", again.body);
+    assert_eq!(
+        again.body["events"].as_array().map(Vec::len),
+        Some(0),
+        "nothing new happened, so following pages.since must repeat none of the events: {}",
+        again.body
+    );
+    let r = api
+        .post(
+            "/events",
+            &json!({"event_name": "came-later", "created_at": now() + 1, "id": contact}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "a newer event is accepted");
+    let newer = api.get(&since).await;
+    let names: Vec<&str> = newer.body["events"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["event_name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        ["came-later"],
+        "following pages.since yields exactly the event that came after"
+    );
+    let bad = api
+        .get(&format!(
+            "/events?type=user&intercom_user_id={contact}&since=soon"
+        ))
+        .await;
+    assert_eq!(
+        bad.status, 400,
+        "a since that is no timestamp is a 400: {}",
+        bad.body
+    );
+    sb.shutdown().await;
+}
+
+/// Regression: a body over the 4 MiB cap was read as empty and answered "the request body
+/// is empty".
+#[tokio::test]
+async fn a_body_over_the_size_cap_is_reported_as_too_large() {
+    let (sb, api) = start(small()).await;
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    let huge = json!({"message_type": "note", "type": "admin", "admin_id": sb.admin_id(), "body": "x".repeat(5 * 1024 * 1024)});
+    let r = api.post(&format!("/conversations/{id}/reply"), &huge).await;
+    assert_eq!(
+        r.status, 413,
+        "a body over the cap is too large, not empty: {}",
+        r.body
+    );
+    assert_eq!(r.body["type"], "error.list", "it is still an error.list");
+    let msg = r.body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("larger than 4 MiB"),
+        "the message says what is wrong: {msg}"
+    );
+    assert_eq!(api.get("/me").await.status, 200, "the server keeps serving");
+    sb.shutdown().await;
+}
+
+/// Regression: a contact reply ignored the contact it named and was always written as the
+/// conversation's first contact.
+#[tokio::test]
+async fn a_contact_reply_is_written_by_the_contact_it_names() {
+    let (sb, api) = start(small()).await;
+    let truth = sb.truth();
+    let id = ids(&api.get("/conversations?per_page=1").await.body)[0].clone();
+    let participant = truth_conversation(&truth, &id)["contacts"]["contacts"][0]["id"].clone();
+    let other = truth["contacts"]
+        .as_array()
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c["id"] != participant && c["external_id"].is_string())
+        })
+        .cloned()
+        .expect("the workspace has another contact with a user_id");
+    let reply = |ident: Value| {
+        let mut body = json!({"message_type": "comment", "type": "user", "body": "<p>It's me</p>"});
+        if let (Some(b), Some(i)) = (body.as_object_mut(), ident.as_object()) {
+            b.extend(i.clone());
+        }
+        body
+    };
+    for ident in [
+        json!({"intercom_user_id": other["id"]}),
+        json!({"user_id": other["external_id"]}),
+        json!({"email": other["email"]}),
+    ] {
+        let r = api
+            .post(&format!("/conversations/{id}/reply"), &reply(ident.clone()))
+            .await;
+        assert_eq!(
+            r.status, 200,
+            "a reply naming a known contact by {ident} is accepted: {}",
+            r.body
+        );
+        let author = &r.body["conversation_parts"]["conversation_parts"][0]["author"];
+        assert_eq!(
+            author["id"], other["id"],
+            "the part is written by the contact named by {ident}, not the first participant"
+        );
+    }
+    let contacts = &truth_conversation(&sb.truth(), &id)["contacts"]["contacts"];
+    assert!(
+        contacts
+            .as_array()
+            .is_some_and(|l| l.iter().any(|c| c["id"] == other["id"])),
+        "a contact who replies takes part in the conversation"
+    );
+    let r = api
+        .post(
+            &format!("/conversations/{id}/reply"),
+            &reply(json!({"email": "nobody@nowhere.test"})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "an unknown contact is not found: {}", r.body);
+    assert_eq!(
+        r.body["errors"][0]["field"], "email",
+        "the error names the identifier sent"
+    );
+    let r = api
+        .post(&format!("/conversations/{id}/reply"), &reply(json!({})))
+        .await;
+    assert_eq!(
+        r.status, 400,
+        "a contact reply must name its contact: {}",
+        r.body
+    );
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("intercom_user_id, user_id or email")),
+        "the message lists the identifiers: {}",
+        r.body
+    );
+    sb.shutdown().await;
 }

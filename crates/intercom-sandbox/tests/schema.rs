@@ -275,11 +275,33 @@ async fn every_endpoint_matches_the_official_schemas() {
         api.send(reqwest::Method::POST, "/events", Some("{oops"))
             .await,
         api.get("/events?type=user").await,
+        api.with_token("nope").get("/admins").await,
+        api.get("/conversations?per_page=0").await,
+        api.put(&format!("/conversations/{id}"), &json!({"read": "x"}))
+            .await,
+        api.post(
+            &format!("/conversations/{id}/parts"),
+            &json!({"message_type": "dance", "admin_id": admin}),
+        )
+        .await,
+        api.get("/contacts/nope").await,
+        api.post(
+            "/contacts/search",
+            &json!({"query": {"field": "nope", "operator": "=", "value": 1}}),
+        )
+        .await,
     ];
     sb.fail_next(1, Fault::Status(503));
     errors.push(api.get("/teams").await);
     sb.fail_next(1, Fault::RateLimited);
     errors.push(api.get("/teams").await);
+    assert_eq!(
+        errors.len(),
+        14,
+        "one error per endpoint family: /me, reply, GET conversation, search, POST and GET \
+         /events, /teams 503 and 429, /admins, GET /conversations, PUT, /parts, GET contact, \
+         contact search"
+    );
     for r in &errors {
         assert!(r.status >= 400, "each of these requests must fail");
         schemas.check(
