@@ -82,3 +82,94 @@ fn paths_honours_the_data_dir_override() {
         "the override decides where data lives: {text}"
     );
 }
+
+/// Runs the binary with the data dir given by `--data-dir`, either before everything else
+/// (`agentdesk --data-dir D status`) or after it (`agentdesk status --data-dir D`).
+fn agentdesk_with_data_dir(dir: &std::path::Path, option_first: bool, args: &[&str]) -> Output {
+    let dir = dir.to_str().expect("the temp dir is UTF-8");
+    let all: Vec<&str> = if option_first {
+        ["--data-dir", dir].iter().chain(args).copied().collect()
+    } else {
+        args.iter().chain(&["--data-dir", dir]).copied().collect()
+    };
+    agentdesk(&all)
+}
+
+/// Regression: with clap's `args_conflicts_with_subcommands`, an option before the subcommand
+/// made clap read the subcommand's name as the LINK, so `agentdesk --data-dir D status`
+/// opened the window (or exited 2) instead of printing the status.
+#[test]
+fn a_global_option_before_or_after_the_subcommand_runs_it() {
+    for option_first in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let shown = dir.path().display().to_string();
+
+        let out = agentdesk_with_data_dir(dir.path(), option_first, &["paths"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "paths runs headless whatever the option order (first: {option_first}): {out:?}"
+        );
+        assert!(
+            stdout.contains(&format!("data: {shown}")),
+            "paths reports the --data-dir it was given (first: {option_first}): {stdout}"
+        );
+
+        // With nothing connected, status and sync refuse with the same sentence naming the
+        // data dir: proof that they, not the window, ran with the option.
+        for args in [&["status", "--json"][..], &["sync", "--once"][..]] {
+            let out = agentdesk_with_data_dir(dir.path(), option_first, args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains(&format!("no workspace is connected in {shown}")),
+                "`{}` runs with the data dir (first: {option_first}): {out:?}",
+                args.join(" ")
+            );
+            assert!(
+                !stderr.contains("no display"),
+                "a subcommand never tries to open the window (first: {option_first}): {stderr}"
+            );
+        }
+    }
+}
+
+/// A deep link as the only argument (how the desktop entry launches us) opens the window,
+/// with or without a global option: it must not be mistaken for an unknown subcommand.
+#[test]
+fn a_deep_link_argument_opens_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = "agentdesk://conversation/1";
+    for args in [
+        vec![link],
+        vec!["--data-dir", dir.path().to_str().unwrap(), link],
+    ] {
+        let out = agentdesk(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "a link is not a usage error; with no display the window refuses with 1: {out:?}"
+        );
+        assert!(
+            stderr.contains("no display"),
+            "a link leads to the window, which says it has no display ({args:?}): {stderr}"
+        );
+    }
+}
+
+/// The LINK and `--hidden` are the window's; beside a subcommand they would be silently
+/// dropped, so the combination is refused as a usage error.
+#[test]
+fn a_link_beside_a_subcommand_is_a_usage_error() {
+    for args in [
+        &["agentdesk://conversation/1", "paths"][..],
+        &["--hidden", "paths"][..],
+    ] {
+        let out = agentdesk(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?} mixes the window's arguments with a subcommand: {out:?}"
+        );
+    }
+}
