@@ -24,6 +24,8 @@ setup:
 setup-test:
 	@bash scripts/setup.sh --test
 
+# After setup, so the xvfb-run it suggests is installed by then. It only sees the variables;
+# a DISPLAY nobody answers is caught by the binary itself (same message).
 check-display:
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
 	  echo "error: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open."; \
@@ -39,7 +41,7 @@ app: ui
 	@echo "==> building the app (cargo build)"
 	@cargo build --quiet --bin agentdesk
 
-run: check-display setup app
+run: setup check-display app
 	@echo "==> opening Agentdesk"
 	@$(APP_BIN)
 

@@ -251,21 +251,34 @@ pub fn set_autostart(app: &AppHandle, on: bool) {
     }
 }
 
-/// On Linux, GTK aborts without a display; say what to do instead.
+/// On Linux, GTK aborts without a display (tao panics when `gtk_init` fails); say what to do
+/// instead. The variables alone are not enough: a `DISPLAY` left over from a closed session
+/// or a stopped Xvfb names a server nobody answers, so GTK is initialised here, on the main
+/// thread the event loop will use (tao's own `gtk::init()` then finds it done).
 fn missing_display() -> Option<String> {
-    if !cfg!(target_os = "linux") {
-        return None;
+    #[cfg(target_os = "linux")]
+    {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let (display, wayland) = (var("DISPLAY"), var("WAYLAND_DISPLAY"));
+        let problem = if display.is_none() && wayland.is_none() {
+            "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set)".to_string()
+        } else if gtk::init().is_err() {
+            let named: Vec<String> = [("DISPLAY", display), ("WAYLAND_DISPLAY", wayland)]
+                .into_iter()
+                .filter_map(|(name, value)| value.map(|v| format!("{name}={v}")))
+                .collect();
+            format!("no display answered at {}", named.join(", "))
+        } else {
+            return None;
+        };
+        Some(format!(
+            "error: {problem}, so the window cannot open.\n\
+             Run it under a virtual display:  xvfb-run -a agentdesk\n\
+             The headless subcommands need no display: agentdesk --help"
+        ))
     }
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    if set("DISPLAY") || set("WAYLAND_DISPLAY") {
-        return None;
-    }
-    Some(
-        "error: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open.\n\
-         Run it under a virtual display:  xvfb-run -a agentdesk\n\
-         The headless subcommands need no display: agentdesk --help"
-            .to_string(),
-    )
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 pub fn show_main_window(app: &AppHandle) {

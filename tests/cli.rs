@@ -4,12 +4,20 @@
 use std::process::{Command, Output};
 
 fn agentdesk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentdesk"))
-        .args(args)
+    agentdesk_env(args, &[])
+}
+
+/// Runs the binary with no display, then with `env` set on top.
+fn agentdesk_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agentdesk"));
+    cmd.args(args)
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("the agentdesk binary runs")
+        .env_remove("GDK_BACKEND");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd.output().expect("the agentdesk binary runs")
 }
 
 #[test]
@@ -59,6 +67,33 @@ fn window_without_a_display_says_how_to_run_it() {
         text.contains("xvfb-run -a agentdesk"),
         "the message shows the xvfb-run line: {text}"
     );
+}
+
+/// Regression: a DISPLAY (or WAYLAND_DISPLAY) that no server answers passed the variable check
+/// and GTK then panicked in tao ("Failed to initialize gtk backend!", exit 101).
+#[test]
+fn a_display_nobody_answers_says_how_to_run_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for env in [
+        ("DISPLAY", ":99999"),
+        ("WAYLAND_DISPLAY", "agentdesk-test-no-such-compositor"),
+    ] {
+        let out = agentdesk_env(&["--data-dir", dir.path().to_str().unwrap()], &[env]);
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "a dead display ({env:?}) is an error exit, not a GTK panic: {out:?}"
+        );
+        assert!(
+            text.contains("no display") && !text.contains("panicked"),
+            "the message names the problem instead of a panic ({env:?}): {text}"
+        );
+        assert!(
+            text.contains("xvfb-run -a agentdesk"),
+            "the message shows the xvfb-run line ({env:?}): {text}"
+        );
+    }
 }
 
 #[test]
