@@ -16,13 +16,15 @@ pub const MAIN_WINDOW: &str = "main";
 
 /// Opens the window and runs the event loop; returns the exit code.
 pub fn run_window(global: &GlobalArgs) -> i32 {
-    if let Some(message) = missing_display() {
-        eprintln!("{message}");
-        return exit::OTHER;
-    }
     let data_dir = paths::data_dir(global.data_dir.as_ref());
     let _log_guard = logging::init(&paths::log_dir(&data_dir), true);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "starting Agentdesk");
+    // After the log starts, so a start that found no display is in the log file too.
+    if let Some(message) = missing_display() {
+        tracing::warn!("no display: the window cannot open");
+        eprintln!("{message}");
+        return exit::OTHER;
+    }
     let first_links: Vec<String> = std::env::args()
         .filter(|a| a.starts_with("agentdesk://"))
         .collect();

@@ -96,6 +96,71 @@ fn a_display_nobody_answers_says_how_to_run_it() {
     }
 }
 
+/// Regression: the stderr log always carried ANSI colour codes, so `make test` output and
+/// anything that captured stderr (CI logs, a pipe to a file) was full of escape bytes.
+#[test]
+fn log_lines_on_a_piped_stderr_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    // The window logs its start before it finds the display dead, so stderr has log lines.
+    let out = agentdesk_env(
+        &["--data-dir", dir.path().to_str().unwrap()],
+        &[("DISPLAY", ":99999"), ("AGENTDESK_LOG", "info")],
+    );
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("starting Agentdesk"),
+        "the window's start is logged to stderr: {text}"
+    );
+    assert!(
+        !text.contains('\x1b'),
+        "stderr is a pipe here, not a terminal, so no escape byte may reach it: {text:?}"
+    );
+}
+
+/// The daily log files are pruned at start: without a limit, a year of use left 365 files.
+/// (Which old files go is the appender's choice by creation time; these are all created in
+/// the same clock tick, so only the count is asserted.)
+#[test]
+fn old_daily_log_files_are_pruned_to_fourteen() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    for day in 1..=20 {
+        let name = format!("agentdesk.log.2025-01-{day:02}");
+        std::fs::write(logs.join(name), "old\n").unwrap();
+    }
+    std::fs::write(logs.join("notes.txt"), "not a log\n").unwrap();
+
+    let out = agentdesk(&["--data-dir", dir.path().to_str().unwrap(), "paths"]);
+    assert!(
+        out.status.success(),
+        "paths runs and starts the log: {out:?}"
+    );
+
+    let mut names: Vec<String> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let daily: Vec<&String> = names
+        .iter()
+        .filter(|n| n.starts_with("agentdesk.log."))
+        .collect();
+    assert_eq!(
+        daily.len(),
+        14,
+        "at most 14 daily files are kept, today's included: {names:?}"
+    );
+    assert!(
+        daily.iter().any(|n| !n.starts_with("agentdesk.log.2025-")),
+        "today's file is one of the 14 (the pruning made room for it): {names:?}"
+    );
+    assert!(
+        names.contains(&"notes.txt".to_string()),
+        "pruning touches only the app's own log files: {names:?}"
+    );
+}
+
 #[test]
 fn unknown_flags_are_usage_errors() {
     let out = agentdesk(&["--no-such-flag"]);
