@@ -39,7 +39,7 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(window_state_plugin(&data_dir))
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
@@ -180,6 +180,29 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
         }
     });
     exit::OK
+}
+
+/// The window-state plugin, keeping its file in the data directory like every other file of
+/// ours, so profiles and tests given `--data-dir` do not share or overwrite the user's
+/// `~/.config/dev.agentdesk.app/.window-state.json` (the plugin still creates that directory,
+/// empty, before it writes). The plugin has no directory option: it
+/// joins the file name to Tauri's config dir, and `Path::join` with an absolute path replaces
+/// the base, so an absolute "file name" puts the file where we say (tests/e2e/tests/window.rs
+/// checks it). A data directory that is not UTF-8 keeps the plugin's default place.
+fn window_state_plugin(data_dir: &std::path::Path) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let builder = tauri_plugin_window_state::Builder::default();
+    // Absolute even for a relative `--data-dir`, which would otherwise land under the base.
+    let file = std::path::absolute(paths::window_state_file(data_dir))
+        .ok()
+        .and_then(|f| f.into_os_string().into_string().ok());
+    match file {
+        Some(file) => builder.with_filename(file),
+        None => {
+            tracing::warn!(data_dir = %data_dir.display(), "window state stays in the config directory");
+            builder
+        }
+    }
+    .build()
 }
 
 /// The active workspace, or the demo when nothing is configured, so a first start shows a

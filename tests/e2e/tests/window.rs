@@ -52,3 +52,47 @@ async fn scenario() {
     );
     app.quit().await;
 }
+
+/// Regression: the window-state plugin kept its file in Tauri's config dir
+/// (`~/.config/dev.agentdesk.app/.window-state.json`) whatever `--data-dir` said, so every test
+/// run and every side-by-side profile wrote the user's own window geometry.
+#[tokio::test(flavor = "multi_thread")]
+async fn window_state_is_saved_in_the_data_dir() {
+    agentdesk_e2e::within("window_state_is_saved_in_the_data_dir", window_state()).await;
+}
+
+async fn window_state() {
+    // A config home of the test's own: where the plugin would write without the fix.
+    let config_home = tempfile::tempdir().expect("a temporary config home");
+    let config_home_path = config_home.path().to_str().expect("UTF-8 temp path");
+    let app = App::launch(&[
+        ("AGENTDESK_NO_DEMO", "1"),
+        ("XDG_CONFIG_HOME", config_home_path),
+    ])
+    .await;
+    app.find("[data-testid=empty-state]").await;
+
+    // The plugin saves the state when the app exits; SIGTERM ends the app like Quit.
+    app.terminate_app().await;
+
+    let saved = app.data_dir.path().join("window-state.json");
+    let text = std::fs::read_to_string(&saved).unwrap_or_else(|e| {
+        panic!(
+            "the window state must be saved in the data dir at {}: {e}",
+            saved.display()
+        )
+    });
+    let state: serde_json::Value = serde_json::from_str(&text).expect("the state file is JSON");
+    assert!(
+        state["main"]["width"].as_u64().is_some_and(|w| w > 0),
+        "the file holds the main window's geometry: {text}"
+    );
+    let default_place = config_home
+        .path()
+        .join("dev.agentdesk.app/.window-state.json");
+    assert!(
+        !default_place.exists(),
+        "nothing may be written to the config dir's state file when a data dir is given"
+    );
+    app.quit().await;
+}
