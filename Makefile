@@ -77,7 +77,7 @@ test-e2e: app
 	@AGENTDESK_BIN=$(APP_BIN) timeout -k 30s $(E2E_TIMEOUT) xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo test --quiet -p agentdesk-e2e -- --test-threads=1
 
-screenshots: app
+screenshots: setup-test app
 	@echo "==> README screenshots from the real app (demo workspace, under Xvfb)"
 	@AGENTDESK_BIN=$(APP_BIN) xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo run --quiet -p agentdesk-e2e --example screenshots -- docs/screenshots
