@@ -9,6 +9,8 @@
 //! its own bus ([`Bus`]) and its own process group, and everything it started is gone when it
 //! is dropped. Every wait has a deadline; [`within`] bounds a whole test.
 
+pub mod desktop;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

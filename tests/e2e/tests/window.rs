@@ -1,5 +1,6 @@
 //! The real app in real WebKit: the window opens and a click round-trips through a Rust
-//! command into the page. With AGENTDESK_NO_DEMO the connect screen shows instead of the demo.
+//! command into the page (with AGENTDESK_NO_DEMO the connect screen shows instead of the
+//! demo); the window state is kept in the data dir; closing the window hides it to the tray.
 
 use agentdesk_e2e::App;
 
@@ -108,6 +109,67 @@ async fn window_state() {
     assert!(
         !default_place.exists(),
         "nothing may be written to the config dir's state file when a data dir is given"
+    );
+    app.quit().await;
+}
+
+/// Closing the window (the title bar's close button: the window manager sends it
+/// `WM_DELETE_WINDOW`) hides it to the tray: the app keeps running, so sync and notifications
+/// go on, and launching it again shows the same window from the same process.
+#[tokio::test(flavor = "multi_thread")]
+async fn closing_the_window_hides_it_and_a_second_launch_shows_it() {
+    agentdesk_e2e::within(
+        "closing_the_window_hides_it_and_a_second_launch_shows_it",
+        close_to_tray(),
+    )
+    .await;
+}
+
+async fn close_to_tray() {
+    use agentdesk_e2e::desktop;
+
+    let app = App::launch(&[("AGENTDESK_NO_DEMO", "1")]).await;
+    app.find("[data-testid=empty-state]").await;
+    let pid = app.app_pid().expect("the app is running");
+    let window = app
+        .eventually("the main window is shown", || async {
+            desktop::window_of(pid, "Agentdesk").filter(|&w| desktop::is_shown(w))
+        })
+        .await;
+
+    desktop::request_close(window);
+    app.eventually("the closed window is hidden", || async {
+        (!desktop::is_shown(window)).then_some(())
+    })
+    .await;
+    assert_eq!(
+        app.app_pid(),
+        Some(pid),
+        "closing the window must not end the app: it stays in the tray and keeps syncing"
+    );
+
+    let status = app.second_launch(&[]).await;
+    assert!(
+        status.success(),
+        "a second launch hands over to the running app and exits cleanly: {status:?}"
+    );
+    app.eventually("the hidden window is shown again", || async {
+        desktop::is_shown(window).then_some(())
+    })
+    .await;
+    assert_eq!(
+        app.app_pid(),
+        Some(pid),
+        "the running app showed its window; no second app was started"
+    );
+    let page = app
+        .client
+        .execute("return document.visibilityState", vec![])
+        .await
+        .expect("the page still answers WebDriver");
+    assert_eq!(
+        page, "visible",
+        "the page shown again is the same live page, now visible"
     );
     app.quit().await;
 }
