@@ -24,6 +24,8 @@ setup:
 setup-test:
 	@bash scripts/setup.sh --test
 
+# After setup, so the xvfb-run it suggests is installed by then. It only sees the variables;
+# a DISPLAY nobody answers is caught by the binary itself (same message).
 check-display:
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
 	  echo "error: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open."; \
@@ -39,7 +41,7 @@ app: ui
 	@echo "==> building the app (cargo build)"
 	@cargo build --quiet --bin agentdesk
 
-run: check-display setup app
+run: setup check-display app
 	@echo "==> opening Agentdesk"
 	@$(APP_BIN)
 
@@ -75,7 +77,7 @@ test-e2e: app
 	@AGENTDESK_BIN=$(APP_BIN) timeout -k 30s $(E2E_TIMEOUT) xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo test --quiet -p agentdesk-e2e -- --test-threads=1
 
-screenshots: app
+screenshots: setup-test app
 	@echo "==> README screenshots from the real app (demo workspace, under Xvfb)"
 	@AGENTDESK_BIN=$(APP_BIN) xvfb-run -a -s "-screen 0 1280x800x24" \
 	  cargo run --quiet -p agentdesk-e2e --example screenshots -- docs/screenshots

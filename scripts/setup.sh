@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 want_test=false
 [ "${1:-}" = "--test" ] && want_test=true
 
-bash scripts/setup-system.sh
+bash scripts/setup-system.sh "$@"
 
 # Rust: the toolchain is expected (rustup cannot download here); say so clearly if absent.
 for tool in cargo rustc; do

@@ -16,14 +16,16 @@ pub const MAIN_WINDOW: &str = "main";
 
 /// Opens the window and runs the event loop; returns the exit code.
 pub fn run_window(global: &GlobalArgs) -> i32 {
-    if let Some(message) = missing_display() {
-        eprintln!("{message}");
-        return exit::OTHER;
-    }
     limit_javascript_tiers();
     let data_dir = paths::data_dir(global.data_dir.as_ref());
     let _log_guard = logging::init(&paths::log_dir(&data_dir), true);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "starting Agentdesk");
+    // After the log starts, so a start that found no display is in the log file too.
+    if let Some(message) = missing_display() {
+        tracing::warn!("no display: the window cannot open");
+        eprintln!("{message}");
+        return exit::OTHER;
+    }
     let first_links: Vec<String> = std::env::args()
         .filter(|a| a.starts_with("agentdesk://"))
         .collect();
@@ -38,7 +40,7 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(window_state_plugin(&data_dir))
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
@@ -181,6 +183,29 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
     exit::OK
 }
 
+/// The window-state plugin, keeping its file in the data directory like every other file of
+/// ours, so profiles and tests given `--data-dir` do not share or overwrite the user's
+/// `~/.config/dev.agentdesk.app/.window-state.json` (the plugin still creates that directory,
+/// empty, before it writes). The plugin has no directory option: it
+/// joins the file name to Tauri's config dir, and `Path::join` with an absolute path replaces
+/// the base, so an absolute "file name" puts the file where we say (tests/e2e/tests/window.rs
+/// checks it). A data directory that is not UTF-8 keeps the plugin's default place.
+fn window_state_plugin(data_dir: &std::path::Path) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let builder = tauri_plugin_window_state::Builder::default();
+    // Absolute even for a relative `--data-dir`, which would otherwise land under the base.
+    let file = std::path::absolute(paths::window_state_file(data_dir))
+        .ok()
+        .and_then(|f| f.into_os_string().into_string().ok());
+    match file {
+        Some(file) => builder.with_filename(file),
+        None => {
+            tracing::warn!(data_dir = %data_dir.display(), "window state stays in the config directory");
+            builder
+        }
+    }
+    .build()
+}
+
 /// The active workspace, or the demo when nothing is configured, so a first start shows a
 /// living inbox. Failures land on the connect screen with their message.
 async fn start_first_session(app: &AppHandle) {
@@ -252,21 +277,34 @@ pub fn set_autostart(app: &AppHandle, on: bool) {
     }
 }
 
-/// On Linux, GTK aborts without a display; say what to do instead.
+/// On Linux, GTK aborts without a display (tao panics when `gtk_init` fails); say what to do
+/// instead. The variables alone are not enough: a `DISPLAY` left over from a closed session
+/// or a stopped Xvfb names a server nobody answers, so GTK is initialised here, on the main
+/// thread the event loop will use (tao's own `gtk::init()` then finds it done).
 fn missing_display() -> Option<String> {
-    if !cfg!(target_os = "linux") {
-        return None;
+    #[cfg(target_os = "linux")]
+    {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let (display, wayland) = (var("DISPLAY"), var("WAYLAND_DISPLAY"));
+        let problem = if display.is_none() && wayland.is_none() {
+            "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set)".to_string()
+        } else if gtk::init().is_err() {
+            let named: Vec<String> = [("DISPLAY", display), ("WAYLAND_DISPLAY", wayland)]
+                .into_iter()
+                .filter_map(|(name, value)| value.map(|v| format!("{name}={v}")))
+                .collect();
+            format!("no display answered at {}", named.join(", "))
+        } else {
+            return None;
+        };
+        Some(format!(
+            "error: {problem}, so the window cannot open.\n\
+             Run it under a virtual display:  xvfb-run -a agentdesk\n\
+             The headless subcommands need no display: agentdesk --help"
+        ))
     }
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    if set("DISPLAY") || set("WAYLAND_DISPLAY") {
-        return None;
-    }
-    Some(
-        "error: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open.\n\
-         Run it under a virtual display:  xvfb-run -a agentdesk\n\
-         The headless subcommands need no display: agentdesk --help"
-            .to_string(),
-    )
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 pub fn show_main_window(app: &AppHandle) {

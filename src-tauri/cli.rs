@@ -6,7 +6,7 @@
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use serde_json::json;
 
 use crate::connect::{self, ConnectError};
@@ -24,7 +24,9 @@ use crate::{exit, paths};
         with `xvfb-run -a agentdesk`). The subcommands run headless.\n\n\
         Exit codes: 0 ok, 1 other error, 2 usage, 3 authentication, 4 network."
 )]
-#[command(args_conflicts_with_subcommands = true)]
+// Not `args_conflicts_with_subcommands`: that makes clap read a subcommand's name as the LINK
+// once any option came before it, so `agentdesk --data-dir D status` opened the window.
+// Subcommand names take precedence over the LINK; `Cli::parse_args` refuses the two together.
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -36,6 +38,21 @@ pub struct Cli {
     pub link: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses the process's arguments. The LINK and `--hidden` belong to the window, so beside
+    /// a subcommand they are a usage error rather than silently ignored.
+    pub fn parse_args() -> Result<Cli, clap::Error> {
+        let cli = Cli::try_parse()?;
+        if cli.command.is_some() && (cli.link.is_some() || cli.hidden) {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "a LINK and --hidden open the window; they cannot be combined with a subcommand",
+            ));
+        }
+        Ok(cli)
+    }
 }
 
 /// Options every subcommand and the window accept.

@@ -24,8 +24,6 @@ mod time;
 mod tray;
 mod workspaces;
 
-use clap::Parser;
-
 /// Process exit codes shared by every subcommand, so scripts can branch on them.
 pub mod exit {
     pub const OK: i32 = 0;
@@ -38,7 +36,7 @@ pub mod exit {
 /// Entry point of the binary; returns the process exit code.
 pub fn run() -> i32 {
     limit_malloc_arenas();
-    let args = match cli::Cli::try_parse() {
+    let args = match cli::Cli::parse_args() {
         Ok(args) => args,
         Err(err) => {
             // --help and --version are "errors" to clap but successes to the user.

@@ -1,14 +1,23 @@
-//! Logging: `tracing` to stderr and to a daily rolling file in the app's log directory.
+//! Logging: `tracing` to stderr (coloured only on a terminal) and to a daily rolling file in
+//! the app's log directory, keeping the last 14 files.
 //! The level comes from `AGENTDESK_LOG` (an `EnvFilter` string), default `info` with the HTML
 //! parser at `error` (html5ever warns about every malformed table in a customer's message,
 //! which is the sanitizer's input, not a problem of ours). Tokens and
 //! message bodies are never logged above debug (the client wraps the token in a secret type).
 
+use std::io::IsTerminal;
 use std::path::Path;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
 
 const DEFAULT_FILTER: &str = "info,html5ever=error";
+
+/// Daily files are `agentdesk.log.YYYY-MM-DD`.
+const LOG_FILE_PREFIX: &str = "agentdesk.log";
+
+/// Two weeks of daily files; older ones are deleted when the log starts or rolls over.
+const KEPT_LOG_FILES: usize = 14;
 
 /// Lines the file writer may fall behind by before new ones are dropped (and counted as
 /// dropped). tracing-appender's default, 128,000, is a channel allocated and initialised in
@@ -18,17 +27,31 @@ const DEFAULT_FILTER: &str = "info,html5ever=error";
 const BUFFERED_LINES: usize = 4096;
 
 /// Installs the global subscriber. Keep the guard alive for the life of the process, or
-/// the file writer stops flushing. If the log directory cannot be created the app still
-/// runs, logging to stderr only, and says so once.
+/// the file writer stops flushing. If the log directory cannot be created (or the file
+/// opened) the app still runs, logging to stderr only, and says so once.
 pub fn init(log_dir: &Path, to_stderr: bool) -> Option<WorkerGuard> {
     let filter = || {
         EnvFilter::try_from_env("AGENTDESK_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
     };
-    let stderr_layer =
-        to_stderr.then(|| fmt::layer().with_writer(std::io::stderr).with_target(false));
-    let (file_layer, guard, problem) = match std::fs::create_dir_all(log_dir) {
-        Ok(()) => {
-            let appender = tracing_appender::rolling::daily(log_dir, "agentdesk.log");
+    // Colour only for a person at a terminal: in a pipe, a file or CI, escape codes are noise.
+    let stderr_layer = to_stderr.then(|| {
+        fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
+    });
+    let appender = std::fs::create_dir_all(log_dir)
+        .map_err(Box::<dyn std::error::Error>::from)
+        .and_then(|()| {
+            RollingFileAppender::builder()
+                .rotation(Rotation::DAILY)
+                .filename_prefix(LOG_FILE_PREFIX)
+                .max_log_files(KEPT_LOG_FILES)
+                .build(log_dir)
+                .map_err(Box::<dyn std::error::Error>::from)
+        });
+    let (file_layer, guard, problem) = match appender {
+        Ok(appender) => {
             let (writer, guard) = NonBlockingBuilder::default()
                 .buffered_lines_limit(BUFFERED_LINES)
                 .finish(appender);
@@ -46,7 +69,7 @@ pub fn init(log_dir: &Path, to_stderr: bool) -> Option<WorkerGuard> {
         .with(file_layer)
         .try_init();
     if let Some(err) = problem {
-        tracing::warn!(dir = %log_dir.display(), %err, "cannot create the log directory; logging to stderr only");
+        tracing::warn!(dir = %log_dir.display(), %err, "cannot write log files there; logging to stderr only");
     }
     guard
 }

@@ -22,3 +22,8 @@ pub fn data_dir(overridden: Option<&PathBuf>) -> PathBuf {
 pub fn log_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("logs")
 }
+
+/// The window-state plugin's file (size, position, maximized), in the data directory.
+pub fn window_state_file(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("window-state.json")
+}

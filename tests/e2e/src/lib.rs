@@ -9,6 +9,8 @@
 //! its own bus ([`Bus`]) and its own process group, and everything it started is gone when it
 //! is dropped. Every wait has a deadline; [`within`] bounds a whole test.
 
+pub mod desktop;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -287,6 +289,47 @@ impl App {
             .expect("a second launch runs")
     }
 
+    /// The app's own process: the `agentdesk` binary in this app's process group (started by
+    /// WebKitWebDriver), if it is running.
+    pub fn app_pid(&self) -> Option<u32> {
+        let group = self.group?;
+        let binary = std::fs::canonicalize(app_binary()).ok()?;
+        std::fs::read_dir("/proc")
+            .ok()?
+            .flatten()
+            .find_map(|entry| {
+                let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+                // pid (comm) state ppid pgrp ...; comm may hold spaces, so split after its ')'.
+                let pgrp: u32 = stat
+                    .rsplit_once(')')?
+                    .1
+                    .split_whitespace()
+                    .nth(2)?
+                    .parse()
+                    .ok()?;
+                let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
+                (pgrp == group && exe == binary).then_some(pid)
+            })
+    }
+
+    /// Ends the app the way a desktop logout or `kill` does (SIGTERM) and waits, up to the
+    /// deadline, until its process is gone. The WebDriver session is dead afterwards.
+    pub async fn terminate_app(&self) {
+        let pid = self.app_pid().expect("the app is running");
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        let start = Instant::now();
+        while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "the app did not exit within {DEADLINE:?} of SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Calls one of the app's commands from inside the page, through Tauri's real IPC.
     pub async fn invoke(&self, command: &str, args: serde_json::Value) -> serde_json::Value {
         self.try_invoke(command, args)
@@ -460,6 +503,22 @@ pub async fn cli(
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// An exited process its parent has not reaped yet (WebKitWebDriver reaps its browser late).
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .next()?
+                .to_string();
+            Some(state == "Z" || state == "X")
+        })
+        .unwrap_or(true)
 }
 
 fn signal_group(group: u32, signal: &str) {
