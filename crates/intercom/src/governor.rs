@@ -5,6 +5,12 @@
 //! before its reset. When the window is spent, callers wait until the reset plus a small
 //! jitter; after a 429 everyone waits until the reset plus jitter. It also counts requests
 //! and 429s for benchmarks and diagnostics.
+//!
+//! `X-RateLimit-Reset` is a time on Intercom's clock, so the time left until it is measured
+//! on that clock too: each answer's `Date` header says what time it was on the server, and
+//! the governor keeps a lower bound of the server clock against the local monotonic clock.
+//! A local wall clock that is off by seconds then neither rolls the window early (a burst of
+//! 429s) nor late (an idle wait). Only answers without `Date` fall back to the local clock.
 
 use rand::Rng;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,6 +48,8 @@ pub(crate) struct RateHeaders {
     pub limit: Option<u32>,
     pub remaining: Option<u32>,
     pub reset: Option<u64>,
+    /// The server's clock when it answered (`Date`, unix seconds).
+    pub date: Option<u64>,
 }
 
 impl RateHeaders {
@@ -53,6 +61,12 @@ impl RateHeaders {
             limit: num(h, "x-ratelimit-limit"),
             remaining: num(h, "x-ratelimit-remaining"),
             reset: num(h, "x-ratelimit-reset"),
+            date: h
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v.trim()).ok())
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map(|d| d.as_secs()),
         }
     }
 }
@@ -69,6 +83,9 @@ struct State {
     in_flight: u32,
     blocked_until: Option<Instant>,
     consecutive_429: u32,
+    /// A lower bound of (server unix time − seconds since `Governor::anchor`), learnt from
+    /// `Date` headers; `None` until an answer carried one.
+    server_offset: Option<f64>,
 }
 
 enum Decision {
@@ -88,6 +105,8 @@ pub struct Governor {
     rate_limited: AtomicU64,
     retries: AtomicU64,
     throttled: AtomicU64,
+    /// The local monotonic origin the server clock is measured against.
+    anchor: Instant,
 }
 
 impl Default for Governor {
@@ -113,6 +132,7 @@ impl Governor {
             rate_limited: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             throttled: AtomicU64::new(0),
+            anchor: Instant::now(),
         }
     }
 
@@ -220,14 +240,39 @@ impl Governor {
         }
     }
 
-    fn reset_instant(&self, reset: u64) -> Instant {
-        let now_sys = SystemTime::now();
-        let reset_sys = UNIX_EPOCH + Duration::from_secs(reset);
-        let until = reset_sys.duration_since(now_sys).unwrap_or(Duration::ZERO);
-        Instant::now() + until + self.jitter()
+    /// When `reset` (server unix seconds) arrives, plus jitter: on the server's clock when a
+    /// `Date` header has told us where it is, else on the local wall clock.
+    fn reset_instant(&self, s: &State, reset: u64, now: Instant) -> Instant {
+        let until = match s.server_offset {
+            Some(offset) => {
+                let since_anchor = now.saturating_duration_since(self.anchor).as_secs_f64();
+                let server_now = offset + since_anchor;
+                Duration::try_from_secs_f64(reset as f64 - server_now).unwrap_or(Duration::ZERO)
+            }
+            None => {
+                let reset_sys = UNIX_EPOCH + Duration::from_secs(reset);
+                reset_sys
+                    .duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO)
+            }
+        };
+        now + until + self.jitter()
+    }
+
+    /// Learns the server clock from a `Date` received at `now`. The server wrote `date` (a
+    /// whole second, truncated) before `now`, so `date − now` never exceeds the true offset;
+    /// the largest such value seen is the tightest safe bound (it never rolls a window early).
+    fn learn_server_clock(&self, s: &mut State, date: u64, now: Instant) {
+        let since_anchor = now.saturating_duration_since(self.anchor).as_secs_f64();
+        let candidate = date as f64 - since_anchor;
+        s.server_offset = Some(s.server_offset.map_or(candidate, |o| o.max(candidate)));
     }
 
     fn observe(&self, s: &mut State, h: RateHeaders, status: Option<u16>) {
+        let now = Instant::now();
+        if let Some(date) = h.date {
+            self.learn_server_clock(s, date, now);
+        }
         if let Some(reset) = h.reset {
             if reset <= s.stale_before {
                 // An answer from a window that has already rolled over: says nothing now.
@@ -241,7 +286,7 @@ impl Governor {
                     s.stale_before = old;
                 }
                 s.reset = Some(reset);
-                s.roll_at = Some(self.reset_instant(reset));
+                s.roll_at = Some(self.reset_instant(s, reset, now));
                 s.limit = h.limit.or(s.limit);
                 s.remaining = h.remaining.or(s.limit);
             }
@@ -254,11 +299,11 @@ impl Governor {
             s.consecutive_429 += 1;
             s.remaining = Some(0);
             let until = match h.reset.filter(|r| *r > s.stale_before) {
-                Some(reset) => self.reset_instant(reset),
+                Some(reset) => self.reset_instant(s, reset, now),
                 // No reset header: back off 1 s, 2 s, 4 s... (max 30 s) plus jitter.
                 None => {
                     let secs = 1u64 << s.consecutive_429.saturating_sub(1).min(5);
-                    Instant::now() + Duration::from_secs(secs.min(30)) + self.jitter()
+                    now + Duration::from_secs(secs.min(30)) + self.jitter()
                 }
             };
             s.blocked_until = Some(s.blocked_until.map_or(until, |b| b.max(until)));
@@ -329,6 +374,7 @@ mod tests {
                 limit: Some(3),
                 remaining: Some(2),
                 reset: Some(now_secs() + 60),
+                date: None,
             },
             200,
         );
@@ -351,6 +397,7 @@ mod tests {
                 limit: Some(10),
                 remaining: Some(0),
                 reset: Some(now_secs() + 30),
+                date: None,
             },
             429,
         );
@@ -373,5 +420,90 @@ mod tests {
             ),
             _ => panic!("after a 429 without headers the governor must wait, not grant"),
         }
+    }
+
+    /// How long until the governor rolls its window, as it stands.
+    fn roll_in(g: &Governor) -> Duration {
+        let roll_at = g.lock().roll_at.expect("a reset was observed");
+        roll_at.saturating_duration_since(Instant::now())
+    }
+
+    #[tokio::test]
+    async fn the_reset_is_timed_on_the_server_clock_when_the_local_clock_is_off() {
+        for skew in [5i64, -5] {
+            let g = Arc::new(Governor::with_jitter(Duration::ZERO));
+            let server_now = now_secs().saturating_add_signed(skew);
+            g.acquire().await.complete(
+                RateHeaders {
+                    limit: Some(10),
+                    remaining: Some(5),
+                    reset: Some(server_now + 3),
+                    date: Some(server_now),
+                },
+                200,
+            );
+            let left = roll_in(&g);
+            assert!(
+                left > Duration::from_millis(1900) && left <= Duration::from_secs(3),
+                "3 s before the reset on the server's clock is 2-3 s here whatever the local \
+                 clock says (skew {skew} s), not {left:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_429_waits_for_the_reset_on_the_server_clock() {
+        let g = Arc::new(Governor::with_jitter(Duration::ZERO));
+        let server_now = now_secs() - 5;
+        g.acquire().await.complete(
+            RateHeaders {
+                limit: Some(10),
+                remaining: Some(0),
+                reset: Some(server_now + 2),
+                date: Some(server_now),
+            },
+            429,
+        );
+        match g.decide() {
+            Decision::WaitUntil(at) => assert!(
+                at > Instant::now() + Duration::from_millis(900),
+                "a server 5 s behind still has 1-2 s of its window left; a local-clock \
+                 reading would retry at once into another 429"
+            ),
+            _ => panic!("after a 429 the governor must wait for the server's reset"),
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_date_header_the_local_clock_times_the_reset() {
+        let g = Arc::new(Governor::with_jitter(Duration::ZERO));
+        g.acquire().await.complete(
+            RateHeaders {
+                limit: Some(10),
+                remaining: Some(5),
+                reset: Some(now_secs() + 3),
+                date: None,
+            },
+            200,
+        );
+        let left = roll_in(&g);
+        assert!(
+            left > Duration::from_millis(1900) && left <= Duration::from_secs(3),
+            "with no Date the reset is read on the local clock: {left:?}"
+        );
+    }
+
+    #[test]
+    fn the_date_header_is_read_as_unix_seconds() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            reqwest::header::DATE,
+            reqwest::header::HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(
+            RateHeaders::from_headers(&h).date,
+            Some(784_111_777),
+            "an HTTP date is the server's clock in unix seconds"
+        );
     }
 }
