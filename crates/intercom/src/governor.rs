@@ -1,10 +1,13 @@
 //! The rate-limit governor: one per access token, shared by every request and clone of the
 //! client. It reads `X-RateLimit-Limit/Remaining/Reset` (Intercom's current 10-second
 //! window) from each response and grants a permit only while `remaining` minus the requests
-//! already in flight is positive, so concurrent callers never drive the window to zero
-//! before its reset. When the window is spent, callers wait until the reset plus a small
-//! jitter; after a 429 everyone waits until the reset plus jitter. It also counts requests
-//! and 429s for benchmarks and diagnostics.
+//! already in flight exceeds a small reserve (1% of the limit, at least one request), so
+//! concurrent callers never drive the window to zero before its reset and other users of
+//! the same app token (another agent's machine, the CLI) still have room. When the window
+//! is spent, callers wait until the reset plus a small jitter; then one request learns what
+//! is left of the new window (others may already be spending it) before the rest go.
+//! After a 429 everyone waits until the reset plus jitter. It also counts requests and 429s
+//! for benchmarks and diagnostics.
 //!
 //! `X-RateLimit-Reset` is a time on Intercom's clock, so the time left until it is measured
 //! on that clock too: each answer's `Date` header says what time it was on the server, and
@@ -86,6 +89,11 @@ struct State {
     /// A lower bound of (server unix time − seconds since `Governor::anchor`), learnt from
     /// `Date` headers; `None` until an answer carried one.
     server_offset: Option<f64>,
+}
+
+/// Requests of each window left unspent: 1% of the limit, at least one.
+fn reserve(limit: Option<u32>) -> u32 {
+    limit.map_or(1, |l| (l / 100).max(1))
 }
 
 enum Decision {
@@ -213,17 +221,18 @@ impl Governor {
         }
         if let Some(roll_at) = s.roll_at {
             if now >= roll_at {
-                // The window has reset: assume it is full again until an answer says otherwise.
+                // The window has reset. Other clients of the token may already be spending
+                // the new one, so one request learns what is left before a burst.
                 s.stale_before = s.reset.unwrap_or(s.stale_before);
                 s.reset = None;
                 s.roll_at = None;
-                s.remaining = s.limit;
+                s.remaining = None;
             }
         }
         let grant = match s.remaining {
             // Nothing known yet (or no headers at all): one request at a time learns the window.
             None => s.in_flight == 0,
-            Some(r) => r > s.in_flight,
+            Some(r) => r > s.in_flight + reserve(s.limit),
         };
         if grant {
             s.in_flight += 1;
@@ -362,7 +371,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn grants_only_what_remains_in_the_window() {
+    async fn grants_what_remains_in_the_window_but_a_reserve() {
         let g = Arc::new(Governor::with_jitter(Duration::ZERO));
         let first = g.acquire().await;
         assert!(
@@ -371,21 +380,75 @@ mod tests {
         );
         first.complete(
             RateHeaders {
-                limit: Some(3),
-                remaining: Some(2),
+                limit: Some(10),
+                remaining: Some(5),
                 reset: Some(now_secs() + 60),
                 date: None,
             },
             200,
         );
-        let a = g.acquire().await;
-        let b = g.acquire().await;
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(g.acquire().await);
+        }
         assert!(
             matches!(g.decide(), Decision::WaitUntil(_)),
-            "2 remaining and 2 in flight leave nothing to grant"
+            "5 remaining and 4 in flight leave only the reserve, which is never spent: the \
+             window must not be driven to zero before its reset"
         );
-        drop((a, b));
-        assert_eq!(g.stats().requests, 3, "three permits were granted");
+        drop(held);
+        assert_eq!(
+            g.stats().requests,
+            5,
+            "the probe and four permits were granted"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_reserve_is_one_percent_of_the_limit_and_at_least_one() {
+        assert_eq!(reserve(None), 1, "an unknown limit keeps one request back");
+        assert_eq!(reserve(Some(12)), 1, "a small limit keeps one request back");
+        assert_eq!(
+            reserve(Some(1666)),
+            16,
+            "a large limit keeps 1% back, so the share of the ceiling stays near 99%"
+        );
+    }
+
+    #[tokio::test]
+    async fn after_a_reset_one_request_learns_the_new_window_before_a_burst() {
+        let g = Arc::new(Governor::with_jitter(Duration::ZERO));
+        let server_now = now_secs();
+        g.acquire().await.complete(
+            RateHeaders {
+                limit: Some(10),
+                remaining: Some(1),
+                reset: Some(server_now),
+                date: Some(server_now),
+            },
+            200,
+        );
+        let probe = g.acquire().await;
+        assert!(
+            matches!(g.decide(), Decision::WaitForAnswer),
+            "after the window rolls, the rest wait for the probe's answer instead of assuming \
+             a full window that another client may be spending"
+        );
+        probe.complete(
+            RateHeaders {
+                limit: Some(10),
+                remaining: Some(3),
+                reset: Some(server_now + 10),
+                date: Some(server_now),
+            },
+            200,
+        );
+        let held = (g.acquire().await, g.acquire().await);
+        assert!(
+            matches!(g.decide(), Decision::WaitUntil(_)),
+            "the probe learnt that only 3 are left (others spent 6): two more, then the reserve"
+        );
+        drop(held);
     }
 
     #[tokio::test]
