@@ -121,7 +121,8 @@ impl Client {
         }
     }
 
-    /// A client with its own new governor.
+    /// A client pacing through the governor shared by every client for the same token and
+    /// base URL in this process.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         Self::with_governor(config, None)
     }
@@ -170,6 +171,8 @@ impl Client {
             .with_max_delay(config.max_backoff)
             .with_max_times(config.max_retries as usize)
             .with_jitter();
+        let governor =
+            governor.unwrap_or_else(|| crate::governor::for_token(&base, config.token.expose()));
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -179,7 +182,7 @@ impl Client {
                 max_body: config.max_body_bytes,
                 max_429_retries: config.max_rate_limit_retries,
                 backoff,
-                governor: governor.unwrap_or_default(),
+                governor,
             }),
         })
     }

@@ -16,10 +16,42 @@
 //! 429s) nor late (an idle wait). Only answers without `Date` fall back to the local clock.
 
 use rand::Rng;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
+
+/// The process-wide governors, one per (base URL, token), so clients built separately for
+/// one token still pace together. Keyed by a keyed hash of the token (keys drawn once per
+/// process), never the token itself; entries are weak, so a governor goes with its last
+/// client.
+struct Registry {
+    hasher: RandomState,
+    governors: HashMap<(String, u64), Weak<Governor>>,
+}
+
+/// The governor every client for `token` at `base` shares, created on first use.
+pub(crate) fn for_token(base: &url::Url, token: &str) -> Arc<Governor> {
+    static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
+    let registry = REGISTRY.get_or_init(|| {
+        Mutex::new(Registry {
+            hasher: RandomState::new(),
+            governors: HashMap::new(),
+        })
+    });
+    // A poisoned lock only means a panic elsewhere mid-insert; the map is still usable.
+    let mut r = registry.lock().unwrap_or_else(|p| p.into_inner());
+    let key = (base.as_str().to_owned(), r.hasher.hash_one(token));
+    if let Some(g) = r.governors.get(&key).and_then(Weak::upgrade) {
+        return g;
+    }
+    r.governors.retain(|_, g| g.strong_count() > 0);
+    let g = Arc::new(Governor::new());
+    r.governors.insert(key, Arc::downgrade(&g));
+    g
+}
 
 /// Counters of what went through a governor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -102,8 +134,9 @@ enum Decision {
     WaitForAnswer,
 }
 
-/// Paces every request made with one token. Cheap to share: wrap it in an `Arc` (the client
-/// does) and hand the same one to every client using the same token.
+/// Paces every request made with one token. Clients built for the same token and base URL
+/// share one automatically (a process-wide registry); [`crate::ClientBuilder::governor`]
+/// hands one over explicitly.
 #[derive(Debug)]
 pub struct Governor {
     state: Mutex<State>,
@@ -567,6 +600,34 @@ mod tests {
             RateHeaders::from_headers(&h).date,
             Some(784_111_777),
             "an HTTP date is the server's clock in unix seconds"
+        );
+    }
+
+    #[test]
+    fn clients_of_one_token_share_a_governor_and_other_tokens_do_not() {
+        let base = url::Url::parse("http://127.0.0.1:9/").expect("parses");
+        let a = for_token(&base, "token-registry-a");
+        let again = for_token(&base, "token-registry-a");
+        assert!(
+            Arc::ptr_eq(&a, &again),
+            "one token at one base URL paces through one governor"
+        );
+        let other_token = for_token(&base, "token-registry-b");
+        assert!(
+            !Arc::ptr_eq(&a, &other_token),
+            "another token has its own rate-limit window"
+        );
+        let other_base = url::Url::parse("http://127.0.0.1:10/").expect("parses");
+        assert!(
+            !Arc::ptr_eq(&a, &for_token(&other_base, "token-registry-a")),
+            "another base URL (region or sandbox) has its own window"
+        );
+        drop((a, again));
+        let fresh = for_token(&base, "token-registry-a");
+        assert_eq!(
+            fresh.stats().requests,
+            0,
+            "once its last client is gone the governor is dropped, not kept forever"
         );
     }
 }

@@ -753,3 +753,46 @@ async fn the_governor_keeps_a_concurrent_burst_under_a_small_window_without_429(
     );
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn two_clients_built_separately_for_one_token_share_one_window_without_429() {
+    let sb = sandbox_with(SandboxConfig {
+        conversations: 5,
+        rate_limit: 12,
+        ..Default::default()
+    })
+    .await;
+    let (a, b) = (client(&sb), client(&sb));
+    assert!(
+        std::sync::Arc::ptr_eq(a.governor(), b.governor()),
+        "clients built separately for one token pace through one governor"
+    );
+    let mut tasks = Vec::new();
+    for c in [a.clone(), b.clone()] {
+        for _ in 0..4 {
+            let c = c.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..3 {
+                    c.list_teams().await?;
+                }
+                Ok::<_, ApiError>(())
+            }));
+        }
+    }
+    for t in tasks {
+        t.await
+            .expect("the task did not panic")
+            .expect("every paced request succeeds");
+    }
+    assert_eq!(
+        sb.count_429(),
+        0,
+        "two clients of one token share the 12-per-window limit without a 429"
+    );
+    assert_eq!(
+        sb.request_count(),
+        24,
+        "24 calls made exactly 24 requests (no retries were needed)"
+    );
+    sb.shutdown().await;
+}
