@@ -1,8 +1,9 @@
 //! What goes on the wire, checked with a bare HTTP/1.1 server on 127.0.0.1 that records the
-//! request and answers as told: the headers every request carries, and a redirect to another
-//! host that must not be followed.
+//! request and answers as told: the headers every request carries, a redirect to another
+//! host that must not be followed, and a next-page link to another host inside a stream.
 
-use intercom::{AccessToken, Client, ErrorKind, Region, Url};
+use futures_util::{FutureExt, StreamExt};
+use intercom::{AccessToken, Client, ContactKey, ErrorKind, Region, Url};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -101,4 +102,49 @@ async fn a_redirect_to_another_host_is_not_followed() {
         "an unexpected 3xx is not a success: {err:?}"
     );
     server.await.expect("the server task finishes");
+}
+
+#[tokio::test]
+async fn a_next_link_to_another_host_inside_a_stream_is_refused_without_sending() {
+    let (l, url) = listener().await;
+    // Another origin: same address, another port, which would also get the bearer token.
+    let (foreign, foreign_url) = listener().await;
+    let page = format!(
+        r#"{{"type":"event.list","events":[{{"event_name":"paid","created_at":1}}],"pages":{{"next":"{foreign_url}events?type=user&intercom_user_id=c1&before=1"}}}}"#
+    );
+    let server = tokio::spawn(serve_once(l, ok_json(&page)));
+    let client = Client::builder(Region::Custom(url), AccessToken::new("secret-abc"))
+        .build()
+        .expect("client builds");
+    let mut stream = client.list_events(ContactKey::IntercomId("c1".into()), None);
+    let first = stream
+        .next()
+        .await
+        .expect("the stream yields the first page")
+        .expect("the first page is on the configured host and decodes");
+    assert_eq!(first.items.len(), 1, "the first page's event is delivered");
+    let err = stream
+        .next()
+        .await
+        .expect("the stream yields the refusal")
+        .expect_err("a next link to another host is refused");
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::Decode,
+        "a foreign next link is an unusable answer: {err}"
+    );
+    assert_eq!(
+        err.field_path(),
+        Some("pages.next"),
+        "the error names pages.next"
+    );
+    assert!(
+        stream.next().await.is_none(),
+        "the stream ends after the refusal"
+    );
+    server.await.expect("the server task finishes");
+    assert!(
+        foreign.accept().now_or_never().is_none(),
+        "nothing connected to the foreign host, so the token never went there"
+    );
 }
