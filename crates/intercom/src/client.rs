@@ -24,6 +24,10 @@ use url::Url;
 /// The API version this client speaks, sent on every request.
 pub const INTERCOM_VERSION: &str = "2.14";
 
+/// The largest page Intercom serves. Every page size this client sends (the builder's and a
+/// search's) is clamped to 1..=150 rather than refused, so a caller's larger wish still pages.
+pub const MAX_PER_PAGE: u32 = 150;
+
 /// A cheap-to-clone handle; clones share the connection pool and the [`Governor`].
 #[derive(Clone)]
 pub struct Client {
@@ -66,7 +70,8 @@ impl ClientBuilder {
         self.config.request_timeout = d;
         self
     }
-    /// Items per list/search page, 1..=150.
+    /// Items per list/search page. Clamped to 1..=[`MAX_PER_PAGE`], as
+    /// [`SearchRequest::per_page`] is: asking for more than Intercom serves gets its maximum.
     pub fn per_page(mut self, n: u32) -> Self {
         self.config.per_page = n;
         self
@@ -132,9 +137,6 @@ impl Client {
         if config.token.is_empty() {
             return Err(ConfigError::EmptyToken);
         }
-        if !(1..=150).contains(&config.per_page) {
-            return Err(ConfigError::PerPage(config.per_page));
-        }
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
             .map_err(|_| ConfigError::TokenCharacters)?;
         auth.set_sensitive(true);
@@ -178,7 +180,7 @@ impl Client {
                 http,
                 base,
                 region: config.region.label(),
-                per_page: config.per_page,
+                per_page: config.per_page.clamp(1, MAX_PER_PAGE),
                 max_body: config.max_body_bytes,
                 max_429_retries: config.max_rate_limit_retries,
                 backoff,
@@ -842,5 +844,24 @@ mod tests {
                 "{other} is another origin and must not get the token"
             );
         }
+    }
+
+    #[test]
+    fn per_page_is_clamped_like_a_search_s_not_refused() {
+        let base = Region::Custom(Url::parse("http://127.0.0.1:9").expect("parses"));
+        for (asked, got) in [(500, 150), (0, 1), (20, 20)] {
+            let c = Client::builder(base.clone(), AccessToken::new("t"))
+                .per_page(asked)
+                .build()
+                .expect("a page size out of range is clamped, not refused");
+            assert_eq!(c.per_page(), got, "per_page({asked}) pages by {got}");
+        }
+        let body = SearchRequest::new(crate::Query::updated_since(0))
+            .per_page(500)
+            .body(150, None);
+        assert_eq!(
+            body["pagination"]["per_page"], 150,
+            "a search clamps to the same maximum"
+        );
     }
 }

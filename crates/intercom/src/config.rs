@@ -113,7 +113,8 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// Whole-request timeout (send, wait, read the body).
     pub request_timeout: Duration,
-    /// Items per page for list and search (Intercom's maximum, 150, by default).
+    /// Items per page for list and search (Intercom's maximum, 150, by default); clamped to
+    /// 1..=150.
     pub per_page: u32,
     /// Responses larger than this are refused (a decode error), never buffered whole.
     pub max_body_bytes: usize,
@@ -153,8 +154,6 @@ pub enum ConfigError {
     EmptyToken,
     #[error("the access token contains characters that cannot be sent in a header: paste it again, without line breaks")]
     TokenCharacters,
-    #[error("per_page must be between 1 and 150, not {0}")]
-    PerPage(u32),
     #[error("the HTTP client could not be set up")]
     Http(#[source] reqwest::Error),
 }
