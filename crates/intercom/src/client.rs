@@ -317,7 +317,8 @@ impl Client {
                 );
                 continue;
             }
-            if status >= 500 && !call.write {
+            // A 408 means Intercom gave up waiting for the request: a read may try again.
+            if (status >= 500 || status == 408) && !call.write {
                 if let Some(d) = delays.next() {
                     tracing::debug!(
                         attempt,
@@ -721,10 +722,15 @@ fn advance<T>(
 }
 
 fn transport_kind(e: &reqwest::Error) -> TransportKind {
-    if e.is_timeout() {
-        TransportKind::Timeout
-    } else if e.is_connect() {
+    classify_transport(e.is_connect(), e.is_timeout())
+}
+
+fn classify_transport(connect: bool, timeout: bool) -> TransportKind {
+    // A connect timeout is both: the connection was never made, so nothing was sent.
+    if connect {
         TransportKind::Connect
+    } else if timeout {
+        TransportKind::Timeout
     } else {
         TransportKind::Interrupted
     }
@@ -862,6 +868,20 @@ mod tests {
         assert_eq!(
             body["pagination"]["per_page"], 150,
             "a search clamps to the same maximum"
+        );
+    }
+
+    #[test]
+    fn a_connect_timeout_is_a_connect_failure_so_a_write_was_not_sent() {
+        assert_eq!(
+            classify_transport(true, true),
+            TransportKind::Connect,
+            "a connect timeout never reached Intercom: not 'may have been applied'"
+        );
+        assert_eq!(
+            classify_transport(false, true),
+            TransportKind::Timeout,
+            "a timeout after connecting may have reached Intercom"
         );
     }
 }

@@ -26,6 +26,40 @@ async fn serve_once(listener: TcpListener, response: String) -> String {
     String::from_utf8_lossy(&head).to_lowercase()
 }
 
+/// Serves one connection per answer, in order; returns how many were served.
+async fn serve_each(listener: TcpListener, answers: Vec<String>) -> usize {
+    let mut served = 0;
+    for answer in answers {
+        serve_once_on(&listener, answer).await;
+        served += 1;
+    }
+    served
+}
+
+async fn serve_once_on(listener: &TcpListener, response: String) {
+    let (mut sock, _) = listener.accept().await.expect("the client connects");
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = sock.read(&mut buf).await.expect("the request arrives");
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    sock.write_all(response.as_bytes())
+        .await
+        .expect("the answer is written");
+    sock.shutdown().await.ok();
+}
+
+fn status_json(status: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
 fn ok_json(body: &str) -> String {
     format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nx-request-id: rq-1\r\nconnection: close\r\n\r\n{body}",
@@ -101,6 +135,11 @@ async fn a_redirect_to_another_host_is_not_followed() {
         matches!(err.kind(), ErrorKind::InvalidRequest { .. }),
         "an unexpected 3xx is not a success: {err:?}"
     );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("redirected") && msg.contains("another host") && !msg.contains("invalid"),
+        "an unfollowed redirect says so, not that the request was invalid: {msg}"
+    );
     server.await.expect("the server task finishes");
 }
 
@@ -146,5 +185,138 @@ async fn a_next_link_to_another_host_inside_a_stream_is_refused_without_sending(
     assert!(
         foreign.accept().now_or_never().is_none(),
         "nothing connected to the foreign host, so the token never went there"
+    );
+}
+
+/// One request to a server that answers `status` with `body`: the error it becomes.
+async fn error_for(status: &str, body: &str) -> intercom::ApiError {
+    let (l, url) = listener().await;
+    let server = tokio::spawn(serve_once(l, status_json(status, body)));
+    let client = Client::builder(Region::Custom(url), AccessToken::new("secret-abc"))
+        .max_retries(0)
+        .build()
+        .expect("client builds");
+    let err = client
+        .get_contact("c1")
+        .await
+        .expect_err("an error status is an error");
+    server.await.expect("the server task finishes");
+    err
+}
+
+#[tokio::test]
+async fn a_400_or_422_names_the_field_and_a_410_is_gone() {
+    for status in ["400 Bad Request", "422 Unprocessable Entity"] {
+        let err = error_for(
+            status,
+            r#"{"type":"error.list","request_id":"r-4xx","errors":[{"code":"parameter_invalid","message":"Email is invalid","field":"email"}]}"#,
+        )
+        .await;
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::InvalidRequest {
+                field: Some("email".into())
+            },
+            "{status} is an invalid request naming the field"
+        );
+        assert!(
+            err.to_string().contains("`email`"),
+            "the message names the field: {err}"
+        );
+        assert!(!err.is_retryable(), "{status} will fail the same way again");
+        assert_eq!(
+            err.request_id(),
+            Some("r-4xx"),
+            "the body's request_id is kept"
+        );
+    }
+    let err = error_for(
+        "410 Gone",
+        r#"{"type":"error.list","errors":[{"code":"contact_merged","message":"merged"}]}"#,
+    )
+    .await;
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::Gone,
+        "410 is a merged contact: {err}"
+    );
+}
+
+#[tokio::test]
+async fn a_402_says_the_plan_lacks_api_access() {
+    let err = error_for(
+        "402 Payment Required",
+        r#"{"type":"error.list","errors":[{"code":"payment_required","message":"API access is not available on your plan"}]}"#,
+    )
+    .await;
+    assert!(
+        matches!(err.kind(), ErrorKind::Forbidden { code, .. } if code == "api_plan_restricted"),
+        "402 is a plan restriction, forbidden-like, not an invalid request: {err:?}"
+    );
+    assert!(
+        err.to_string().contains("plan") && !err.to_string().contains("invalid"),
+        "the message says the plan is the cause: {err}"
+    );
+}
+
+#[tokio::test]
+async fn a_408_is_retried_for_a_read_and_not_applied_for_a_write() {
+    let (l, url) = listener().await;
+    let timeout = status_json("408 Request Timeout", "");
+    let server = tokio::spawn(serve_each(
+        l,
+        vec![
+            timeout.clone(),
+            ok_json(r#"{"type":"admin","id":7}"#),
+            timeout,
+        ],
+    ));
+    let client = Client::builder(Region::Custom(url), AccessToken::new("secret-abc"))
+        .backoff(
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(5),
+        )
+        .build()
+        .expect("client builds");
+    let me = client.me().await.expect("a read is retried after a 408");
+    assert_eq!(me.id, "7", "the retry's answer is returned");
+    let err = client
+        .mark_read("c1")
+        .await
+        .expect_err("a write is not retried blindly");
+    assert!(
+        err.is_retryable(),
+        "a 408 may succeed when tried again: {err}"
+    );
+    assert!(
+        !err.may_have_been_applied(),
+        "Intercom gave up before processing, so the write was not applied: {err}"
+    );
+    assert_eq!(
+        server.await.expect("the server task finishes"),
+        3,
+        "one 408 and its retry for the read, one request for the write"
+    );
+}
+
+#[tokio::test]
+async fn a_write_that_cannot_connect_was_not_applied() {
+    // A port that was just free: nothing listens, the connection is refused.
+    let (l, url) = listener().await;
+    drop(l);
+    let client = Client::builder(Region::Custom(url), AccessToken::new("secret-abc"))
+        .connect_timeout(std::time::Duration::from_millis(200))
+        .max_retries(0)
+        .build()
+        .expect("client builds");
+    let err = client.mark_read("c1").await.expect_err("nothing listens");
+    assert_eq!(
+        err.transport_kind(),
+        Some(intercom::TransportKind::Connect),
+        "a failed connection is a connect error: {err:?}"
+    );
+    assert!(
+        !err.may_have_been_applied(),
+        "nothing was sent, so the write was not applied: {err}"
     );
 }
