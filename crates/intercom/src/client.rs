@@ -90,6 +90,12 @@ impl ClientBuilder {
         self.config.max_backoff = max;
         self
     }
+    /// The Agentdesk version the `User-Agent` names (`Agentdesk/<version>`): the app passes
+    /// its own `CARGO_PKG_VERSION`. Defaults to this crate's version.
+    pub fn product_version(mut self, version: impl Into<String>) -> Self {
+        self.config.product_version = version.into();
+        self
+    }
     /// Shares an existing governor (another client for the same token).
     pub fn governor(mut self, g: Arc<Governor>) -> Self {
         self.governor = Some(g);
@@ -147,10 +153,9 @@ impl Client {
             HeaderValue::from_static(INTERCOM_VERSION),
         );
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("Agentdesk/", env!("CARGO_PKG_VERSION"))),
-        );
+        let user_agent = HeaderValue::from_str(&format!("Agentdesk/{}", config.product_version))
+            .map_err(|_| ConfigError::ProductVersion(config.product_version.clone()))?;
+        headers.insert(USER_AGENT, user_agent);
         let origin = base.clone();
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 5 {

@@ -125,6 +125,8 @@ pub struct Config {
     /// First backoff delay; doubles with jitter up to `max_backoff`.
     pub min_backoff: Duration,
     pub max_backoff: Duration,
+    /// The Agentdesk version named in the `User-Agent` (`Agentdesk/<version>`).
+    pub product_version: String,
 }
 
 impl Config {
@@ -141,6 +143,7 @@ impl Config {
             max_rate_limit_retries: 5,
             min_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
+            product_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
 }
@@ -154,6 +157,8 @@ pub enum ConfigError {
     EmptyToken,
     #[error("the access token contains characters that cannot be sent in a header: paste it again, without line breaks")]
     TokenCharacters,
+    #[error("the product version {0:?} cannot be sent in the User-Agent header")]
+    ProductVersion(String),
     #[error("the HTTP client could not be set up")]
     Http(#[source] reqwest::Error),
 }

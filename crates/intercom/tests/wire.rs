@@ -87,6 +87,7 @@ async fn every_request_carries_the_token_version_accept_and_user_agent() {
         ok_json(r#"{"type":"admin","id":7,"name":"A"}"#),
     ));
     let client = Client::builder(Region::Custom(url), AccessToken::new("secret-abc"))
+        .product_version("9.8.7")
         .build()
         .expect("client builds");
     let me = client.me().await.expect("a well-formed answer decodes");
@@ -109,8 +110,8 @@ async fn every_request_carries_the_token_version_accept_and_user_agent() {
         "JSON is asked for"
     );
     assert!(
-        head.contains("user-agent: agentdesk/"),
-        "the user agent names Agentdesk"
+        head.contains("user-agent: agentdesk/9.8.7\r\n"),
+        "the user agent names Agentdesk and the app's version, not the client crate's: {head}"
     );
 }
 
