@@ -75,6 +75,7 @@ pub fn client(region: &RegionSpec, token: &str) -> Result<Client, ConnectError> 
         .to_region()
         .map_err(|m| ConnectError::new("invalid_input", m))?;
     Client::builder(region, token)
+        .product_version(env!("CARGO_PKG_VERSION"))
         .build()
         .map_err(|e| ConnectError::new("invalid_input", e.to_string()))
 }

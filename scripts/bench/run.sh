@@ -103,6 +103,9 @@ build() (
   cargo bench --no-run -p agentdesk-store --bench queries
   cargo bench --no-run -p agentdesk-sync --bench backfill
   cargo bench --no-run -p agentdesk-sync --bench polling
+  cargo bench --no-run -p intercom --bench decode
+  cargo bench --no-run -p intercom --bench governor
+  cargo bench --no-run -p intercom-sandbox --bench list_page
   cd benches/hello && cargo build --release
 )
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
@@ -162,6 +165,43 @@ queries_bench() {
   done
 }
 step fig4-queries queries_bench
+
+# ------------------------------------------------------------------ the Intercom client and the sandbox
+# Issue 4's figures (crates/intercom/benches) and issue 3's list-page serving time
+# (crates/intercom-sandbox/benches/list_page.rs), each as JSON lines in the results dir.
+# About a minute in all, most of it the governor's three 10-second windows.
+# Decode throughput of a 150-conversation page through the client's own decode path.
+client_decode() {
+  "$(bench_exe intercom decode)" | tee "$RES/client-decode.txt"
+  grep '^{' "$RES/client-decode.txt" >"$RES/client-decode.json"
+}
+step client-decode client_decode
+# The governor: requests/s as a share of the window ceiling (limits of 100, 500 and 1,666 per
+# 10 s, 50 ms latency, side by side over the same three windows) and the 429s that cost.
+client_governor() {
+  "$(bench_exe intercom governor)" | tee "$RES/client-governor.txt"
+  grep '^{' "$RES/client-governor.txt" >"$RES/client-governor.jsonl"
+}
+step client-governor client_governor
+# The sandbox serving list pages at 100k conversations (medians over loopback).
+sandbox_list_page() {
+  SANDBOX_BENCH_CONVERSATIONS=100000 "$(bench_exe intercom-sandbox list_page)" | tee "$RES/sandbox-list-page.txt"
+  python3 - "$RES/sandbox-list-page.txt" >"$RES/sandbox-list-page.json" <<'PY'
+import json, re, sys
+t = open(sys.argv[1]).read()
+def num(pattern):
+    m = re.search(pattern, t)
+    return float(m.group(1)) if m else None
+print(json.dumps({
+    "conversations": num(r"conversations: (\d+)"),
+    "generate_s": num(r"generate \+ start: ([\d.]+) s"),
+    "first_page_20_ms": num(r"per_page=20, median of \d+: ([\d.]+) ms"),
+    "walk_150_ms": num(r"per_page=150 cursor walk, median of \d+: ([\d.]+) ms"),
+    "search_150_ms": num(r"search \(full scan\) per_page=150, median of \d+: ([\d.]+) ms"),
+}))
+PY
+}
+step sandbox-list-page sandbox_list_page
 
 # ------------------------------------------------------------------ figure 9 (growth)
 # The CLI's metadata backfill (`agentdesk sync --once --metadata-only`) against the sandbox

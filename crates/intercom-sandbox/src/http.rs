@@ -117,9 +117,25 @@ fn rate_headers(resp: &mut Response, limit: u32, remaining: u32, reset: i64) {
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
 }
 
+/// Gives every answer an `x-request-id` header, the same id an error body quotes as
+/// `request_id`, so a client can name the request behind an answer it cannot read.
+async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let request_id = shared.request_id();
+    let mut resp = pipeline_steps(shared, req, next, request_id.clone()).await;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
 /// Auth, version, rate limit, permissions, faults, latency and the write log, in the order
 /// Intercom's edge would apply them.
-async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+async fn pipeline_steps(
+    shared: Arc<Shared>,
+    req: Request,
+    next: Next,
+    request_id: String,
+) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let route = req
@@ -127,7 +143,6 @@ async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
         .get::<MatchedPath>()
         .map_or(path.clone(), |m| m.as_str().to_string());
     shared.count_request(&format!("{method} {route}"));
-    let request_id = shared.request_id();
     let write = is_write(&method, &path);
 
     let (parts, body) = req.into_parts();

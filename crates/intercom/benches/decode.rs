@@ -53,5 +53,14 @@ async fn main() {
         150.0 / per_page,
         bytes.len() as f64 / per_page / 1e6
     );
+    // One JSON line for `make bench` (scripts/bench/report.py).
+    println!(
+        "{{\"bench\": \"decode\", \"conversations\": 150, \"bytes\": {}, \"ms_per_page\": {:.4}, \"pages_per_s\": {:.1}, \"conversations_per_s\": {:.0}, \"mb_per_s\": {:.1}, \"decodes\": {n}}}",
+        bytes.len(),
+        per_page * 1e3,
+        1.0 / per_page,
+        150.0 / per_page,
+        bytes.len() as f64 / per_page / 1e6
+    );
     sb.shutdown().await;
 }

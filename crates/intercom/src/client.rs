@@ -24,6 +24,10 @@ use url::Url;
 /// The API version this client speaks, sent on every request.
 pub const INTERCOM_VERSION: &str = "2.14";
 
+/// The largest page Intercom serves. Every page size this client sends (the builder's and a
+/// search's) is clamped to 1..=150 rather than refused, so a caller's larger wish still pages.
+pub const MAX_PER_PAGE: u32 = 150;
+
 /// A cheap-to-clone handle; clones share the connection pool and the [`Governor`].
 #[derive(Clone)]
 pub struct Client {
@@ -66,7 +70,8 @@ impl ClientBuilder {
         self.config.request_timeout = d;
         self
     }
-    /// Items per list/search page, 1..=150.
+    /// Items per list/search page. Clamped to 1..=[`MAX_PER_PAGE`], as
+    /// [`SearchRequest::per_page`] is: asking for more than Intercom serves gets its maximum.
     pub fn per_page(mut self, n: u32) -> Self {
         self.config.per_page = n;
         self
@@ -83,6 +88,12 @@ impl ClientBuilder {
     pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
         self.config.min_backoff = min;
         self.config.max_backoff = max;
+        self
+    }
+    /// The Agentdesk version the `User-Agent` names (`Agentdesk/<version>`): the app passes
+    /// its own `CARGO_PKG_VERSION`. Defaults to this crate's version.
+    pub fn product_version(mut self, version: impl Into<String>) -> Self {
+        self.config.product_version = version.into();
         self
     }
     /// Shares an existing governor (another client for the same token).
@@ -121,7 +132,8 @@ impl Client {
         }
     }
 
-    /// A client with its own new governor.
+    /// A client pacing through the governor shared by every client for the same token and
+    /// base URL in this process.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         Self::with_governor(config, None)
     }
@@ -130,9 +142,6 @@ impl Client {
         let base = config.region.base_url()?;
         if config.token.is_empty() {
             return Err(ConfigError::EmptyToken);
-        }
-        if !(1..=150).contains(&config.per_page) {
-            return Err(ConfigError::PerPage(config.per_page));
         }
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
             .map_err(|_| ConfigError::TokenCharacters)?;
@@ -144,10 +153,9 @@ impl Client {
             HeaderValue::from_static(INTERCOM_VERSION),
         );
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("Agentdesk/", env!("CARGO_PKG_VERSION"))),
-        );
+        let user_agent = HeaderValue::from_str(&format!("Agentdesk/{}", config.product_version))
+            .map_err(|_| ConfigError::ProductVersion(config.product_version.clone()))?;
+        headers.insert(USER_AGENT, user_agent);
         let origin = base.clone();
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 5 {
@@ -170,16 +178,18 @@ impl Client {
             .with_max_delay(config.max_backoff)
             .with_max_times(config.max_retries as usize)
             .with_jitter();
+        let governor =
+            governor.unwrap_or_else(|| crate::governor::for_token(&base, config.token.expose()));
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 base,
                 region: config.region.label(),
-                per_page: config.per_page,
+                per_page: config.per_page.clamp(1, MAX_PER_PAGE),
                 max_body: config.max_body_bytes,
                 max_429_retries: config.max_rate_limit_retries,
                 backoff,
-                governor: governor.unwrap_or_default(),
+                governor,
             }),
         })
     }
@@ -312,7 +322,8 @@ impl Client {
                 );
                 continue;
             }
-            if status >= 500 && !call.write {
+            // A 408 means Intercom gave up waiting for the request: a read may try again.
+            if (status >= 500 || status == 408) && !call.write {
                 if let Some(d) = delays.next() {
                     tracing::debug!(
                         attempt,
@@ -716,10 +727,15 @@ fn advance<T>(
 }
 
 fn transport_kind(e: &reqwest::Error) -> TransportKind {
-    if e.is_timeout() {
-        TransportKind::Timeout
-    } else if e.is_connect() {
+    classify_transport(e.is_connect(), e.is_timeout())
+}
+
+fn classify_transport(connect: bool, timeout: bool) -> TransportKind {
+    // A connect timeout is both: the connection was never made, so nothing was sent.
+    if connect {
         TransportKind::Connect
+    } else if timeout {
+        TransportKind::Timeout
     } else {
         TransportKind::Interrupted
     }
@@ -839,5 +855,38 @@ mod tests {
                 "{other} is another origin and must not get the token"
             );
         }
+    }
+
+    #[test]
+    fn per_page_is_clamped_like_a_search_s_not_refused() {
+        let base = Region::Custom(Url::parse("http://127.0.0.1:9").expect("parses"));
+        for (asked, got) in [(500, 150), (0, 1), (20, 20)] {
+            let c = Client::builder(base.clone(), AccessToken::new("t"))
+                .per_page(asked)
+                .build()
+                .expect("a page size out of range is clamped, not refused");
+            assert_eq!(c.per_page(), got, "per_page({asked}) pages by {got}");
+        }
+        let body = SearchRequest::new(crate::Query::updated_since(0))
+            .per_page(500)
+            .body(150, None);
+        assert_eq!(
+            body["pagination"]["per_page"], 150,
+            "a search clamps to the same maximum"
+        );
+    }
+
+    #[test]
+    fn a_connect_timeout_is_a_connect_failure_so_a_write_was_not_sent() {
+        assert_eq!(
+            classify_transport(true, true),
+            TransportKind::Connect,
+            "a connect timeout never reached Intercom: not 'may have been applied'"
+        );
+        assert_eq!(
+            classify_transport(false, true),
+            TransportKind::Timeout,
+            "a timeout after connecting may have reached Intercom"
+        );
     }
 }

@@ -113,7 +113,8 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// Whole-request timeout (send, wait, read the body).
     pub request_timeout: Duration,
-    /// Items per page for list and search (Intercom's maximum, 150, by default).
+    /// Items per page for list and search (Intercom's maximum, 150, by default); clamped to
+    /// 1..=150.
     pub per_page: u32,
     /// Responses larger than this are refused (a decode error), never buffered whole.
     pub max_body_bytes: usize,
@@ -124,6 +125,8 @@ pub struct Config {
     /// First backoff delay; doubles with jitter up to `max_backoff`.
     pub min_backoff: Duration,
     pub max_backoff: Duration,
+    /// The Agentdesk version named in the `User-Agent` (`Agentdesk/<version>`).
+    pub product_version: String,
 }
 
 impl Config {
@@ -140,6 +143,7 @@ impl Config {
             max_rate_limit_retries: 5,
             min_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
+            product_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
 }
@@ -153,8 +157,8 @@ pub enum ConfigError {
     EmptyToken,
     #[error("the access token contains characters that cannot be sent in a header: paste it again, without line breaks")]
     TokenCharacters,
-    #[error("per_page must be between 1 and 150, not {0}")]
-    PerPage(u32),
+    #[error("the product version {0:?} cannot be sent in the User-Agent header")]
+    ProductVersion(String),
     #[error("the HTTP client could not be set up")]
     Http(#[source] reqwest::Error),
 }

@@ -10,7 +10,8 @@ use std::fmt;
 pub enum ErrorKind {
     /// 401, or any `token_*` code: the token is wrong, revoked or expired.
     Unauthorized,
-    /// 403: the plan (`api_plan_restricted`) or a missing permission forbids it.
+    /// 403: the plan (`api_plan_restricted`) or a missing permission forbids it; 402 (the
+    /// API is not on the workspace's plan) is `api_plan_restricted`.
     Forbidden {
         code: String,
         permission: Option<String>,
@@ -21,9 +22,10 @@ pub enum ErrorKind {
     Gone,
     /// 429 after the allowed retries.
     RateLimited,
-    /// 400, 409, 422 and other 4xx: the request itself is wrong.
+    /// 400, 409, 422 and other 4xx: the request itself is wrong. Also a 3xx redirect to
+    /// another host, which is not followed (its message says so).
     InvalidRequest { field: Option<String> },
-    /// 5xx.
+    /// 5xx, and 408 (Intercom gave up waiting for the request; retried for reads).
     Server,
     /// No answer: connect failure, timeout, connection reset, truncated body.
     Transport,
@@ -111,6 +113,10 @@ impl ApiError {
         let kind = match status {
             401 => ErrorKind::Unauthorized,
             _ if token_code && (400..500).contains(&status) => ErrorKind::Unauthorized,
+            402 => ErrorKind::Forbidden {
+                code: "api_plan_restricted".to_owned(),
+                permission: None,
+            },
             403 => ErrorKind::Forbidden {
                 code: code.clone().unwrap_or_else(|| "forbidden".to_owned()),
                 permission: permission_of(&list),
@@ -119,7 +125,7 @@ impl ApiError {
             404 => ErrorKind::NotFound,
             410 => ErrorKind::Gone,
             429 => ErrorKind::RateLimited,
-            500..=599 => ErrorKind::Server,
+            408 | 500..=599 => ErrorKind::Server,
             _ => ErrorKind::InvalidRequest { field },
         };
         let mut e = Self::new(kind, endpoint);
@@ -299,7 +305,9 @@ impl fmt::Display for ApiError {
             }
             ErrorKind::Forbidden { code, permission } => {
                 if code == "api_plan_restricted" {
-                    f.write_str("Intercom refused access because the workspace's plan does not include it (403 api_plan_restricted): an active subscription with API access is needed.")?;
+                    f.write_str("Intercom refused access because the workspace's plan does not include API access")?;
+                    status(f)?;
+                    f.write_str(": an Intercom plan with API access is needed; the workspace's admin can change the plan in Intercom's billing settings.")?;
                 } else if let Some(p) = permission {
                     write!(f, "The access token is missing the permission \"{p}\"")?;
                     status(f)?;
@@ -325,6 +333,11 @@ impl fmt::Display for ApiError {
                 status(f)?;
                 f.write_str(": the app slows down and tries again after the limit resets.")?;
             }
+            ErrorKind::InvalidRequest { .. } if i.status.is_some_and(|s| (300..400).contains(&s)) => {
+                write!(f, "Intercom redirected the request to {} to another host", i.endpoint)?;
+                status(f)?;
+                f.write_str(", which is not followed so the access token is not sent there: check the region or base URL.")?;
+            }
             ErrorKind::InvalidRequest { field } => {
                 write!(f, "Intercom rejected the request to {} as invalid", i.endpoint)?;
                 status(f)?;
@@ -332,6 +345,11 @@ impl fmt::Display for ApiError {
                     write!(f, " (field `{field}`)")?;
                 }
                 f.write_str(".")?;
+            }
+            ErrorKind::Server if i.status == Some(408) => {
+                f.write_str("Intercom gave up waiting for the request")?;
+                status(f)?;
+                f.write_str(": it was not applied; try again in a moment.")?;
             }
             ErrorKind::Server => {
                 f.write_str("Intercom had a server error")?;

@@ -163,6 +163,7 @@ pub struct Conversation {
     pub source: Option<Source>,
     pub contacts: Option<ContactRefList>,
     pub teammates: Option<Teammates>,
+    #[serde(deserialize_with = "de::null_as_default")]
     pub custom_attributes: JsonMap,
     pub first_contact_reply: Option<Value>,
     pub conversation_rating: Option<Value>,
@@ -380,6 +381,7 @@ pub struct Contact {
     #[serde(deserialize_with = "de::avatar_url")]
     pub avatar: Option<String>,
     pub location: Option<Location>,
+    #[serde(deserialize_with = "de::null_as_default")]
     pub custom_attributes: JsonMap,
 }
 
@@ -411,6 +413,7 @@ pub struct DataEvent {
     pub intercom_user_id: Option<String>,
     #[serde(deserialize_with = "de::opt_string")]
     pub email: Option<String>,
+    #[serde(deserialize_with = "de::null_as_default")]
     pub metadata: JsonMap,
 }
 
@@ -572,5 +575,38 @@ mod tests {
             serde_json::from_value(serde_json::json!({"per_page": "5", "next": null}))
                 .expect("per_page as a string must decode, as the pagination docs show it");
         assert_eq!(p.per_page, Some(5), "a string per_page is parsed");
+    }
+
+    #[test]
+    fn null_custom_attributes_and_metadata_decode_as_empty() {
+        let page: ConversationList = serde_json::from_value(serde_json::json!({
+            "type": "conversation.list",
+            "conversations": [
+                {"id": "1", "custom_attributes": null},
+                {"id": "2", "custom_attributes": {"tier": "gold"}}
+            ]
+        }))
+        .expect("a null custom_attributes on one conversation must not fail the page");
+        assert_eq!(page.conversations.len(), 2, "both conversations are kept");
+        assert!(
+            page.conversations[0].custom_attributes.is_empty(),
+            "null custom attributes mean none"
+        );
+        assert_eq!(
+            page.conversations[1].custom_attributes.get("tier"),
+            Some(&Value::from("gold")),
+            "present attributes are kept as JSON"
+        );
+        let contact: Contact =
+            serde_json::from_value(serde_json::json!({"id": "c1", "custom_attributes": null}))
+                .expect("a contact with null custom_attributes must decode");
+        assert!(
+            contact.custom_attributes.is_empty(),
+            "null contact custom attributes mean none"
+        );
+        let event: DataEvent =
+            serde_json::from_value(serde_json::json!({"event_name": "paid", "metadata": null}))
+                .expect("a data event with null metadata must decode");
+        assert!(event.metadata.is_empty(), "null metadata means none");
     }
 }

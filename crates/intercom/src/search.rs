@@ -151,7 +151,8 @@ impl SearchRequest {
         self
     }
 
-    /// Overrides the page size for this search.
+    /// Overrides the page size for this search; clamped to 1..=[`crate::MAX_PER_PAGE`] when
+    /// sent, as the client's own `per_page` is.
     pub fn per_page(mut self, n: u32) -> Self {
         self.per_page = Some(n);
         self
@@ -160,7 +161,10 @@ impl SearchRequest {
     /// The request body for one page.
     pub(crate) fn body(&self, per_page: u32, starting_after: Option<&str>) -> Value {
         // Intercom's maximum is 150 for every API: clamp rather than be refused.
-        let per_page = self.per_page.unwrap_or(per_page).clamp(1, 150);
+        let per_page = self
+            .per_page
+            .unwrap_or(per_page)
+            .clamp(1, crate::MAX_PER_PAGE);
         let mut pagination = json!({"per_page": per_page});
         if let Some(c) = starting_after {
             pagination["starting_after"] = json!(c);

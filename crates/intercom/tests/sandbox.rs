@@ -53,6 +53,13 @@ async fn collect(
     Ok(out)
 }
 
+fn unix_now_f64() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64()
+}
+
 fn truth_conversation(sb: &Sandbox, id: &str) -> Value {
     sb.truth()["conversations"]
         .as_array()
@@ -455,10 +462,18 @@ async fn events_follow_the_next_url_but_never_to_another_host() {
 async fn a_429_with_headers_waits_for_the_reset_then_succeeds() {
     let sb = sandbox(5).await;
     let c = client(&sb);
+    // The sandbox's windows are whole 10-second spans of unix time; the 429 names the end
+    // of the current one in X-RateLimit-Reset.
+    let now = unix_now_f64();
+    let reset = (now / 10.0).floor() * 10.0 + 10.0;
     sb.fail_next(1, Fault::RateLimited);
     c.me()
         .await
         .expect("after a 429 the request succeeds once the window resets");
+    assert!(
+        unix_now_f64() >= reset,
+        "the retry waited for X-RateLimit-Reset ({reset}), not retried at once (sent at {now})"
+    );
     assert_eq!(c.stats().rate_limited, 1, "the client counted the 429");
     assert_eq!(sb.count_429(), 1, "the sandbox sent exactly one 429");
     sb.shutdown().await;
@@ -602,8 +617,12 @@ async fn a_malformed_page_is_a_decode_error_naming_the_field_and_yields_nothing(
         err.field_path()
     );
     assert!(
-        err.request_id().is_none() || !err.to_string().contains(sb.token()),
-        "the token never appears"
+        err.request_id().is_some_and(|id| !id.is_empty()),
+        "the decode error carries the answer's x-request-id for support: {err:?}"
+    );
+    assert!(
+        !err.to_string().contains(sb.token()) && !format!("{err:?}").contains(sb.token()),
+        "the token never appears in the error"
     );
     assert!(
         stream.next().await.is_none(),
@@ -751,5 +770,108 @@ async fn the_governor_keeps_a_concurrent_burst_under_a_small_window_without_429(
         24,
         "the client's counter agrees with the server's"
     );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn two_clients_built_separately_for_one_token_share_one_window_without_429() {
+    let sb = sandbox_with(SandboxConfig {
+        conversations: 5,
+        rate_limit: 12,
+        ..Default::default()
+    })
+    .await;
+    let (a, b) = (client(&sb), client(&sb));
+    assert!(
+        std::sync::Arc::ptr_eq(a.governor(), b.governor()),
+        "clients built separately for one token pace through one governor"
+    );
+    let mut tasks = Vec::new();
+    for c in [a.clone(), b.clone()] {
+        for _ in 0..4 {
+            let c = c.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..3 {
+                    c.list_teams().await?;
+                }
+                Ok::<_, ApiError>(())
+            }));
+        }
+    }
+    for t in tasks {
+        t.await
+            .expect("the task did not panic")
+            .expect("every paced request succeeds");
+    }
+    assert_eq!(
+        sb.count_429(),
+        0,
+        "two clients of one token share the 12-per-window limit without a 429"
+    );
+    assert_eq!(
+        sb.request_count(),
+        24,
+        "24 calls made exactly 24 requests (no retries were needed)"
+    );
+    sb.shutdown().await;
+}
+
+/// A `tracing` writer into a shared buffer, to read what the client logged.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("capture lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn a_retry_is_logged_at_debug_with_the_request_id_and_never_the_token() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    // The test runs on one thread (tokio's current-thread test runtime), so a thread-local
+    // subscriber sees every event of the call.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let sb = sandbox(5).await;
+    let c = client(&sb);
+    sb.fail_next(1, Fault::Status(503));
+    c.list_admins().await.expect("a read succeeds after a 503");
+    let log = String::from_utf8(captured.0.lock().expect("capture lock").clone())
+        .expect("the log is text");
+    let line = log
+        .lines()
+        .find(|l| l.contains("retrying after a server error"))
+        .unwrap_or_else(|| panic!("the retry is logged: {log}"));
+    assert!(
+        line.contains("DEBUG"),
+        "retries are logged at debug, not above: {line}"
+    );
+    let id = line
+        .split("request_id=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|id| id.trim_matches('"'))
+        .unwrap_or_default();
+    assert!(
+        !id.is_empty(),
+        "the retry names Intercom's request_id of the failed answer: {line}"
+    );
+    assert!(!log.contains(sb.token()), "the token never reaches the log");
     sb.shutdown().await;
 }

@@ -83,6 +83,16 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A value whose `null` means its default: custom attributes and event metadata arrive as
+/// `null` where the spec shows `{}`, and one such item must not fail its whole page.
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 /// Declares a visitor over JSON scalars (and null) producing `Option<$out>`; each arm
 /// converts one JSON kind. Visitors avoid serde's buffering of untagged enums, which
 /// matters at 150 conversations a page.
