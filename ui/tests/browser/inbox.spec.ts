@@ -67,6 +67,58 @@ describe("inbox", () => {
     await page.close();
   });
 
+  it("open_conversation_turned_unread_when_the_customer_wrote: it is read again while on screen", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.locator("[role=option][data-id=c1]").click();
+    await waitForCall(page, "mark_read");
+    await page.getByRole("article").waitFor();
+    /** The customer writes in c1, as a sync would bring it: unread, counts and a change. */
+    const customerWrites = (text: string) =>
+      page.evaluate((text) => {
+        const fake = (window as unknown as Fake & { __fake: { emit(e: string, p: unknown): void } }).__fake;
+        const c = fake.db.conversations[0]!;
+        const parts = c.parts as Record<string, unknown>[];
+        parts.push({ id: `live-${parts.length}`, kind: "message", authorKind: "contact", authorName: c.contactName, createdAt: Math.floor(Date.now() / 1000), bodyHtml: `<p>${text}</p>`, eventText: null, attachments: [], redacted: false });
+        c.unread = true;
+        fake.emit("inbox://counts", fake.counts());
+        fake.emit("inbox://changed", { conversationIds: ["c1"] });
+      }, text);
+    const truth = () => page.evaluate(() => (window as unknown as Fake).__fake.counts().find((c) => c.id === "mine")!.unread);
+    const badge = () => page.getByTestId("badge-mine").textContent().then((t) => Number(t || "0"));
+
+    await customerWrites("Are you there?");
+    await page.getByTestId("thread").getByText("Are you there?").waitFor();
+    expect((await waitForCall(page, "mark_read", 2))[1], "a new customer message in the conversation being read marks it read again").toEqual({ id: "c1" });
+    await expect.poll(() => page.evaluate(() => (window as unknown as Fake).__fake.db.conversations[0]!.unread), { message: "the backend holds it as read", timeout: 5_000 }).toBe(false);
+    await expect.poll(badge, { message: "the badge ends equal to the backend's count", timeout: 5_000 }).toBe(await truth());
+    await expect.poll(() => page.locator("[role=option][data-id=c1] .dot").textContent(), { message: "the row shows no unread dot", timeout: 5_000 }).toBe("");
+
+    // Marking it unread on purpose is not undone by the change that follows.
+    await page.getByRole("button", { name: "Mark unread" }).click();
+    await waitForCall(page, "mark_unread");
+    await page.locator("[role=option][data-id=c1] .dot", { hasText: "●" }).waitFor();
+    await customerWrites("Still there?");
+    await page.getByTestId("thread").getByText("Still there?").waitFor();
+    expect(await calls(page, "mark_read"), "what the agent marked unread stays unread when the customer writes").toHaveLength(2);
+
+    // With the window in the background the agent has not seen it: it stays unread until
+    // the window is focused again.
+    await page.locator("[role=option][data-id=c1]").click();
+    await waitForCall(page, "mark_read", 3);
+    await page.evaluate(() => (document.hasFocus = () => false));
+    await customerWrites("Hello?");
+    await page.getByTestId("thread").getByText("Hello?").waitFor();
+    await page.locator("[role=option][data-id=c1] .dot", { hasText: "●" }).waitFor();
+    expect(await calls(page, "mark_read"), "not read while the window is in the background").toHaveLength(3);
+    await page.evaluate(() => {
+      document.hasFocus = () => true;
+      window.dispatchEvent(new FocusEvent("focus"));
+    });
+    expect((await waitForCall(page, "mark_read", 4))[3], "focusing the window with it on screen reads it").toEqual({ id: "c1" });
+    await expect.poll(badge, { message: "and the badge follows", timeout: 5_000 }).toBe(await truth());
+    await page.close();
+  });
+
   it("a hostile message body cannot navigate the app; links go to open_external", async () => {
     const page = await openFake(h, { session: "demo" });
     await page.evaluate(() => {
