@@ -119,6 +119,43 @@ describe("inbox", () => {
     await page.close();
   });
 
+  it("thread_jumped_to_the_bottom_on_every_refresh: it keeps the agent's place unless they were at the bottom", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.evaluate(() => {
+      const c = (window as unknown as Fake).__fake.db.conversations[0]!;
+      const parts = c.parts as Record<string, unknown>[];
+      for (let i = 0; i < 40; i++) parts.push({ id: `long-${i}`, kind: "message", authorKind: i % 2 ? "admin" : "contact", authorName: i % 2 ? "Dana Agent" : c.contactName, createdAt: 10 + i, bodyHtml: `<p>Message ${i}</p>`, eventText: null, attachments: [], redacted: false });
+    });
+    await page.locator("[role=option][data-id=c1]").click();
+    const thread = page.getByTestId("thread");
+    await thread.getByText("Message 39").waitFor();
+    const position = () => thread.evaluate((el) => ({ top: el.scrollTop, fromBottom: el.scrollHeight - el.clientHeight - el.scrollTop, scrollable: el.scrollHeight > el.clientHeight + 200 }));
+    expect((await position()).scrollable, "the thread is long enough to scroll").toBe(true);
+    await expect.poll(async () => (await position()).fromBottom, { message: "a conversation opens at its latest part", timeout: 5_000 }).toBeLessThan(2);
+
+    /** Something changes in c1 (a teammate's note, as another agent's sync would bring it). */
+    const change = (text: string) =>
+      page.evaluate((text) => {
+        const fake = (window as unknown as Fake & { __fake: { emit(e: string, p: unknown): void } }).__fake;
+        const parts = fake.db.conversations[0]!.parts as Record<string, unknown>[];
+        parts.push({ id: `n-${parts.length}`, kind: "note", authorKind: "admin", authorName: "Sam Support", createdAt: 100, bodyHtml: `<p>${text}</p>`, eventText: null, attachments: [], redacted: false });
+        fake.emit("inbox://changed", { conversationIds: ["c1"] });
+      }, text);
+
+    await thread.evaluate((el) => (el.scrollTop = 120));
+    await expect.poll(async () => (await position()).top, { message: "the agent scrolled up to read", timeout: 5_000 }).toBe(120);
+    await change("First note while reading");
+    await thread.getByText("First note while reading").waitFor();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    expect((await position()).top, "a refresh keeps the place of an agent who scrolled up").toBe(120);
+
+    await thread.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await change("Second note at the bottom");
+    await thread.getByText("Second note at the bottom").waitFor();
+    await expect.poll(async () => (await position()).fromBottom, { message: "an agent at the bottom follows new parts", timeout: 5_000 }).toBeLessThan(2);
+    await page.close();
+  });
+
   it("a hostile message body cannot navigate the app; links go to open_external", async () => {
     const page = await openFake(h, { session: "demo" });
     await page.evaluate(() => {
