@@ -124,7 +124,7 @@ impl From<store::ListRow> for ConversationRow {
             assignee_name: r.assignee_name,
             unread: r.unread,
             pending: r.pending_send,
-            failed: false,
+            failed: r.failed_send,
             state: r.state,
         }
     }
@@ -600,6 +600,36 @@ mod tests {
             "a made-up cursor is refused, not guessed"
         );
         assert_eq!(decode_cursor("abc:1"), None);
+    }
+
+    #[test]
+    fn failed_send_showed_as_sending_forever() {
+        let row = |pending_send, failed_send| store::ListRow {
+            id: "1".into(),
+            contact_name: "Ann".into(),
+            subject: "Refund".into(),
+            last_activity_at: 1_700_000_000,
+            assignee_name: None,
+            unread: false,
+            pending_send,
+            failed_send,
+            priority: false,
+            state: "open".into(),
+        };
+        let refused = ConversationRow::from(row(false, true));
+        assert!(
+            refused.failed,
+            "a refused send reaches the list as Failed, with Retry and Discard in the thread"
+        );
+        assert!(
+            !refused.pending,
+            "and not as Sending, which it will never finish"
+        );
+        let waiting = ConversationRow::from(row(true, false));
+        assert!(
+            waiting.pending && !waiting.failed,
+            "an item on its way says Sending"
+        );
     }
 
     #[test]
