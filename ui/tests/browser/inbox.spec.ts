@@ -223,6 +223,21 @@ describe("inbox", () => {
     await page.close();
   });
 
+  it("status_line_blank_before_the_first_cycle_ends: it says it is syncing, then when it last synced", async () => {
+    const page = await openFake(h, { session: "demo" });
+    const line = page.getByTestId("status-line");
+    await line.getByRole("button", { name: "Sync now" }).waitFor();
+    const base = { online: true, offlineSince: null, error: null, notificationsAvailable: true, notificationsProblem: null };
+    // After the backfill's progress ends, the first cycle still fetches details and contacts.
+    await emitEvent(page, "sync://status", { ...base, lastSyncAt: null, backfill: null });
+    await line.getByText("Syncing with Intercom…").waitFor();
+    const lastSync = new Date(2026, 0, 5, 9, 7).getTime() / 1000;
+    await emitEvent(page, "sync://status", { ...base, lastSyncAt: lastSync, backfill: null });
+    await line.getByText("Synced 09:07").waitFor();
+    expect(await line.getByText("Syncing with Intercom…").count(), "once a cycle ended, the line says when").toBe(0);
+    await page.close();
+  });
+
   it("switching workspace boots the other one from settings", async () => {
     const page = await openFake(h, { session: "demo" });
     await page.evaluate(() => {
