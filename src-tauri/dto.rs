@@ -124,7 +124,7 @@ impl From<store::ListRow> for ConversationRow {
             assignee_name: r.assignee_name,
             unread: r.unread,
             pending: r.pending_send,
-            failed: false,
+            failed: r.failed_send,
             state: r.state,
         }
     }
@@ -257,13 +257,15 @@ pub fn conversation_detail(
         .unwrap_or_else(|| "Customer".into());
     let mut blocked = false;
     let mut parts = Vec::with_capacity(d.parts.len() + 1);
-    // The conversation's first message lives in its source, not in its parts.
-    if let Some(body) = c
+    // The conversation's first message lives in its source, not in its parts. Its attachments
+    // and redaction are not columns of the cache; they come from the conversation's raw copy.
+    let source = RawSource::of(c);
+    let source_body = c
         .source_body_html
         .as_deref()
-        .filter(|b| !b.trim().is_empty())
-    {
-        let clean = sanitize(body, images);
+        .filter(|b| !b.trim().is_empty());
+    if source_body.is_some() || source.redacted {
+        let clean = sanitize(source_body.unwrap_or_default(), images);
         blocked |= clean.images_blocked;
         let author_kind = author_kind(c.source_author.author_type.as_deref());
         parts.push(Part {
@@ -278,8 +280,8 @@ pub fn conversation_detail(
             created_at: c.created_at,
             body_html: clean.html,
             event_text: None,
-            attachments: Vec::new(),
-            redacted: false,
+            attachments: attachments(&source.attachments),
+            redacted: source.redacted,
         });
     }
     for p in &d.parts {
@@ -396,6 +398,35 @@ fn event_text(
         }
         other => format!("{who}: {}", other.replace('_', " ")),
     }
+}
+
+/// What the thread needs of a conversation's `source` beyond the cached columns, read from the
+/// raw copy the sync keeps (`store::Conversation::raw`, the client's model as JSON).
+#[derive(Debug, Default, Deserialize)]
+struct RawSource {
+    #[serde(default)]
+    attachments: serde_json::Value,
+    #[serde(default, deserialize_with = "null_as_false")]
+    redacted: bool,
+}
+
+impl RawSource {
+    fn of(c: &store::Conversation) -> RawSource {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(default)]
+            source: Option<RawSource>,
+        }
+        c.raw
+            .as_deref()
+            .and_then(|raw| serde_json::from_str::<Raw>(raw).ok())
+            .and_then(|r| r.source)
+            .unwrap_or_default()
+    }
+}
+
+fn null_as_false<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
 }
 
 fn attachments(raw: &serde_json::Value) -> Vec<Attachment> {
@@ -600,6 +631,121 @@ mod tests {
             "a made-up cursor is refused, not guessed"
         );
         assert_eq!(decode_cursor("abc:1"), None);
+    }
+
+    #[test]
+    fn failed_send_showed_as_sending_forever() {
+        let row = |pending_send, failed_send| store::ListRow {
+            id: "1".into(),
+            contact_name: "Ann".into(),
+            subject: "Refund".into(),
+            last_activity_at: 1_700_000_000,
+            assignee_name: None,
+            unread: false,
+            pending_send,
+            failed_send,
+            priority: false,
+            state: "open".into(),
+        };
+        let refused = ConversationRow::from(row(false, true));
+        assert!(
+            refused.failed,
+            "a refused send reaches the list as Failed, with Retry and Discard in the thread"
+        );
+        assert!(
+            !refused.pending,
+            "and not as Sending, which it will never finish"
+        );
+        let waiting = ConversationRow::from(row(true, false));
+        assert!(
+            waiting.pending && !waiting.failed,
+            "an item on its way says Sending"
+        );
+    }
+
+    fn detail_with_raw(
+        raw: Option<serde_json::Value>,
+        body: Option<&str>,
+    ) -> store::ConversationDetail {
+        store::ConversationDetail {
+            conversation: store::Conversation {
+                id: "7".into(),
+                created_at: 1_700_000_000,
+                source_body_html: body.map(str::to_owned),
+                raw: raw.map(|r| r.to_string()),
+                ..Default::default()
+            },
+            unread: false,
+            last_activity_at: 1_700_000_000,
+            parts: Vec::new(),
+            contacts: Vec::new(),
+            outbox: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn first_message_dropped_its_attachments_and_redaction() {
+        let raw = serde_json::json!({"id": "7", "source": {"body": "<p>see attached</p>", "redacted": null,
+            "attachments": [{"name": "screenshot.png", "url": "https://files.test/s.png", "filesize": 2048, "content_type": "image/png"}]}});
+        let d = conversation_detail(
+            &detail_with_raw(Some(raw), Some("<p>see attached</p>")),
+            &HashMap::new(),
+            &HashMap::new(),
+            &Images::Block,
+        );
+        let first = &d.parts[0];
+        assert_eq!(
+            first.id, "source-7",
+            "the first message comes from the source"
+        );
+        assert_eq!(
+            first.attachments.len(),
+            1,
+            "the customer's opening attachment is listed with the message"
+        );
+        assert_eq!(
+            (
+                first.attachments[0].name.as_str(),
+                first.attachments[0].size_bytes
+            ),
+            ("screenshot.png", 2048),
+            "with its name and size"
+        );
+        assert!(!first.redacted, "a null redacted flag is not a redaction");
+
+        let redacted = serde_json::json!({"id": "7", "source": {"body": "", "redacted": true, "attachments": []}});
+        let d = conversation_detail(
+            &detail_with_raw(Some(redacted), None),
+            &HashMap::new(),
+            &HashMap::new(),
+            &Images::Block,
+        );
+        assert!(
+            d.parts.first().is_some_and(|p| p.redacted),
+            "a redacted first message is shown as redacted, not left out"
+        );
+
+        let d = conversation_detail(
+            &detail_with_raw(None, Some("<p>hi</p>")),
+            &HashMap::new(),
+            &HashMap::new(),
+            &Images::Block,
+        );
+        assert!(
+            d.parts[0].attachments.is_empty() && !d.parts[0].redacted,
+            "without a raw copy the message still shows, plainly"
+        );
+        let d = conversation_detail(
+            &detail_with_raw(Some(serde_json::json!("not an object")), Some("<p>hi</p>")),
+            &HashMap::new(),
+            &HashMap::new(),
+            &Images::Block,
+        );
+        assert_eq!(
+            d.parts.len(),
+            1,
+            "an unreadable raw copy never hides the message"
+        );
     }
 
     #[test]

@@ -148,8 +148,10 @@ pub struct ListRow {
     pub assignee_name: Option<String>,
     /// Unread for the acting admin.
     pub unread: bool,
-    /// The outbox holds unconfirmed items for it (pending, sending, in doubt or failed).
+    /// The outbox holds items for it still on their way (pending, sending or in doubt).
     pub pending_send: bool,
+    /// The outbox holds items for it that Intercom refused: the agent retries or discards.
+    pub failed_send: bool,
     /// Priority flag.
     pub priority: bool,
     /// State as shown.
@@ -281,7 +283,11 @@ impl Reader {
             "SELECT c.id,
                     coalesce(nullif(k.name, ''), nullif(k.email, ''), nullif(c.source_author_name, ''), 'Unknown'),
                     coalesce(nullif(c.title, ''), nullif(c.source_subject, ''), c.preview, ''),
-                    c.last_activity_at, coalesce(a.name, t.name), c.unread, c.outbox_active > 0, c.priority, c.state
+                    c.last_activity_at, coalesce(a.name, t.name), c.unread, c.outbox_active,
+                    CASE WHEN c.outbox_active > 0 THEN
+                      (SELECT count(*) FROM outbox o WHERE o.conversation_id = c.id AND o.status = 'failed')
+                    ELSE 0 END,
+                    c.priority, c.state
              FROM conversations c
              LEFT JOIN contacts k ON k.id = c.primary_contact_id
              LEFT JOIN admins a ON a.id = c.admin_assignee_id
@@ -293,6 +299,9 @@ impl Reader {
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args), |r| {
+                // `outbox_active` counts every unconfirmed item, failed ones included; the
+                // outbox is only consulted for the few rows that have any.
+                let (active, failed): (i64, i64) = (r.get(6)?, r.get(7)?);
                 Ok(ListRow {
                     id: r.get(0)?,
                     contact_name: r.get(1)?,
@@ -300,9 +309,10 @@ impl Reader {
                     last_activity_at: r.get(3)?,
                     assignee_name: r.get(4)?,
                     unread: r.get(5)?,
-                    pending_send: r.get(6)?,
-                    priority: r.get(7)?,
-                    state: r.get(8)?,
+                    pending_send: active > failed,
+                    failed_send: failed > 0,
+                    priority: r.get(8)?,
+                    state: r.get(9)?,
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -229,6 +229,7 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
     let mut failures: u32 = 0;
     let mut retry_at: Option<Instant> = None;
     let cancel = core.cancel.clone();
+    seed_last_sync(&core).await;
     loop {
         if again && current.is_none() && !core.status().auth_failed && !cancel.is_cancelled() {
             again = false;
@@ -353,6 +354,26 @@ fn backoff(failures: u32, max: Duration) -> Duration {
 }
 
 /// Puts an error in the status.
+/// A restart knows when the cache was last brought up to date (the incremental poll's last
+/// stored page), so the window can say "Synced HH:MM", or offline "showing what was cached at
+/// HH:MM", before this run's first cycle ends instead of nothing, or the time it went offline.
+async fn seed_last_sync(core: &Core) {
+    let last = core
+        .db
+        .run(|s| {
+            Ok(s.sync_state(crate::incremental::RESOURCE)?
+                .and_then(|st| st.last_success_at))
+        })
+        .await;
+    match last {
+        Ok(Some(at)) => core.update_status(|s| {
+            s.last_sync_at.get_or_insert(at);
+        }),
+        Ok(None) => {}
+        Err(e) => tracing::debug!(error = %e, "no last sync time from the cache"),
+    }
+}
+
 fn report(core: &Core, e: &SyncError) {
     let now = core.now();
     tracing::warn!(code = e.code(), error = %e, "sync step failed");

@@ -34,7 +34,8 @@ pub enum SyncEvent {
 pub struct SyncStatus {
     /// The last request reached Intercom.
     pub online: bool,
-    /// Unix seconds of the last complete sync cycle.
+    /// Unix seconds of the last complete sync cycle; at start, until this run's first cycle
+    /// ends, the last time an earlier run's poll brought the cache up to date.
     pub last_sync_at: Option<i64>,
     /// Unix seconds since when Intercom has been unreachable.
     pub offline_since: Option<i64>,

@@ -18,6 +18,9 @@ use crate::events::{Phase, SyncEvent};
 
 /// `sync_kv` key: ids whose details must be (re)fetched, as a JSON array.
 pub(crate) const PENDING_KEY: &str = "details.pending";
+/// The poll's sync-state resource: its `last_success_at` is when the cache was last brought
+/// up to date with Intercom.
+pub(crate) const RESOURCE: &str = "incremental";
 
 pub(crate) fn read_pending(
     s: &agentdesk_store::Store,
@@ -56,10 +59,10 @@ impl Core {
                 .client
                 .search_conversations_page(&request, cursor.as_deref())
                 .await
-                .map_err(|e| SyncError::from_api(e, "incremental"))?;
+                .map_err(|e| SyncError::from_api(e, RESOURCE))?;
             if page.next.is_some() && page.next == cursor {
                 return Err(SyncError::CursorStuck {
-                    resource: "incremental".into(),
+                    resource: RESOURCE.into(),
                 });
             }
             let rows: Vec<_> = page
@@ -95,7 +98,7 @@ impl Core {
                     if pending.len() != before {
                         write_pending(s, &pending)?;
                     }
-                    s.upsert_conversations_page(&rows, "incremental", cur.as_deref())
+                    s.upsert_conversations_page(&rows, RESOURCE, cur.as_deref())
                 })
                 .await?;
             let changed: Vec<String> = outcome.changed_ids().map(str::to_owned).collect();

@@ -358,6 +358,43 @@ async fn network_loss_shows_offline_and_resumes_by_itself() {
     handle.stop(Duration::from_secs(5)).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_line_blank_after_a_restart_until_the_first_cycle_ended() {
+    let sb = sandbox(30, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = store(dir.path());
+    let reader = s.open_reader().expect("a reader connection");
+    let (handle, rx) = spawn(client(&sb, 50), s, config(&sb));
+    let _log = collect(rx);
+    wait_until(
+        "the initial sync completes",
+        Duration::from_secs(30),
+        || handle.status().last_sync_at.is_some(),
+    )
+    .await;
+    handle.stop(Duration::from_secs(5)).await;
+    let synced = reader
+        .sync_state("incremental")
+        .expect("sync state")
+        .and_then(|st| st.last_success_at)
+        .expect("the poll recorded when it brought the cache up to date");
+
+    // The next start finds Intercom unreachable: no cycle of this run can end.
+    sb.fail_next(100_000, Fault::ResetMidBody);
+    let (handle, rx) = spawn(client(&sb, 50), store(dir.path()), config(&sb));
+    let _log = collect(rx);
+    wait_until("the status goes offline", Duration::from_secs(20), || {
+        !handle.status().online && handle.status().offline_since.is_some()
+    })
+    .await;
+    assert_eq!(
+        handle.status().last_sync_at,
+        Some(synced),
+        "a restart still knows when the cache was last synced, so offline it says what it shows"
+    );
+    handle.stop(Duration::from_secs(5)).await;
+}
+
 /// Regression: the window re-reads the open conversation on every `ConversationsChanged`
 /// that names it, and each re-read (`get_conversation`) asks the engine to open it again.
 /// Every open emitted that event, so an open conversation was fetched again and again with

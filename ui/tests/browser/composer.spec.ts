@@ -80,6 +80,57 @@ describe("composer", () => {
     await page.close();
   });
 
+  it("draft_lost_when_opening_another_conversation: each conversation keeps its draft and mode", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.locator("[role=option][data-id]").nth(1).waitFor();
+    const [a, b] = await page.locator("[role=option][data-id]").evaluateAll((els) => els.slice(0, 2).map((e) => e.getAttribute("data-id")!));
+    const open = async (id: string) => {
+      await page.locator(`[role=option][data-id=${id}]`).click();
+      await page.getByRole("article", { name: /Conversation with/ }).waitFor();
+      await page.waitForFunction((id) => document.querySelector("[role=option].open")?.getAttribute("data-id") === id, id);
+      await page.getByTestId("composer").waitFor();
+    };
+    const reply = page.getByRole("textbox", { name: "Reply to the customer" });
+    const note = page.getByRole("textbox", { name: /Note/ });
+
+    await open(a!);
+    await reply.fill("Half a reply to A");
+    await open(b!);
+    expect(await reply.inputValue(), "another conversation starts with its own (empty) draft").toBe("");
+    await page.getByRole("radio", { name: "Note" }).click();
+    await note.fill("Half a note on B");
+
+    await open(a!);
+    expect(await reply.inputValue(), "coming back to A brings its reply draft back").toBe("Half a reply to A");
+    await open(b!);
+    expect(await note.inputValue(), "B's draft comes back as a note, in note mode").toBe("Half a note on B");
+    await note.press("Control+Enter");
+    expect((await waitForCall(page, "send_reply"))[0], "the note is sent from B").toEqual({ conversationId: b, body: "Half a note on B", kind: "note" });
+    await page.getByTestId("thread").locator("[data-kind=note]", { hasText: "Half a note on B" }).waitFor();
+
+    await open(a!);
+    expect(await reply.inputValue(), "A's draft is untouched by B's send").toBe("Half a reply to A");
+    await open(b!);
+    expect(await reply.inputValue(), "a sent draft is gone, and the composer is back to replying").toBe("");
+    await page.close();
+  });
+
+  it("drafts are forgotten at logout (people share computers)", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.locator("[role=option][data-id=c1]").click();
+    const reply = page.getByRole("textbox", { name: "Reply to the customer" });
+    await reply.fill("Something private");
+    await page.getByRole("button", { name: "Settings" }).click();
+    const dialog = page.getByRole("dialog", { name: "Settings" });
+    await dialog.getByRole("button", { name: "Log out…" }).click();
+    await dialog.getByRole("group", { name: "Confirm log out" }).getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("button", { name: "Open the demo workspace" }).click();
+    await page.locator("[role=option][data-id=c1]").click();
+    await page.getByTestId("composer").waitFor();
+    expect(await reply.inputValue(), "the next person to log in does not see the last one's draft").toBe("");
+    await page.close();
+  });
+
   it("saved replies and app://open-conversation prefill the composer", async () => {
     const page = await openFake(h, { session: "demo" });
     await page.getByRole("navigation", { name: "Views" }).waitFor();

@@ -67,6 +67,95 @@ describe("inbox", () => {
     await page.close();
   });
 
+  it("open_conversation_turned_unread_when_the_customer_wrote: it is read again while on screen", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.locator("[role=option][data-id=c1]").click();
+    await waitForCall(page, "mark_read");
+    await page.getByRole("article").waitFor();
+    /** The customer writes in c1, as a sync would bring it: unread, counts and a change. */
+    const customerWrites = (text: string) =>
+      page.evaluate((text) => {
+        const fake = (window as unknown as Fake & { __fake: { emit(e: string, p: unknown): void } }).__fake;
+        const c = fake.db.conversations[0]!;
+        const parts = c.parts as Record<string, unknown>[];
+        parts.push({ id: `live-${parts.length}`, kind: "message", authorKind: "contact", authorName: c.contactName, createdAt: Math.floor(Date.now() / 1000), bodyHtml: `<p>${text}</p>`, eventText: null, attachments: [], redacted: false });
+        c.unread = true;
+        fake.emit("inbox://counts", fake.counts());
+        fake.emit("inbox://changed", { conversationIds: ["c1"] });
+      }, text);
+    const truth = () => page.evaluate(() => (window as unknown as Fake).__fake.counts().find((c) => c.id === "mine")!.unread);
+    const badge = () => page.getByTestId("badge-mine").textContent().then((t) => Number(t || "0"));
+
+    await customerWrites("Are you there?");
+    await page.getByTestId("thread").getByText("Are you there?").waitFor();
+    expect((await waitForCall(page, "mark_read", 2))[1], "a new customer message in the conversation being read marks it read again").toEqual({ id: "c1" });
+    await expect.poll(() => page.evaluate(() => (window as unknown as Fake).__fake.db.conversations[0]!.unread), { message: "the backend holds it as read", timeout: 5_000 }).toBe(false);
+    await expect.poll(badge, { message: "the badge ends equal to the backend's count", timeout: 5_000 }).toBe(await truth());
+    await expect.poll(() => page.locator("[role=option][data-id=c1] .dot").textContent(), { message: "the row shows no unread dot", timeout: 5_000 }).toBe("");
+
+    // Marking it unread on purpose is not undone by the change that follows.
+    await page.getByRole("button", { name: "Mark unread" }).click();
+    await waitForCall(page, "mark_unread");
+    await page.locator("[role=option][data-id=c1] .dot", { hasText: "●" }).waitFor();
+    await customerWrites("Still there?");
+    await page.getByTestId("thread").getByText("Still there?").waitFor();
+    expect(await calls(page, "mark_read"), "what the agent marked unread stays unread when the customer writes").toHaveLength(2);
+
+    // With the window in the background the agent has not seen it: it stays unread until
+    // the window is focused again.
+    await page.locator("[role=option][data-id=c1]").click();
+    await waitForCall(page, "mark_read", 3);
+    await page.evaluate(() => (document.hasFocus = () => false));
+    await customerWrites("Hello?");
+    await page.getByTestId("thread").getByText("Hello?").waitFor();
+    await page.locator("[role=option][data-id=c1] .dot", { hasText: "●" }).waitFor();
+    expect(await calls(page, "mark_read"), "not read while the window is in the background").toHaveLength(3);
+    await page.evaluate(() => {
+      document.hasFocus = () => true;
+      window.dispatchEvent(new FocusEvent("focus"));
+    });
+    expect((await waitForCall(page, "mark_read", 4))[3], "focusing the window with it on screen reads it").toEqual({ id: "c1" });
+    await expect.poll(badge, { message: "and the badge follows", timeout: 5_000 }).toBe(await truth());
+    await page.close();
+  });
+
+  it("thread_jumped_to_the_bottom_on_every_refresh: it keeps the agent's place unless they were at the bottom", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.evaluate(() => {
+      const c = (window as unknown as Fake).__fake.db.conversations[0]!;
+      const parts = c.parts as Record<string, unknown>[];
+      for (let i = 0; i < 40; i++) parts.push({ id: `long-${i}`, kind: "message", authorKind: i % 2 ? "admin" : "contact", authorName: i % 2 ? "Dana Agent" : c.contactName, createdAt: 10 + i, bodyHtml: `<p>Message ${i}</p>`, eventText: null, attachments: [], redacted: false });
+    });
+    await page.locator("[role=option][data-id=c1]").click();
+    const thread = page.getByTestId("thread");
+    await thread.getByText("Message 39").waitFor();
+    const position = () => thread.evaluate((el) => ({ top: el.scrollTop, fromBottom: el.scrollHeight - el.clientHeight - el.scrollTop, scrollable: el.scrollHeight > el.clientHeight + 200 }));
+    expect((await position()).scrollable, "the thread is long enough to scroll").toBe(true);
+    await expect.poll(async () => (await position()).fromBottom, { message: "a conversation opens at its latest part", timeout: 5_000 }).toBeLessThan(2);
+
+    /** Something changes in c1 (a teammate's note, as another agent's sync would bring it). */
+    const change = (text: string) =>
+      page.evaluate((text) => {
+        const fake = (window as unknown as Fake & { __fake: { emit(e: string, p: unknown): void } }).__fake;
+        const parts = fake.db.conversations[0]!.parts as Record<string, unknown>[];
+        parts.push({ id: `n-${parts.length}`, kind: "note", authorKind: "admin", authorName: "Sam Support", createdAt: 100, bodyHtml: `<p>${text}</p>`, eventText: null, attachments: [], redacted: false });
+        fake.emit("inbox://changed", { conversationIds: ["c1"] });
+      }, text);
+
+    await thread.evaluate((el) => (el.scrollTop = 120));
+    await expect.poll(async () => (await position()).top, { message: "the agent scrolled up to read", timeout: 5_000 }).toBe(120);
+    await change("First note while reading");
+    await thread.getByText("First note while reading").waitFor();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    expect((await position()).top, "a refresh keeps the place of an agent who scrolled up").toBe(120);
+
+    await thread.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await change("Second note at the bottom");
+    await thread.getByText("Second note at the bottom").waitFor();
+    await expect.poll(async () => (await position()).fromBottom, { message: "an agent at the bottom follows new parts", timeout: 5_000 }).toBeLessThan(2);
+    await page.close();
+  });
+
   it("a hostile message body cannot navigate the app; links go to open_external", async () => {
     const page = await openFake(h, { session: "demo" });
     await page.evaluate(() => {
@@ -131,6 +220,21 @@ describe("inbox", () => {
     await line.getByRole("button", { name: "Sync now" }).click();
     await waitForCall(page, "sync_now");
     expect(await calls(page, "get_status"), "status arrives by event after the first read").toHaveLength(1);
+    await page.close();
+  });
+
+  it("status_line_blank_before_the_first_cycle_ends: it says it is syncing, then when it last synced", async () => {
+    const page = await openFake(h, { session: "demo" });
+    const line = page.getByTestId("status-line");
+    await line.getByRole("button", { name: "Sync now" }).waitFor();
+    const base = { online: true, offlineSince: null, error: null, notificationsAvailable: true, notificationsProblem: null };
+    // After the backfill's progress ends, the first cycle still fetches details and contacts.
+    await emitEvent(page, "sync://status", { ...base, lastSyncAt: null, backfill: null });
+    await line.getByText("Syncing with Intercom…").waitFor();
+    const lastSync = new Date(2026, 0, 5, 9, 7).getTime() / 1000;
+    await emitEvent(page, "sync://status", { ...base, lastSyncAt: lastSync, backfill: null });
+    await line.getByText("Synced 09:07").waitFor();
+    expect(await line.getByText("Syncing with Intercom…").count(), "once a cycle ended, the line says when").toBe(0);
     await page.close();
   });
 

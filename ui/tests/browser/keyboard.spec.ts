@@ -1,7 +1,7 @@
 // Keyboard first: j/k/Enter/r/n/// and friends, the palette, the shortcut list, and letters
 // left alone while typing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calls, openFake, start, waitForCall, type Harness } from "./harness";
+import { calls, emitEvent, openFake, start, waitForCall, type Harness } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,6 +10,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
+
+type Fake = { __fake: { db: { conversations: { id: string; lastActivityAt: number; state: string }[] } } };
+
+/** New activity on `bump` (it sorts to the top) and, optionally, `close` leaves the view. */
+async function activity(page: Awaited<ReturnType<typeof openFake>>, bump: string, close?: string) {
+  await page.evaluate(
+    ([bump, close]) => {
+      const db = (window as unknown as Fake).__fake.db;
+      const c = db.conversations.find((x) => x.id === bump)!;
+      c.lastActivityAt = Math.max(...db.conversations.map((x) => x.lastActivityAt)) + 60;
+      const gone = db.conversations.find((x) => x.id === close);
+      if (gone) gone.state = "closed";
+    },
+    [bump, close ?? null] as const,
+  );
+  await emitEvent(page, "inbox://changed", { conversationIds: close ? [bump, close] : [bump] });
+  await page.waitForFunction((id) => document.querySelector("[role=option][aria-posinset='1']")?.getAttribute("data-id") === id, bump);
+}
 
 const selectedId = (page: Awaited<ReturnType<typeof openFake>>) =>
   page.locator("[role=option][aria-selected=true]").getAttribute("data-id");
@@ -60,6 +78,26 @@ describe("keyboard", () => {
     await page.keyboard.press("Escape");
     await page.keyboard.press("a");
     await page.getByRole("menu", { name: "Assign" }).waitFor();
+    await page.close();
+  });
+
+  it("selection_drifted_when_the_list_resorted: the highlight follows the conversation, not the row", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.locator("[role=option][data-id]").first().waitFor();
+    const ids = await page.locator("[role=option][data-id]").evaluateAll((els) => els.map((e) => e.getAttribute("data-id")!));
+    await page.keyboard.press("j");
+    await page.keyboard.press("j");
+    expect(await selectedId(page), "two rows down").toBe(ids[2]);
+
+    await activity(page, ids[5]!);
+    expect(await selectedId(page), "new activity elsewhere moved the rows; the highlight stays on the same conversation").toBe(ids[2]);
+    await page.keyboard.press("Enter");
+    expect((await waitForCall(page, "mark_read"))[0], "Enter opens what is highlighted, not what moved into its row").toEqual({ id: ids[2] });
+
+    await page.keyboard.press("j");
+    expect(await selectedId(page), "j continues from the highlighted conversation").toBe(ids[3]);
+    await activity(page, ids[7]!, ids[3]!);
+    expect(await selectedId(page), "the highlighted conversation left the view: the one that followed it is highlighted").toBe(ids[4]);
     await page.close();
   });
 

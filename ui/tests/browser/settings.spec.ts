@@ -46,6 +46,32 @@ describe("settings", () => {
     await page.close();
   });
 
+  it("offers only views that can notify: a customer message reopens a snoozed or closed conversation", async () => {
+    const page = await openFake(h, { session: "demo" });
+    const dialog = await openSettings(page);
+    const choices = await dialog.getByRole("group", { name: /Notify me/ }).getByRole("checkbox").evaluateAll((els) => els.map((e) => e.parentElement!.textContent!.trim()));
+    expect(choices, "the open views are offered, Snoozed and Closed are not (the shell never notifies for them)").toEqual(["Your inbox", "Unassigned", "Billing", "Technical", "All open"]);
+    await page.close();
+  });
+
+  it("settings_scrolled_sideways_at_1200x780: the panel fits its width with the shipped saved replies", async () => {
+    const page = await openFake(h, { session: "demo", viewport: { width: 1200, height: 780 } });
+    await page.evaluate(() => {
+      // The three saved replies a new install starts with (src-tauri/saved_replies.rs).
+      (window as unknown as { __fake: { db: { savedReplies: unknown[] } } }).__fake.db.savedReplies = [
+        { id: "thanks", title: "Thanks for reaching out", body: "Thanks for reaching out! I'm looking into this now and will get back to you shortly." },
+        { id: "more-info", title: "Ask for details", body: "Could you share a few more details (what you expected, what happened, and when)? That will help me sort this out quickly." },
+        { id: "resolved", title: "Resolved", body: "This should be sorted now. If anything else comes up, just reply here." },
+      ];
+    });
+    const dialog = await openSettings(page);
+    await dialog.getByText("Ask for details").waitFor();
+    await dialog.getByTestId("about-panel").locator("dl").waitFor();
+    const box = await dialog.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(box.scroll, "no horizontal scrollbar: nothing in Settings is wider than the panel").toBeLessThanOrEqual(box.client);
+    await page.close();
+  });
+
   it("logout with unsent items asks for force, then logs out", async () => {
     const page = await openFake(h, { session: "demo", online: false });
     await page.locator("[role=option][data-id=c1]").click();

@@ -148,6 +148,48 @@ fn row_shows_contact_assignee_and_pending_flag() {
         "the subject comes before the snippet"
     );
     assert!(row.pending_send, "an unsent note shows the pending marker");
+    assert!(!row.failed_send, "nothing was refused yet");
+}
+
+#[test]
+fn failed_send_showed_as_sending_forever() {
+    let mut s = store();
+    let mut c = conv("1", 10);
+    c.admin_assignee_id = Some("me".into());
+    s.upsert_conversations(&[c]).unwrap();
+    let note = |uuid: &str| agentdesk_store::OutboxItem {
+        conversation_id: "1".into(),
+        admin_id: "me".into(),
+        kind: agentdesk_store::OutboxKind::Note { body: "n".into() },
+        client_uuid: uuid.into(),
+    };
+    let first = s.enqueue(note("u1")).unwrap();
+    s.mark_failed(first, "422: the conversation is closed for this contact")
+        .unwrap();
+    let row = &s.list_view(&View::Mine, "me", None, 10).unwrap()[0];
+    assert!(
+        row.failed_send,
+        "a refused item shows as failed, so the agent retries or discards it"
+    );
+    assert!(
+        !row.pending_send,
+        "a refused item is not on its way: it must not say Sending"
+    );
+
+    s.enqueue(note("u2")).unwrap();
+    let row = &s.list_view(&View::Mine, "me", None, 10).unwrap()[0];
+    assert!(
+        row.failed_send && row.pending_send,
+        "a failed item and a waiting one: both are said"
+    );
+
+    s.discard(first).unwrap();
+    let row = &s.list_view(&View::Mine, "me", None, 10).unwrap()[0];
+    assert!(
+        !row.failed_send,
+        "discarding the refused item clears the failed marker"
+    );
+    assert!(row.pending_send, "the other item is still on its way");
 }
 
 #[test]
