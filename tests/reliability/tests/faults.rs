@@ -65,10 +65,13 @@ async fn sync_until_ok(sb: &Sandbox, db: &std::path::Path) -> Outcome {
         out.runs += 1;
         let store = Store::open(db).expect("the cache opens");
         let c = client(sb);
+        // Clients built for one token share one governor (and its counters) while any of
+        // them lives, so count this run's share only.
+        let before = c.stats();
         let result = agentdesk_sync::run_once(c.clone(), store, config(sb), |_| {}).await;
         let stats = c.stats();
-        out.requests += stats.requests;
-        out.rate_limited += stats.rate_limited;
+        out.requests += stats.requests - before.requests;
+        out.rate_limited += stats.rate_limited - before.rate_limited;
         match result {
             Ok(_) => return out,
             Err(e) => {
