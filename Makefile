@@ -74,8 +74,8 @@ test-browser:
 test-e2e: app
 	@echo "==> end-to-end tests of the built app (tauri-driver + WebKitWebDriver, under Xvfb)"
 	@cargo build --quiet -p agentdesk-e2e --tests
-	@AGENTDESK_BIN=$(APP_BIN) timeout -k 30s $(E2E_TIMEOUT) xvfb-run -a -s "-screen 0 1280x800x24" \
-	  cargo test --quiet -p agentdesk-e2e -- --test-threads=1
+	@AGENTDESK_BIN=$(APP_BIN) AGENTDESK_LOG=warn NO_AT_BRIDGE=1 timeout -k 30s $(E2E_TIMEOUT) \
+	  xvfb-run -a -s "-screen 0 1280x800x24" cargo test --quiet -p agentdesk-e2e -- --test-threads=1
 
 screenshots: setup-test app
 	@echo "==> README screenshots from the real app (demo workspace, under Xvfb)"
