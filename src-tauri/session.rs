@@ -254,10 +254,10 @@ pub async fn boot(
     }
     let settings = shared.settings();
     let mut config = EngineConfig::new(workspace.admin_id.clone());
-    config.poll_visible = Duration::from_secs(settings.poll_interval_secs);
+    config.poll_interval = Duration::from_secs(settings.poll_interval_secs);
     if workspace.demo {
         // The demo's server is on this machine: poll it briskly so live activity shows at once.
-        config.poll_visible = Duration::from_secs(settings.poll_interval_secs.min(3));
+        config.poll_interval = Duration::from_secs(settings.poll_interval_secs.min(3));
     }
     let (handle, mut rx) = agentdesk_sync::spawn(client, store, config);
     let visible = app
