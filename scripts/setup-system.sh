@@ -21,8 +21,9 @@ packages=(
   xvfb xauth
 )
 # Test: WebKit's WebDriver, a session bus and a notification daemon for the e2e tests,
-# ImageMagick for screenshots. The browser is decided below.
-$want_test && packages+=(webkit2gtk-driver dbus-x11 dunst imagemagick)
+# ImageMagick for screenshots, gio to launch the desktop entry as a desktop does (a link
+# test). The browser is decided below.
+$want_test && packages+=(webkit2gtk-driver dbus-x11 dunst imagemagick libglib2.0-bin)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

@@ -869,6 +869,18 @@ pub fn mark_ready() {
     }
 }
 
+/// The conversation an `agentdesk://` link or a notification asked to open before the inbox
+/// listened (a cold start with a link), or null. The inbox calls it once it listens for
+/// `app://open-conversation`; later requests come as that event.
+#[tauri::command]
+pub fn take_pending_open(shared: State<'_, Shared>) -> Option<dto::OpenConversation> {
+    shared
+        .opens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

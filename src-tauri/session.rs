@@ -49,6 +49,43 @@ pub struct Shared {
     /// Becomes true once the first session at start-up was attempted, so `get_session` can
     /// wait for it instead of racing it.
     pub first_boot: tokio::sync::watch::Sender<bool>,
+    /// Conversations to open (links, notification clicks) that no inbox listened for yet.
+    pub opens: Mutex<OpenQueue>,
+}
+
+/// Conversations to open, held while no inbox listens: on a cold start the link from the
+/// command line is ready before the page has loaded, and an event emitted then is lost. The
+/// inbox asks for what waited (`take_pending_open`) once it listens; from then on requests
+/// go out as `app://open-conversation` events.
+#[derive(Debug, Default)]
+pub struct OpenQueue {
+    listening: bool,
+    pending: Option<dto::OpenConversation>,
+}
+
+impl OpenQueue {
+    /// The request to emit now, or `None` when it is kept for the inbox to take (the newest
+    /// request wins: it is the one the agent clicked last).
+    pub fn offer(&mut self, open: dto::OpenConversation) -> Option<dto::OpenConversation> {
+        if self.listening {
+            Some(open)
+        } else {
+            self.pending = Some(open);
+            None
+        }
+    }
+
+    /// The inbox listens from now on; returns what waited for it.
+    pub fn take(&mut self) -> Option<dto::OpenConversation> {
+        self.listening = true;
+        self.pending.take()
+    }
+
+    /// The inbox went away (logout shows the connect screen): keep requests again until the
+    /// next inbox asks.
+    pub fn stop_listening(&mut self) {
+        self.listening = false;
+    }
 }
 
 impl Shared {
@@ -77,6 +114,7 @@ impl Shared {
             counts: Mutex::new(Vec::new()),
             demo_auto_opened: AtomicBool::new(false),
             first_boot: tokio::sync::watch::Sender::new(false),
+            opens: Mutex::new(OpenQueue::default()),
             data_dir,
         }
     }
@@ -394,6 +432,12 @@ pub async fn logout(app: &AppHandle, force: bool) -> CmdResult<()> {
             .map_err(CmdError::internal)?;
         tracing::info!(workspace = %workspace.id, "logged out: cache, token and notifications cleared");
     }
+    // The connect screen replaces the inbox: links wait for the next inbox.
+    shared
+        .opens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .stop_listening();
     let _ = app.emit(events::SESSION, None::<dto::Session>);
     Ok(())
 }
@@ -588,10 +632,20 @@ pub fn show_view(app: &AppHandle, view: &str) {
 pub fn open_from_notification(app: &AppHandle, conversation: Option<String>) {
     crate::app::show_main_window(app);
     if let Some(id) = conversation {
-        let _ = app.emit(
-            events::OPEN_CONVERSATION,
-            dto::OpenConversation { id, prefill: None },
-        );
+        request_open(app, dto::OpenConversation { id, prefill: None });
+    }
+}
+
+/// Opens a conversation in the inbox: at once when an inbox listens, else when one asks.
+pub fn request_open(app: &AppHandle, open: dto::OpenConversation) {
+    let now = app
+        .state::<Shared>()
+        .opens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .offer(open);
+    if let Some(open) = now {
+        let _ = app.emit(events::OPEN_CONVERSATION, open);
     }
 }
 
@@ -610,6 +664,49 @@ mod tests {
             team_assignee_id: team.map(String::from),
             ..Default::default()
         }
+    }
+
+    fn open(id: &str) -> dto::OpenConversation {
+        dto::OpenConversation {
+            id: id.into(),
+            prefill: None,
+        }
+    }
+
+    /// Regression: a cold start with a link emitted it before the page listened, so it was
+    /// lost.
+    #[test]
+    fn links_wait_until_the_inbox_listens() {
+        let mut q = OpenQueue::default();
+        assert!(
+            q.offer(open("1")).is_none(),
+            "no inbox listens yet: emitting now would lose the link"
+        );
+        assert!(
+            q.offer(open("2")).is_none(),
+            "still no inbox: keep the newest link"
+        );
+        assert_eq!(
+            q.take().map(|o| o.id).as_deref(),
+            Some("2"),
+            "the inbox gets the link clicked last when it asks"
+        );
+        assert!(q.take().is_none(), "a link is delivered once");
+        assert_eq!(
+            q.offer(open("3")).map(|o| o.id).as_deref(),
+            Some("3"),
+            "once the inbox listens, links go out as events at once"
+        );
+        q.stop_listening();
+        assert!(
+            q.offer(open("4")).is_none(),
+            "after logout the link waits for the next inbox"
+        );
+        assert_eq!(
+            q.take().map(|o| o.id).as_deref(),
+            Some("4"),
+            "and reaches it"
+        );
     }
 
     #[test]

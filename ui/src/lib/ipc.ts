@@ -286,6 +286,8 @@ export const getStatus = () => invoke<SyncStatus>("get_status");
 export const openExternal = (url: string) => invoke<null>("open_external", { url });
 /** Tells the shell the first screen is interactive (start-up benchmarks read it). */
 export const markReady = () => invoke<null>("mark_ready");
+/** The conversation a link or notification asked to open before the inbox listened, if any. */
+export const takePendingOpen = () => invoke<OpenConversation | null>("take_pending_open");
 
 // ---------------------------------------------------------------------------------------
 // Events (Rust to UI)

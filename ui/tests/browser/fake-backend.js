@@ -232,6 +232,7 @@
   const handlers = {
     get_app_info: () => db.appInfo,
     mark_ready: () => null,
+    take_pending_open: () => null,
     get_session: () => db.session,
     open_demo: () => {
       db.session = demoSession();
