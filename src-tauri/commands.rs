@@ -182,7 +182,7 @@ pub async fn remove_workspace(app: AppHandle, id: String) -> CmdResult<()> {
     }
     let mut registry = shared.registry.load().map_err(CmdError::internal)?;
     if let Some(w) = registry.remove(&id) {
-        let _ = store::Store::delete_files(&store::db_path(&shared.data_dir, &w.id, &w.admin_id));
+        store::Store::delete_workspace(&shared.data_dir, &w.id).map_err(CmdError::from)?;
         shared.tokens.delete(&w.id).map_err(CmdError::internal)?;
         if let Some(active) = current {
             registry.active = Some(active);

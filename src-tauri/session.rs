@@ -143,7 +143,6 @@ pub struct Session {
     reader: Mutex<Reader>,
     demo: Mutex<Option<intercom_sandbox::Sandbox>>,
     forward: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
-    pub db_path: PathBuf,
 }
 
 impl Session {
@@ -309,7 +308,6 @@ pub async fn boot(
         reader: Mutex::new(reader),
         demo: Mutex::new(demo),
         forward: Mutex::new(None),
-        db_path,
     });
     let task_app = app.clone();
     let task_session = Arc::downgrade(&session);
@@ -416,9 +414,9 @@ pub async fn logout(app: &AppHandle, force: bool) -> CmdResult<()> {
     let taken = shared.session.lock().await.take();
     if let Some(session) = taken {
         let workspace = session.workspace.clone();
-        let db_path = session.db_path.clone();
         shutdown(app, session).await;
-        Store::delete_files(&db_path).map_err(CmdError::from)?;
+        // Every acting admin's cache, not only the current one's.
+        Store::delete_workspace(&shared.data_dir, &workspace.id).map_err(CmdError::from)?;
         shared
             .tokens
             .delete(&workspace.id)
