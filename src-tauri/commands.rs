@@ -286,6 +286,7 @@ fn name_maps(s: &Session) -> CmdResult<(HashMap<String, String>, HashMap<String,
 
 #[tauri::command]
 pub async fn get_conversation(
+    app: AppHandle,
     shared: State<'_, Shared>,
     id: String,
     load_images: bool,
@@ -305,16 +306,25 @@ pub async fn get_conversation(
     })
     .await
     .map_err(|e| CmdError::internal(e.to_string()))??;
-    let images = if load_images {
-        let blocked =
-            dto::conversation_detail(&detail, &admins, &teams, &agentdesk_content::Images::Block);
-        let urls: Vec<String> = blocked_image_urls(&detail);
-        if urls.is_empty() {
-            return Ok(blocked);
-        }
-        agentdesk_content::Images::Inline(crate::images::fetch_all(&urls).await)
+    let urls = if load_images {
+        blocked_image_urls(&detail)
     } else {
+        Vec::new()
+    };
+    let images = if urls.is_empty() {
         agentdesk_content::Images::Block
+    } else {
+        // What the session fetched already, at once; the rest arrive in the background and
+        // a change event makes the window read the thread again.
+        let conversation = id.clone();
+        agentdesk_content::Images::Inline(session.images.inline_or_fetch(&id, &urls, move || {
+            let _ = app.emit(
+                events::CHANGED,
+                dto::ConversationsChanged {
+                    conversation_ids: vec![conversation],
+                },
+            );
+        }))
     };
     Ok(dto::conversation_detail(&detail, &admins, &teams, &images))
 }

@@ -143,6 +143,8 @@ pub struct Session {
     reader: Mutex<Reader>,
     demo: Mutex<Option<intercom_sandbox::Sandbox>>,
     forward: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// Images fetched by "Load images" in this session.
+    pub images: Arc<crate::images::ImageCache>,
 }
 
 impl Session {
@@ -308,6 +310,7 @@ pub async fn boot(
         reader: Mutex::new(reader),
         demo: Mutex::new(demo),
         forward: Mutex::new(None),
+        images: Arc::default(),
     });
     let task_app = app.clone();
     let task_session = Arc::downgrade(&session);
@@ -359,6 +362,7 @@ pub async fn shutdown(app: &AppHandle, session: Arc<Session>) {
         task.abort();
     }
     shared.notifier.close_all();
+    session.images.clear();
     let demo = session
         .demo
         .lock()
