@@ -326,6 +326,17 @@ pub async fn boot(
     *slot = Some(Arc::clone(&session));
     drop(slot);
     let dto = session.dto();
+    // The fallback file works, but the agent should know the token is not in the keychain.
+    let token_notice = (!session.workspace.demo)
+        .then(|| shared.tokens.file_fallback(&session.workspace.id))
+        .flatten()
+        .map(|path| crate::secrets::TokenLocation::File(path).describe());
+    let status = {
+        let mut status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
+        status.token_notice = token_notice;
+        status.clone()
+    };
+    let _ = app.emit(events::STATUS, status);
     // Counts from the cache at once: the inbox shows what it has before any request.
     let counts = read_counts(&session).await;
     publish_counts(app, counts);
@@ -459,8 +470,13 @@ async fn on_event(app: &AppHandle, session: &Arc<Session>, event: SyncEvent) {
             );
         }
         SyncEvent::Status(status) => {
-            let dto = dto::SyncStatus::from_engine(&status, shared.notifier.problem());
-            *shared.status.lock().unwrap_or_else(|e| e.into_inner()) = dto.clone();
+            let mut dto = dto::SyncStatus::from_engine(&status, shared.notifier.problem());
+            {
+                let mut current = shared.status.lock().unwrap_or_else(|e| e.into_inner());
+                // Where the token is stored belongs to the session, not to the engine.
+                dto.token_notice = current.token_notice.clone();
+                *current = dto.clone();
+            }
             let _ = app.emit(events::STATUS, dto);
         }
         SyncEvent::Progress { done, total } => {

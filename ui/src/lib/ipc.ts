@@ -199,6 +199,8 @@ export interface SyncStatus {
   error: { code: string; message: string } | null;
   notificationsAvailable: boolean;
   notificationsProblem: string | null;
+  /** Set while the workspace's token is in the private file (no keychain service): say so. */
+  tokenNotice: string | null;
 }
 
 export type Assignee = { kind: "admin"; id: string } | { kind: "team"; id: string } | { kind: "nobody" };

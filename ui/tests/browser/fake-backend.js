@@ -102,6 +102,7 @@
       error: null,
       notificationsAvailable: true,
       notificationsProblem: null,
+      tokenNotice: options.tokenNotice ?? null,
     },
     settings: {
       notifyViews: ["mine", "unassigned"],
