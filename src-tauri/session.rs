@@ -363,6 +363,8 @@ async fn read_counts(session: &Arc<Session>) -> Vec<ViewCount> {
 /// notifications, the demo server; clears the counts and the tray.
 pub async fn shutdown(app: &AppHandle, session: Arc<Session>) {
     let shared = app.state::<Shared>();
+    // First: no notification decided from now on is shown, even while the engine stops.
+    shared.notifier.close_all();
     session.handle.clone().stop(Duration::from_secs(5)).await;
     if let Some(task) = session
         .forward
@@ -548,6 +550,8 @@ async fn notify(
     candidates: Vec<store::NotificationCandidate>,
 ) {
     let shared = app.state::<Shared>();
+    // Before anything else: a logout from here on makes this batch stale.
+    let epoch = shared.notifier.epoch();
     let settings = shared.settings();
     let part_ids: Vec<String> = candidates.iter().map(|c| c.part_id.clone()).collect();
     let on_screen = shared
@@ -592,7 +596,8 @@ async fn notify(
             let sound = settings.sound;
             // D-Bus calls block briefly; keep them off the async workers.
             let _ =
-                tauri::async_runtime::spawn_blocking(move || notifier.show(&batch, sound)).await;
+                tauri::async_runtime::spawn_blocking(move || notifier.show(&batch, sound, epoch))
+                    .await;
             let problem = shared.notifier.problem();
             let changed = {
                 let mut status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
