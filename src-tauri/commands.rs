@@ -160,12 +160,18 @@ pub async fn switch_workspace(app: AppHandle, id: String) -> CmdResult<dto::Sess
         .find(|w| w.id == id)
         .cloned()
         .ok_or_else(|| CmdError::not_found(format!("Workspace {id}")))?;
+    let name = workspace.name.clone();
+    // The switch is saved only once it worked: a failed one keeps the workspace the agent
+    // is in, now and at the next start.
+    let dto = session::boot_saved(&app, workspace).await.map_err(|err| {
+        CmdError::new(err.code, session::switch_failed(&app, &name, &err.message))
+    })?;
     registry.active = Some(id);
     shared
         .registry
         .save(&registry)
         .map_err(CmdError::internal)?;
-    session::boot_saved(&app, workspace).await
+    Ok(dto)
 }
 
 #[tauri::command]
@@ -218,13 +224,20 @@ pub async fn set_acting_admin(app: AppHandle, admin_id: String) -> CmdResult<dto
             "The demo workspace always acts as its own admin.",
         ));
     }
+    let name = format!("{} as {}", workspace.name, workspace.admin_name);
+    // Saved only once it worked, like a switch of workspace.
+    let dto = session::boot_saved(&app, workspace.clone())
+        .await
+        .map_err(|err| {
+            CmdError::new(err.code, session::switch_failed(&app, &name, &err.message))
+        })?;
     let mut registry = shared.registry.load().map_err(CmdError::internal)?;
-    registry.upsert_active(workspace.clone());
+    registry.upsert_active(workspace);
     shared
         .registry
         .save(&registry)
         .map_err(CmdError::internal)?;
-    session::boot_saved(&app, workspace).await
+    Ok(dto)
 }
 
 #[tauri::command]

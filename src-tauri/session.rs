@@ -143,6 +143,8 @@ pub struct Session {
     reader: Mutex<Reader>,
     demo: Mutex<Option<intercom_sandbox::Sandbox>>,
     forward: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// Its cache file: a boot onto the same file must stop this session first.
+    db_path: PathBuf,
     /// Images fetched by "Load images" in this session.
     pub images: Arc<crate::images::ImageCache>,
 }
@@ -258,7 +260,9 @@ pub async fn boot_saved(app: &AppHandle, workspace: Workspace) -> CmdResult<dto:
     boot(app, workspace, &token, None).await
 }
 
-/// Replaces the current session (if any) with one for `workspace`.
+/// Replaces the current session (if any) with one for `workspace`. What can fail (the
+/// client, opening the cache) is done before the current session stops, so a failed switch
+/// leaves the agent in the workspace they were in.
 pub async fn boot(
     app: &AppHandle,
     workspace: Workspace,
@@ -267,16 +271,20 @@ pub async fn boot(
 ) -> CmdResult<dto::Session> {
     let shared = app.state::<Shared>();
     let mut slot = shared.session.lock().await;
-    if let Some(old) = slot.take() {
-        shutdown(app, old).await;
-    }
     let region = match &demo {
         Some(sb) => RegionSpec::Custom(sb.base_url().to_string()),
         None => workspace.region.clone(),
     };
     let client = crate::connect::client(&region, token)?;
     let db_path = store::db_path(&shared.data_dir, &workspace.id, &workspace.admin_id);
-    let (store, reader) = {
+    let same_cache = slot.as_ref().is_some_and(|old| old.db_path == db_path);
+    if same_cache {
+        // Its writer must close before the file is opened again.
+        if let Some(old) = slot.take() {
+            shutdown(app, old).await;
+        }
+    }
+    let opened = {
         let path = db_path.clone();
         tauri::async_runtime::spawn_blocking(move || -> store::Result<(Store, Reader)> {
             let store = Store::open(&path)?;
@@ -284,8 +292,12 @@ pub async fn boot(
             Ok((store, reader))
         })
         .await
-        .map_err(|e| CmdError::internal(e.to_string()))??
+        .map_err(|e| CmdError::internal(e.to_string()))?
     };
+    let (store, reader) = opened?;
+    if let Some(old) = slot.take() {
+        shutdown(app, old).await;
+    }
     if let store::OpenOutcome::Rebuilt { moved_to, .. } = store.open_outcome() {
         tracing::warn!(moved_to = %moved_to.display(), "the cache was damaged; rebuilding it from Intercom");
         set_status_error(app, "cache_rebuilt", format!(
@@ -310,6 +322,7 @@ pub async fn boot(
         reader: Mutex::new(reader),
         demo: Mutex::new(demo),
         forward: Mutex::new(None),
+        db_path,
         images: Arc::default(),
     });
     let task_app = app.clone();
@@ -429,6 +442,13 @@ pub async fn logout(app: &AppHandle, force: bool) -> CmdResult<()> {
         }
     }
     let taken = shared.session.lock().await.take();
+    // This inbox goes (for the connect screen or the next workspace's inbox): links wait
+    // for the next one.
+    shared
+        .opens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .stop_listening();
     if let Some(session) = taken {
         let workspace = session.workspace.clone();
         shutdown(app, session).await;
@@ -439,22 +459,46 @@ pub async fn logout(app: &AppHandle, force: bool) -> CmdResult<()> {
             .delete(&workspace.id)
             .map_err(CmdError::internal)?;
         let mut registry = shared.registry.load().map_err(CmdError::internal)?;
+        // The next saved workspace (if any) becomes the active one.
         registry.remove(&workspace.id);
-        registry.active = None;
         shared
             .registry
             .save(&registry)
             .map_err(CmdError::internal)?;
         tracing::info!(workspace = %workspace.id, "logged out: cache, token and notifications cleared");
+        // The other saved workspaces stay reachable: open the next one rather than a bare
+        // connect screen with no way to them.
+        if let Some(next) = registry.active().cloned() {
+            let name = next.name.clone();
+            match boot_saved(app, next).await {
+                Ok(_) => return Ok(()),
+                Err(err) => {
+                    tracing::warn!(code = err.code, message = %err.message, "could not open the next workspace after logout");
+                    set_status_error(
+                        app,
+                        err.code,
+                        format!("Logged out. {name} could not be opened: {}", err.message),
+                    );
+                }
+            }
+        }
     }
-    // The connect screen replaces the inbox: links wait for the next inbox.
-    shared
-        .opens
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .stop_listening();
     let _ = app.emit(events::SESSION, None::<dto::Session>);
     Ok(())
+}
+
+/// The sentence for a failed switch to `target`: why, and where the agent still is.
+pub fn switch_failed(app: &AppHandle, target: &str, why: &str) -> String {
+    let still = app
+        .state::<Shared>()
+        .session
+        .try_lock()
+        .ok()
+        .and_then(|s| s.as_ref().map(|s| s.workspace.name.clone()));
+    match still {
+        Some(current) => format!("Could not open {target}: {why} You are still in {current}."),
+        None => format!("Could not open {target}: {why}"),
+    }
 }
 
 async fn on_event(app: &AppHandle, session: &Arc<Session>, event: SyncEvent) {
