@@ -20,10 +20,11 @@ packages=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth
 )
-# Test: WebKit's WebDriver, a session bus and a notification daemon for the e2e tests, and a
-# colour emoji font for the screenshots (customers write emoji; without a font for them they
-# render as empty boxes). The browser is decided below.
-$want_test && packages+=(webkit2gtk-driver dbus-x11 dunst fonts-noto-color-emoji)
+# Test: WebKit's WebDriver, a session bus and a notification daemon for the e2e tests, gio to
+# launch the desktop entry as a desktop does (a link test), and a colour emoji font for the
+# screenshots (customers write emoji; without a font for them they render as empty boxes).
+# The browser is decided below.
+$want_test && packages+=(webkit2gtk-driver dbus-x11 dunst libglib2.0-bin fonts-noto-color-emoji)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

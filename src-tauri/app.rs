@@ -163,6 +163,7 @@ pub fn run_window(global: &GlobalArgs) -> i32 {
             commands::get_status,
             commands::open_external,
             commands::mark_ready,
+            commands::take_pending_open,
         ])
         .build(tauri::generate_context!());
     let app = match app {
@@ -252,8 +253,8 @@ fn open_link(app: &AppHandle, link: &str) {
     match crate::deeplink::parse(link) {
         Ok(open) => {
             show_main_window(app);
-            let _ = app.emit(
-                events::OPEN_CONVERSATION,
+            session::request_open(
+                app,
                 dto::OpenConversation {
                     id: open.id,
                     prefill: open.prefill,

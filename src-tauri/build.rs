@@ -48,5 +48,6 @@ fn agentdesk_commands() -> &'static [&'static str] {
         "get_status",
         "open_external",
         "mark_ready",
+        "take_pending_open",
     ]
 }

@@ -573,7 +573,8 @@ fn logout(data_dir: &Path, force: bool) -> Result<(), CliError> {
             )));
         }
     }
-    agentdesk_store::Store::delete_files(&path)?;
+    // Every acting admin's cache, not only the current one's.
+    agentdesk_store::Store::delete_workspace(data_dir, &workspace.id)?;
     TokenStore::new(data_dir)
         .delete(&workspace.id)
         .map_err(CliError::other)?;

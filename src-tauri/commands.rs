@@ -160,12 +160,18 @@ pub async fn switch_workspace(app: AppHandle, id: String) -> CmdResult<dto::Sess
         .find(|w| w.id == id)
         .cloned()
         .ok_or_else(|| CmdError::not_found(format!("Workspace {id}")))?;
+    let name = workspace.name.clone();
+    // The switch is saved only once it worked: a failed one keeps the workspace the agent
+    // is in, now and at the next start.
+    let dto = session::boot_saved(&app, workspace).await.map_err(|err| {
+        CmdError::new(err.code, session::switch_failed(&app, &name, &err.message))
+    })?;
     registry.active = Some(id);
     shared
         .registry
         .save(&registry)
         .map_err(CmdError::internal)?;
-    session::boot_saved(&app, workspace).await
+    Ok(dto)
 }
 
 #[tauri::command]
@@ -182,7 +188,7 @@ pub async fn remove_workspace(app: AppHandle, id: String) -> CmdResult<()> {
     }
     let mut registry = shared.registry.load().map_err(CmdError::internal)?;
     if let Some(w) = registry.remove(&id) {
-        let _ = store::Store::delete_files(&store::db_path(&shared.data_dir, &w.id, &w.admin_id));
+        store::Store::delete_workspace(&shared.data_dir, &w.id).map_err(CmdError::from)?;
         shared.tokens.delete(&w.id).map_err(CmdError::internal)?;
         if let Some(active) = current {
             registry.active = Some(active);
@@ -218,13 +224,20 @@ pub async fn set_acting_admin(app: AppHandle, admin_id: String) -> CmdResult<dto
             "The demo workspace always acts as its own admin.",
         ));
     }
+    let name = format!("{} as {}", workspace.name, workspace.admin_name);
+    // Saved only once it worked, like a switch of workspace.
+    let dto = session::boot_saved(&app, workspace.clone())
+        .await
+        .map_err(|err| {
+            CmdError::new(err.code, session::switch_failed(&app, &name, &err.message))
+        })?;
     let mut registry = shared.registry.load().map_err(CmdError::internal)?;
-    registry.upsert_active(workspace.clone());
+    registry.upsert_active(workspace);
     shared
         .registry
         .save(&registry)
         .map_err(CmdError::internal)?;
-    session::boot_saved(&app, workspace).await
+    Ok(dto)
 }
 
 #[tauri::command]
@@ -286,6 +299,7 @@ fn name_maps(s: &Session) -> CmdResult<(HashMap<String, String>, HashMap<String,
 
 #[tauri::command]
 pub async fn get_conversation(
+    app: AppHandle,
     shared: State<'_, Shared>,
     id: String,
     load_images: bool,
@@ -305,16 +319,25 @@ pub async fn get_conversation(
     })
     .await
     .map_err(|e| CmdError::internal(e.to_string()))??;
-    let images = if load_images {
-        let blocked =
-            dto::conversation_detail(&detail, &admins, &teams, &agentdesk_content::Images::Block);
-        let urls: Vec<String> = blocked_image_urls(&detail);
-        if urls.is_empty() {
-            return Ok(blocked);
-        }
-        agentdesk_content::Images::Inline(crate::images::fetch_all(&urls).await)
+    let urls = if load_images {
+        blocked_image_urls(&detail)
     } else {
+        Vec::new()
+    };
+    let images = if urls.is_empty() {
         agentdesk_content::Images::Block
+    } else {
+        // What the session fetched already, at once; the rest arrive in the background and
+        // a change event makes the window read the thread again.
+        let conversation = id.clone();
+        agentdesk_content::Images::Inline(session.images.inline_or_fetch(&id, &urls, move || {
+            let _ = app.emit(
+                events::CHANGED,
+                dto::ConversationsChanged {
+                    conversation_ids: vec![conversation],
+                },
+            );
+        }))
     };
     Ok(dto::conversation_detail(&detail, &admins, &teams, &images))
 }
@@ -867,6 +890,18 @@ pub fn mark_ready() {
             .unwrap_or(0);
         let _ = std::fs::write(path, ms.to_string());
     }
+}
+
+/// The conversation an `agentdesk://` link or a notification asked to open before the inbox
+/// listened (a cold start with a link), or null. The inbox calls it once it listens for
+/// `app://open-conversation`; later requests come as that event.
+#[tauri::command]
+pub fn take_pending_open(shared: State<'_, Shared>) -> Option<dto::OpenConversation> {
+    shared
+        .opens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! Checking an access token before anything is saved: `/me` says whose token it is and which
-//! workspace it opens, `/admins` lists who the agent may act as. Shared by the connect screen
+//! workspace it opens, `/admins` lists who the agent may act as, and one cheap read of each
+//! kind the inbox needs shows a permission the token's app lacks. Shared by the connect screen
 //! and `agentdesk login`. Every failure becomes a [`ConnectError`] with a code the UI branches
 //! on and a sentence that says what to do.
 
-use intercom::{AccessToken, ApiError, Client, ErrorKind};
+use intercom::{AccessToken, ApiError, Client, ErrorKind, Op, Query, SearchRequest};
 
 use crate::{exit, workspaces::RegionSpec};
 
@@ -82,8 +83,20 @@ pub fn client(region: &RegionSpec, token: &str) -> Result<Client, ConnectError> 
 
 /// Checks a token against a region. On a 401 in one of Intercom's regions, the other two are
 /// tried, so a token from the wrong region gets "choose EU" instead of "token rejected".
+/// Then the reads the inbox depends on are tried once each (see [`probe_reads`]), so a token
+/// whose app lacks a permission fails here, naming it, instead of passing and failing in sync.
 pub async fn check_token(region: &RegionSpec, token: &str) -> Result<TokenCheck, ConnectError> {
-    let api = client(region, token)?;
+    check_token_at(region, token, &|r| r.clone()).await
+}
+
+/// [`check_token`] with `host` saying where each region's API is reached: itself in the app;
+/// in tests, sandboxes standing in for Intercom's regions.
+async fn check_token_at(
+    region: &RegionSpec,
+    token: &str,
+    host: &(dyn Fn(&RegionSpec) -> RegionSpec + Sync),
+) -> Result<TokenCheck, ConnectError> {
+    let api = client(&host(region), token)?;
     let me = match api.me().await {
         Ok(me) => me,
         Err(err)
@@ -93,7 +106,7 @@ pub async fn check_token(region: &RegionSpec, token: &str) -> Result<TokenCheck,
                 if &other == region {
                     continue;
                 }
-                if let Ok(probe) = client(&other, token) {
+                if let Ok(probe) = client(&host(&other), token) {
                     if probe.me().await.is_ok() {
                         return Err(ConnectError::new(
                             "wrong_region",
@@ -111,10 +124,12 @@ pub async fn check_token(region: &RegionSpec, token: &str) -> Result<TokenCheck,
         }
         Err(err) => return Err(from_api(&err)),
     };
-    let admins = match api.list_admins().await {
-        Ok(admins) if !admins.is_empty() => admins,
-        // Without the permission to list admins the agent can still act as the token's admin.
-        Ok(_) | Err(_) => vec![me.clone()],
+    let admins = probe_reads(&api).await?;
+    // An admin list without the token's own admin (a bot's token) still lets it act as itself.
+    let admins = if admins.is_empty() {
+        vec![me.clone()]
+    } else {
+        admins
     };
     let app = me.app.clone().unwrap_or_default();
     let workspace_id = app
@@ -136,6 +151,70 @@ pub async fn check_token(region: &RegionSpec, token: &str) -> Result<TokenCheck,
         token_admin_id: me.id.clone(),
         admins,
     })
+}
+
+/// The permissions the inbox reads with, as the Developer Hub names them.
+const READ_ADMINS: &str = "Read admins";
+const READ_CONVERSATIONS: &str = "Read conversations";
+const READ_CONTACTS: &str = "Read and list users and companies";
+
+/// `/me` needs no permission, so it cannot tell what a token may read. This tries, once
+/// each and with one item at most, what the inbox reads all day: the admins (whom to act
+/// as) and teams (the views), a conversation search (sync), and one contact (the customer
+/// panel). Write permissions show on the first send, with their own sentence. Returns the
+/// admins.
+async fn probe_reads(api: &Client) -> Result<Vec<intercom::models::Admin>, ConnectError> {
+    let admins = api
+        .list_admins()
+        .await
+        .map_err(|e| probe_error(&e, READ_ADMINS, "list the teammates you can act as"))?;
+    api.list_teams()
+        .await
+        .map_err(|e| probe_error(&e, READ_ADMINS, "list the teams"))?;
+    let one = SearchRequest::new(Query::filter("created_at", Op::Gt, 0)).per_page(1);
+    let page = api
+        .search_conversations_page(&one, None)
+        .await
+        .map_err(|e| probe_error(&e, READ_CONVERSATIONS, "read the conversations"))?;
+    let contact = page
+        .items
+        .first()
+        .and_then(|c| c.contacts.as_ref())
+        .and_then(|c| c.contacts.first())
+        .map(|c| c.id.clone());
+    if let Some(id) = contact {
+        match api.get_contact(&id).await {
+            // A contact deleted or merged since says nothing about the permission.
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Gone) => {}
+            Err(e) => return Err(probe_error(&e, READ_CONTACTS, "show the customers")),
+            Ok(_) => {}
+        }
+    }
+    Ok(admins)
+}
+
+/// A failed probe: a 403 for a missing permission names it (the Developer Hub's name, and
+/// Intercom's own when it gave one); anything else is the usual sentence.
+fn probe_error(err: &ApiError, permission: &str, needed_to: &str) -> ConnectError {
+    match err.kind() {
+        ErrorKind::Forbidden {
+            code,
+            permission: named,
+        } if code != "api_plan_restricted" => {
+            let named = named
+                .as_deref()
+                .filter(|n| *n != permission)
+                .map(|n| format!(" (Intercom calls it \"{n}\")"))
+                .unwrap_or_default();
+            ConnectError::new(
+                "forbidden",
+                format!(
+                    "The token works, but its app lacks the \"{permission}\" permission{named}, which Agentdesk needs to {needed_to}. Add it in the Intercom Developer Hub (Your Apps > your app > Authentication > Edit permissions), then check again."
+                ),
+            )
+        }
+        _ => from_api(err),
+    }
 }
 
 fn region_probe_applies(region: &RegionSpec) -> bool {
@@ -162,4 +241,180 @@ pub fn choose_admin<'a>(
             ),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use intercom_sandbox::{Sandbox, SandboxConfig};
+
+    async fn sandbox(edit: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
+        let mut config = SandboxConfig {
+            conversations: 20,
+            contacts: 10,
+            ..Default::default()
+        };
+        edit(&mut config);
+        Sandbox::start(config)
+            .await
+            .expect("a sandbox starts on loopback")
+    }
+
+    fn at(sb: &Sandbox) -> RegionSpec {
+        RegionSpec::Custom(sb.base_url().to_string())
+    }
+
+    async fn check(sb: &Sandbox, token: &str) -> Result<TokenCheck, ConnectError> {
+        check_token(&at(sb), token).await
+    }
+
+    #[tokio::test]
+    async fn a_good_token_passes_with_the_admins() {
+        let sb = sandbox(|_| {}).await;
+        let check = check(&sb, sb.token()).await.expect("a full token passes");
+        assert_eq!(
+            check.token_admin_id,
+            sb.admin_id(),
+            "the token's own admin is the default acting admin"
+        );
+        assert!(
+            check.admins.len() > 1,
+            "the workspace's admins are offered to act as"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wrong_token_says_to_create_a_new_one() {
+        let sb = sandbox(|_| {}).await;
+        let err = check(&sb, "not-a-token").await.expect_err("refused");
+        assert_eq!(err.code, "unauthorized", "the UI branches on the code");
+        assert!(
+            err.message.contains("rejected the access token")
+                && err.message.contains("Developer Hub"),
+            "the sentence says what happened and where to get a new token: {}",
+            err.message
+        );
+        assert!(
+            !err.message.contains("not-a-token"),
+            "the token never appears in an error"
+        );
+    }
+
+    /// Regression: `/me` needs no permission, so a token whose app cannot read
+    /// conversations passed "Check" and failed later, in sync, with no sentence on screen.
+    #[tokio::test]
+    async fn a_token_that_cannot_read_conversations_is_refused_naming_the_permission() {
+        let sb = sandbox(|c| {
+            c.limited_tokens = vec![("no-convs".into(), vec!["read_conversations".into()])]
+        })
+        .await;
+        let err = check(&sb, "no-convs").await.expect_err("refused");
+        assert_eq!(err.code, "forbidden", "the UI branches on the code");
+        assert!(
+            err.message.contains("\"Read conversations\""),
+            "the sentence names the permission as the Developer Hub shows it: {}",
+            err.message
+        );
+        assert!(
+            err.message.contains("Edit permissions"),
+            "and says where to add it: {}",
+            err.message
+        );
+    }
+
+    /// Regression: an error listing the admins was swallowed (the check passed offering only
+    /// the token's admin).
+    #[tokio::test]
+    async fn a_token_that_cannot_list_admins_is_refused_not_ignored() {
+        let sb =
+            sandbox(|c| c.limited_tokens = vec![("no-admins".into(), vec!["read_admins".into()])])
+                .await;
+        let err = check(&sb, "no-admins").await.expect_err("refused");
+        assert_eq!(err.code, "forbidden", "the UI branches on the code");
+        assert!(
+            err.message.contains("\"Read admins\""),
+            "the sentence names the permission: {}",
+            err.message
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_that_cannot_read_contacts_is_refused_naming_the_permission() {
+        let sb = sandbox(|c| {
+            c.limited_tokens = vec![("no-contacts".into(), vec!["read_users_companies".into()])]
+        })
+        .await;
+        let err = check(&sb, "no-contacts").await.expect_err("refused");
+        assert_eq!(err.code, "forbidden", "the UI branches on the code");
+        assert!(
+            err.message
+                .contains("\"Read and list users and companies\""),
+            "the sentence names the permission: {}",
+            err.message
+        );
+    }
+
+    #[tokio::test]
+    async fn a_read_only_token_passes_the_check() {
+        let sb = sandbox(|c| c.read_only_tokens = vec!["ro".into()]).await;
+        check(&sb, "ro")
+            .await
+            .expect("reading is all the check needs; writes say what they lack when sent");
+    }
+
+    /// A US token checked against the EU host: the EU host rejects it (401), the US host
+    /// knows it, so the sentence says to choose US rather than to make a new token.
+    #[tokio::test]
+    async fn a_token_of_another_region_says_which_region_to_choose() {
+        let us = sandbox(|c| c.tokens = vec!["us-token".into()]).await;
+        let eu = sandbox(|c| c.tokens = vec!["eu-token".into()]).await;
+        let au = sandbox(|c| c.tokens = vec!["au-token".into()]).await;
+        let host = |r: &RegionSpec| match r {
+            RegionSpec::Us => at(&us),
+            RegionSpec::Eu => at(&eu),
+            RegionSpec::Au => at(&au),
+            RegionSpec::Custom(_) => r.clone(),
+        };
+        let err = check_token_at(&RegionSpec::Eu, "us-token", &host)
+            .await
+            .expect_err("refused");
+        assert_eq!(err.code, "wrong_region", "the UI branches on the code");
+        assert!(
+            err.message.contains("in the US region, not EU") && err.message.contains("Choose US"),
+            "the sentence says which region to choose: {}",
+            err.message
+        );
+        let err = check_token_at(&RegionSpec::Eu, "unknown", &host)
+            .await
+            .expect_err("refused");
+        assert_eq!(
+            err.code, "unauthorized",
+            "a token no region knows is a wrong token, not a wrong region"
+        );
+        let check = check_token_at(&RegionSpec::Us, "us-token", &host)
+            .await
+            .expect("the right region passes");
+        assert_eq!(check.region, RegionSpec::Us, "the region chosen is kept");
+    }
+
+    #[tokio::test]
+    async fn no_network_says_to_check_the_connection() {
+        // A port nothing listens on: the connection is refused, as offline.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let err = check_token(
+            &RegionSpec::Custom(format!("http://127.0.0.1:{port}")),
+            "any-token",
+        )
+        .await
+        .expect_err("refused");
+        assert_eq!(err.code, "offline", "the UI branches on the code");
+        assert!(
+            err.message.contains("check the internet connection"),
+            "the sentence says what to do: {}",
+            err.message
+        );
+    }
 }

@@ -574,6 +574,9 @@ pub struct SyncStatus {
     pub error: Option<StatusError>,
     pub notifications_available: bool,
     pub notifications_problem: Option<String>,
+    /// Set while the open workspace's token sits in the private file because no keychain
+    /// service answered: the sentence that says so (issue 6, Security).
+    pub token_notice: Option<String>,
 }
 
 impl SyncStatus {
@@ -593,6 +596,7 @@ impl SyncStatus {
             }),
             notifications_available: notifications_problem.is_none(),
             notifications_problem,
+            token_notice: None,
         }
     }
 }

@@ -8,7 +8,6 @@
 //! fails at once), so notifications resume by themselves when a service starts, and the
 //! first success clears the problem. (`tests/e2e/tests/notifications.rs` holds this.)
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// One new customer message, as the notifier needs it.
@@ -88,18 +87,59 @@ pub fn coalesce(messages: &[NewMessage], hide_text: bool) -> Option<Batch> {
 
 type ClickHandler = Arc<dyn Fn(Option<String>) + Send + Sync>;
 
+/// The icon name the .deb installs (hicolor `agentdesk.png`, `Icon=agentdesk` in its entry).
+const ICON: &str = "agentdesk";
+/// The .deb's desktop entry (`Agentdesk.desktop`), so the desktop ties notifications to it.
+const DESKTOP_ENTRY: &str = "Agentdesk";
+/// The freedesktop sound theme's sound for a new instant message; without a sound name
+/// GNOME Shell plays nothing.
+const SOUND: &str = "message-new-instant";
+/// The most of our notifications kept open at once. Each open one holds a D-Bus connection
+/// and a thread waiting for its click until it closes, and GNOME keeps notifications in its
+/// list until dismissed: older ones are closed as new ones come, so a day of messages holds
+/// no more than this.
+pub const MAX_SHOWN: usize = 3;
+
 /// Shows batches and keeps their handles so logout can close them.
 pub struct Notifier {
-    shown: Mutex<HashMap<u32, notify_rust::NotificationHandle>>,
+    shown: Arc<Mutex<Shown>>,
     problem: Mutex<Option<String>>,
     on_click: ClickHandler,
+}
+
+/// The notifications on screen, oldest first, and the epoch they belong to: `close_all`
+/// starts a new epoch, so a batch decided under the old one is never shown after it.
+#[derive(Default)]
+struct Shown {
+    epoch: u64,
+    handles: std::collections::VecDeque<(u32, notify_rust::NotificationHandle)>,
+}
+
+/// The notification for a batch: the installed icon, the desktop entry, and a sound hint
+/// either way (a sound name when sound is on, `suppress-sound` when off).
+pub fn notification(batch: &Batch, sound: bool) -> notify_rust::Notification {
+    let mut notification = notify_rust::Notification::new();
+    notification
+        .appname("Agentdesk")
+        .summary(&batch.summary)
+        .body(&batch.body)
+        .icon(ICON)
+        .action("default", "Open")
+        .hint(notify_rust::Hint::Category("im.received".into()))
+        .hint(notify_rust::Hint::DesktopEntry(DESKTOP_ENTRY.into()));
+    if sound {
+        notification.sound_name(SOUND);
+    } else {
+        notification.hint(notify_rust::Hint::SuppressSound(true));
+    }
+    notification
 }
 
 impl Notifier {
     /// `on_click` receives the conversation to open (or none for "open the inbox").
     pub fn new(on_click: impl Fn(Option<String>) + Send + Sync + 'static) -> Notifier {
         Notifier {
-            shown: Mutex::default(),
+            shown: Arc::default(),
             problem: Mutex::default(),
             on_click: Arc::new(on_click),
         }
@@ -113,30 +153,51 @@ impl Notifier {
             .clone()
     }
 
-    /// Shows one batch. Errors are remembered (see [`Notifier::problem`]) and logged once.
-    pub fn show(&self, batch: &Batch, sound: bool) {
-        let mut notification = notify_rust::Notification::new();
-        notification
-            .appname("Agentdesk")
-            .summary(&batch.summary)
-            .body(&batch.body)
-            .icon("dev.agentdesk.app")
-            .action("default", "Open")
-            .hint(notify_rust::Hint::Category("im.received".into()));
-        if !sound {
-            notification.hint(notify_rust::Hint::SuppressSound(true));
+    /// The current epoch: read it when deciding to notify, pass it to [`Notifier::show`].
+    pub fn epoch(&self) -> u64 {
+        self.shown.lock().unwrap_or_else(|e| e.into_inner()).epoch
+    }
+
+    /// How many notifications are open.
+    #[cfg(test)]
+    fn open_count(&self) -> usize {
+        self.shown
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .handles
+            .len()
+    }
+
+    /// Shows one batch decided in `epoch`; nothing if the session ended since (logout,
+    /// switch). Errors are remembered (see [`Notifier::problem`]) and logged once.
+    pub fn show(&self, batch: &Batch, sound: bool, epoch: u64) {
+        if self.epoch() != epoch {
+            return;
         }
-        match notification.show() {
+        match notification(batch, sound).show() {
             Ok(handle) => {
                 let id = handle.id();
-                self.shown
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(id, handle);
+                let evicted = {
+                    let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+                    if shown.epoch != epoch {
+                        // `close_all` ran while this one was being shown: it must not stay.
+                        drop(shown);
+                        handle.close();
+                        return;
+                    }
+                    shown.handles.push_back((id, handle));
+                    let excess = shown.handles.len().saturating_sub(MAX_SHOWN);
+                    shown.handles.drain(..excess).collect::<Vec<_>>()
+                };
+                for (_, old) in evicted {
+                    old.close();
+                }
                 *self.problem.lock().unwrap_or_else(|e| e.into_inner()) = None;
                 let on_click = Arc::clone(&self.on_click);
                 let conversation = batch.conversation_id.clone();
-                // Blocks until the notification is clicked or closed, so it gets a thread.
+                let shown = Arc::downgrade(&self.shown);
+                // Blocks until the notification is clicked or closed, so it gets a thread;
+                // then its handle (and D-Bus connection) goes.
                 std::thread::spawn(move || {
                     let _ = notify_rust::handle_action(id, |action| {
                         if let notify_rust::ActionResponse::Custom(key) = action {
@@ -145,6 +206,14 @@ impl Notifier {
                             }
                         }
                     });
+                    if let Some(shown) = shown.upgrade() {
+                        let done = {
+                            let mut shown = shown.lock().unwrap_or_else(|e| e.into_inner());
+                            let at = shown.handles.iter().position(|(i, _)| *i == id);
+                            at.and_then(|at| shown.handles.remove(at))
+                        };
+                        drop(done);
+                    }
                 });
             }
             Err(err) => {
@@ -160,9 +229,14 @@ impl Notifier {
         }
     }
 
-    /// Closes every notification this session showed (logout, workspace switch).
+    /// Closes every notification this session showed and starts a new epoch, so none
+    /// decided before can appear after (logout, workspace switch).
     pub fn close_all(&self) {
-        let shown = std::mem::take(&mut *self.shown.lock().unwrap_or_else(|e| e.into_inner()));
+        let shown = {
+            let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+            shown.epoch += 1;
+            std::mem::take(&mut shown.handles)
+        };
         for (_, handle) in shown {
             handle.close();
         }
@@ -245,6 +319,62 @@ mod tests {
         assert!(
             batch.body.chars().count() <= BODY_CHARS + 1,
             "notifications stay short"
+        );
+    }
+
+    fn batch() -> Batch {
+        coalesce(&[msg("1", "Ann", "hello")], false).unwrap()
+    }
+
+    /// Regression: "Play a sound" sent no sound hint, and GNOME Shell plays nothing without
+    /// one; the icon named the app id, which nothing installs.
+    #[test]
+    fn the_sound_setting_decides_the_sound_hint_and_the_icon_is_the_installed_one() {
+        use notify_rust::Hint;
+        let on = notification(&batch(), true);
+        assert!(
+            on.hints
+                .contains(&Hint::SoundName("message-new-instant".into())),
+            "with sound on, the daemon is told which sound to play"
+        );
+        assert!(
+            !on.hints.contains(&Hint::SuppressSound(true)),
+            "and is not told to stay silent"
+        );
+        let off = notification(&batch(), false);
+        assert!(
+            off.hints.contains(&Hint::SuppressSound(true)),
+            "with sound off, the daemon is told to stay silent"
+        );
+        assert!(
+            !off.hints.iter().any(|h| matches!(h, Hint::SoundName(_))),
+            "and gets no sound to play"
+        );
+        assert_eq!(on.icon, "agentdesk", "the icon the .deb installs");
+        assert!(
+            on.hints.contains(&Hint::DesktopEntry("Agentdesk".into())),
+            "the desktop ties the notification to the installed entry"
+        );
+    }
+
+    /// Regression: a batch being shown while logout closed everything appeared after it and
+    /// stayed on screen.
+    #[test]
+    fn a_batch_decided_before_logout_is_never_shown_after_it() {
+        let notifier = Notifier::new(|_| {});
+        let epoch = notifier.epoch();
+        notifier.close_all();
+        notifier.show(&batch(), true, epoch);
+        assert_eq!(
+            notifier.problem(),
+            None,
+            "a batch of an ended session never reaches D-Bus (not even to fail)"
+        );
+        assert_eq!(notifier.open_count(), 0, "nothing is left open");
+        assert_ne!(
+            notifier.epoch(),
+            epoch,
+            "logout starts a new epoch, so later batches are shown again"
         );
     }
 }

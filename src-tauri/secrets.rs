@@ -122,6 +122,13 @@ impl TokenStore {
         }
     }
 
+    /// The private file holding `account`'s token, when it is there rather than in the
+    /// keychain (no keychain service answered when it was saved), so the window can say so.
+    pub fn file_fallback(&self, account: &str) -> Option<PathBuf> {
+        let path = self.file(account);
+        path.is_file().then_some(path)
+    }
+
     /// Removes the token from both places; missing is fine.
     pub fn delete(&self, account: &str) -> Result<(), String> {
         if let Some(result) = self.with_entry(account, |e| e.delete_credential()) {
@@ -183,11 +190,21 @@ mod tests {
             Some("tok_secret"),
             "the token reads back"
         );
+        assert_eq!(
+            store.file_fallback("ws1"),
+            Some(dir.path().join("secrets").join("ws1.token")),
+            "the store tells where the file is, so the window can say the token is not in the keychain"
+        );
         store.delete("ws1").unwrap();
         assert_eq!(
             store.load("ws1").unwrap(),
             None,
             "logout leaves no token behind"
+        );
+        assert_eq!(
+            store.file_fallback("ws1"),
+            None,
+            "no file, nothing to warn about"
         );
         store.delete("ws1").unwrap();
     }

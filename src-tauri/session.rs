@@ -49,6 +49,43 @@ pub struct Shared {
     /// Becomes true once the first session at start-up was attempted, so `get_session` can
     /// wait for it instead of racing it.
     pub first_boot: tokio::sync::watch::Sender<bool>,
+    /// Conversations to open (links, notification clicks) that no inbox listened for yet.
+    pub opens: Mutex<OpenQueue>,
+}
+
+/// Conversations to open, held while no inbox listens: on a cold start the link from the
+/// command line is ready before the page has loaded, and an event emitted then is lost. The
+/// inbox asks for what waited (`take_pending_open`) once it listens; from then on requests
+/// go out as `app://open-conversation` events.
+#[derive(Debug, Default)]
+pub struct OpenQueue {
+    listening: bool,
+    pending: Option<dto::OpenConversation>,
+}
+
+impl OpenQueue {
+    /// The request to emit now, or `None` when it is kept for the inbox to take (the newest
+    /// request wins: it is the one the agent clicked last).
+    pub fn offer(&mut self, open: dto::OpenConversation) -> Option<dto::OpenConversation> {
+        if self.listening {
+            Some(open)
+        } else {
+            self.pending = Some(open);
+            None
+        }
+    }
+
+    /// The inbox listens from now on; returns what waited for it.
+    pub fn take(&mut self) -> Option<dto::OpenConversation> {
+        self.listening = true;
+        self.pending.take()
+    }
+
+    /// The inbox went away (logout shows the connect screen): keep requests again until the
+    /// next inbox asks.
+    pub fn stop_listening(&mut self) {
+        self.listening = false;
+    }
 }
 
 impl Shared {
@@ -77,6 +114,7 @@ impl Shared {
             counts: Mutex::new(Vec::new()),
             demo_auto_opened: AtomicBool::new(false),
             first_boot: tokio::sync::watch::Sender::new(false),
+            opens: Mutex::new(OpenQueue::default()),
             data_dir,
         }
     }
@@ -105,7 +143,10 @@ pub struct Session {
     reader: Mutex<Reader>,
     demo: Mutex<Option<intercom_sandbox::Sandbox>>,
     forward: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
-    pub db_path: PathBuf,
+    /// Its cache file: a boot onto the same file must stop this session first.
+    db_path: PathBuf,
+    /// Images fetched by "Load images" in this session.
+    pub images: Arc<crate::images::ImageCache>,
 }
 
 impl Session {
@@ -219,7 +260,9 @@ pub async fn boot_saved(app: &AppHandle, workspace: Workspace) -> CmdResult<dto:
     boot(app, workspace, &token, None).await
 }
 
-/// Replaces the current session (if any) with one for `workspace`.
+/// Replaces the current session (if any) with one for `workspace`. What can fail (the
+/// client, opening the cache) is done before the current session stops, so a failed switch
+/// leaves the agent in the workspace they were in.
 pub async fn boot(
     app: &AppHandle,
     workspace: Workspace,
@@ -228,16 +271,20 @@ pub async fn boot(
 ) -> CmdResult<dto::Session> {
     let shared = app.state::<Shared>();
     let mut slot = shared.session.lock().await;
-    if let Some(old) = slot.take() {
-        shutdown(app, old).await;
-    }
     let region = match &demo {
         Some(sb) => RegionSpec::Custom(sb.base_url().to_string()),
         None => workspace.region.clone(),
     };
     let client = crate::connect::client(&region, token)?;
     let db_path = store::db_path(&shared.data_dir, &workspace.id, &workspace.admin_id);
-    let (store, reader) = {
+    let same_cache = slot.as_ref().is_some_and(|old| old.db_path == db_path);
+    if same_cache {
+        // Its writer must close before the file is opened again.
+        if let Some(old) = slot.take() {
+            shutdown(app, old).await;
+        }
+    }
+    let opened = {
         let path = db_path.clone();
         tauri::async_runtime::spawn_blocking(move || -> store::Result<(Store, Reader)> {
             let store = Store::open(&path)?;
@@ -245,8 +292,12 @@ pub async fn boot(
             Ok((store, reader))
         })
         .await
-        .map_err(|e| CmdError::internal(e.to_string()))??
+        .map_err(|e| CmdError::internal(e.to_string()))?
     };
+    let (store, reader) = opened?;
+    if let Some(old) = slot.take() {
+        shutdown(app, old).await;
+    }
     if let store::OpenOutcome::Rebuilt { moved_to, .. } = store.open_outcome() {
         tracing::warn!(moved_to = %moved_to.display(), "the cache was damaged; rebuilding it from Intercom");
         set_status_error(app, "cache_rebuilt", format!(
@@ -254,10 +305,10 @@ pub async fn boot(
     }
     let settings = shared.settings();
     let mut config = EngineConfig::new(workspace.admin_id.clone());
-    config.poll_visible = Duration::from_secs(settings.poll_interval_secs);
+    config.poll_interval = Duration::from_secs(settings.poll_interval_secs);
     if workspace.demo {
         // The demo's server is on this machine: poll it briskly so live activity shows at once.
-        config.poll_visible = Duration::from_secs(settings.poll_interval_secs.min(3));
+        config.poll_interval = Duration::from_secs(settings.poll_interval_secs.min(3));
     }
     let (handle, mut rx) = agentdesk_sync::spawn(client, store, config);
     let visible = app
@@ -272,6 +323,7 @@ pub async fn boot(
         demo: Mutex::new(demo),
         forward: Mutex::new(None),
         db_path,
+        images: Arc::default(),
     });
     let task_app = app.clone();
     let task_session = Arc::downgrade(&session);
@@ -287,6 +339,17 @@ pub async fn boot(
     *slot = Some(Arc::clone(&session));
     drop(slot);
     let dto = session.dto();
+    // The fallback file works, but the agent should know the token is not in the keychain.
+    let token_notice = (!session.workspace.demo)
+        .then(|| shared.tokens.file_fallback(&session.workspace.id))
+        .flatten()
+        .map(|path| crate::secrets::TokenLocation::File(path).describe());
+    let status = {
+        let mut status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
+        status.token_notice = token_notice;
+        status.clone()
+    };
+    let _ = app.emit(events::STATUS, status);
     // Counts from the cache at once: the inbox shows what it has before any request.
     let counts = read_counts(&session).await;
     publish_counts(app, counts);
@@ -313,6 +376,8 @@ async fn read_counts(session: &Arc<Session>) -> Vec<ViewCount> {
 /// notifications, the demo server; clears the counts and the tray.
 pub async fn shutdown(app: &AppHandle, session: Arc<Session>) {
     let shared = app.state::<Shared>();
+    // First: no notification decided from now on is shown, even while the engine stops.
+    shared.notifier.close_all();
     session.handle.clone().stop(Duration::from_secs(5)).await;
     if let Some(task) = session
         .forward
@@ -323,6 +388,7 @@ pub async fn shutdown(app: &AppHandle, session: Arc<Session>) {
         task.abort();
     }
     shared.notifier.close_all();
+    session.images.clear();
     let demo = session
         .demo
         .lock()
@@ -376,26 +442,63 @@ pub async fn logout(app: &AppHandle, force: bool) -> CmdResult<()> {
         }
     }
     let taken = shared.session.lock().await.take();
+    // This inbox goes (for the connect screen or the next workspace's inbox): links wait
+    // for the next one.
+    shared
+        .opens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .stop_listening();
     if let Some(session) = taken {
         let workspace = session.workspace.clone();
-        let db_path = session.db_path.clone();
         shutdown(app, session).await;
-        Store::delete_files(&db_path).map_err(CmdError::from)?;
+        // Every acting admin's cache, not only the current one's.
+        Store::delete_workspace(&shared.data_dir, &workspace.id).map_err(CmdError::from)?;
         shared
             .tokens
             .delete(&workspace.id)
             .map_err(CmdError::internal)?;
         let mut registry = shared.registry.load().map_err(CmdError::internal)?;
+        // The next saved workspace (if any) becomes the active one.
         registry.remove(&workspace.id);
-        registry.active = None;
         shared
             .registry
             .save(&registry)
             .map_err(CmdError::internal)?;
         tracing::info!(workspace = %workspace.id, "logged out: cache, token and notifications cleared");
+        // The other saved workspaces stay reachable: open the next one rather than a bare
+        // connect screen with no way to them.
+        if let Some(next) = registry.active().cloned() {
+            let name = next.name.clone();
+            match boot_saved(app, next).await {
+                Ok(_) => return Ok(()),
+                Err(err) => {
+                    tracing::warn!(code = err.code, message = %err.message, "could not open the next workspace after logout");
+                    set_status_error(
+                        app,
+                        err.code,
+                        format!("Logged out. {name} could not be opened: {}", err.message),
+                    );
+                }
+            }
+        }
     }
     let _ = app.emit(events::SESSION, None::<dto::Session>);
     Ok(())
+}
+
+/// The sentence for a failed switch to `target`: why, and where the agent still is.
+pub fn switch_failed(app: &AppHandle, target: &str, why: &str) -> String {
+    let still = app
+        .state::<Shared>()
+        .session
+        .try_lock()
+        .ok()
+        .and_then(|s| s.as_ref().map(|s| s.workspace.name.clone()));
+    match still {
+        Some(current) => format!("Could not open {target}: {why} You are still in {current}."),
+        None => format!("Could not open {target}: {why}"),
+    }
 }
 
 async fn on_event(app: &AppHandle, session: &Arc<Session>, event: SyncEvent) {
@@ -413,8 +516,13 @@ async fn on_event(app: &AppHandle, session: &Arc<Session>, event: SyncEvent) {
             );
         }
         SyncEvent::Status(status) => {
-            let dto = dto::SyncStatus::from_engine(&status, shared.notifier.problem());
-            *shared.status.lock().unwrap_or_else(|e| e.into_inner()) = dto.clone();
+            let mut dto = dto::SyncStatus::from_engine(&status, shared.notifier.problem());
+            {
+                let mut current = shared.status.lock().unwrap_or_else(|e| e.into_inner());
+                // Where the token is stored belongs to the session, not to the engine.
+                dto.token_notice = current.token_notice.clone();
+                *current = dto.clone();
+            }
             let _ = app.emit(events::STATUS, dto);
         }
         SyncEvent::Progress { done, total } => {
@@ -486,6 +594,8 @@ async fn notify(
     candidates: Vec<store::NotificationCandidate>,
 ) {
     let shared = app.state::<Shared>();
+    // Before anything else: a logout from here on makes this batch stale.
+    let epoch = shared.notifier.epoch();
     let settings = shared.settings();
     let part_ids: Vec<String> = candidates.iter().map(|c| c.part_id.clone()).collect();
     let on_screen = shared
@@ -530,7 +640,8 @@ async fn notify(
             let sound = settings.sound;
             // D-Bus calls block briefly; keep them off the async workers.
             let _ =
-                tauri::async_runtime::spawn_blocking(move || notifier.show(&batch, sound)).await;
+                tauri::async_runtime::spawn_blocking(move || notifier.show(&batch, sound, epoch))
+                    .await;
             let problem = shared.notifier.problem();
             let changed = {
                 let mut status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
@@ -588,10 +699,20 @@ pub fn show_view(app: &AppHandle, view: &str) {
 pub fn open_from_notification(app: &AppHandle, conversation: Option<String>) {
     crate::app::show_main_window(app);
     if let Some(id) = conversation {
-        let _ = app.emit(
-            events::OPEN_CONVERSATION,
-            dto::OpenConversation { id, prefill: None },
-        );
+        request_open(app, dto::OpenConversation { id, prefill: None });
+    }
+}
+
+/// Opens a conversation in the inbox: at once when an inbox listens, else when one asks.
+pub fn request_open(app: &AppHandle, open: dto::OpenConversation) {
+    let now = app
+        .state::<Shared>()
+        .opens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .offer(open);
+    if let Some(open) = now {
+        let _ = app.emit(events::OPEN_CONVERSATION, open);
     }
 }
 
@@ -610,6 +731,49 @@ mod tests {
             team_assignee_id: team.map(String::from),
             ..Default::default()
         }
+    }
+
+    fn open(id: &str) -> dto::OpenConversation {
+        dto::OpenConversation {
+            id: id.into(),
+            prefill: None,
+        }
+    }
+
+    /// Regression: a cold start with a link emitted it before the page listened, so it was
+    /// lost.
+    #[test]
+    fn links_wait_until_the_inbox_listens() {
+        let mut q = OpenQueue::default();
+        assert!(
+            q.offer(open("1")).is_none(),
+            "no inbox listens yet: emitting now would lose the link"
+        );
+        assert!(
+            q.offer(open("2")).is_none(),
+            "still no inbox: keep the newest link"
+        );
+        assert_eq!(
+            q.take().map(|o| o.id).as_deref(),
+            Some("2"),
+            "the inbox gets the link clicked last when it asks"
+        );
+        assert!(q.take().is_none(), "a link is delivered once");
+        assert_eq!(
+            q.offer(open("3")).map(|o| o.id).as_deref(),
+            Some("3"),
+            "once the inbox listens, links go out as events at once"
+        );
+        q.stop_listening();
+        assert!(
+            q.offer(open("4")).is_none(),
+            "after logout the link waits for the next inbox"
+        );
+        assert_eq!(
+            q.take().map(|o| o.id).as_deref(),
+            Some("4"),
+            "and reaches it"
+        );
     }
 
     #[test]

@@ -98,6 +98,21 @@ fn is_write(method: &Method, path: &str) -> bool {
     *method != Method::GET && *method != Method::HEAD && !path.ends_with("/search")
 }
 
+/// The permission an Intercom app needs for a request (for limited tokens); `/me` needs none.
+fn permission_for(method: &Method, path: &str) -> Option<&'static str> {
+    let write = is_write(method, path);
+    let resource = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    Some(match (resource, write) {
+        ("admins" | "teams", false) => "read_admins",
+        ("conversations", false) => "read_conversations",
+        ("conversations", true) => "write_conversations",
+        ("contacts" | "events", false) => "read_users_companies",
+        ("contacts", true) => "write_users_companies",
+        ("events", true) => "write_events",
+        _ => return None,
+    })
+}
+
 /// Renders an `ApiError` left in the response extensions by a handler.
 fn finish_error(resp: Response, request_id: &str) -> Response {
     match resp.extensions().get::<ApiError>().cloned() {
@@ -225,6 +240,21 @@ async fn pipeline_steps(
             403,
             "action_forbidden",
             format!("This access token is read-only: {method} {path} needs the '{permission}' permission"),
+        );
+        err.data = Some(Box::new(json!({"required_permissions": [permission]})));
+        return respond(err);
+    }
+
+    let lacks = token
+        .as_deref()
+        .and_then(|t| shared.lacking.get(t))
+        .zip(permission_for(&method, &path))
+        .filter(|(lacking, needed)| lacking.iter().any(|l| l == needed));
+    if let Some((_, permission)) = lacks {
+        let mut err = ApiError::new(
+            403,
+            "action_forbidden",
+            format!("This app lacks the '{permission}' permission that {method} {path} needs"),
         );
         err.data = Some(Box::new(json!({"required_permissions": [permission]})));
         return respond(err);

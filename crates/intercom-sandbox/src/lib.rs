@@ -102,6 +102,10 @@ pub struct SandboxConfig {
     pub tokens: Vec<String>,
     /// Tokens that may read but not write (writes get 403 naming the permission).
     pub read_only_tokens: Vec<String>,
+    /// Tokens whose app lacks the named permissions (`read_conversations`, `read_admins`,
+    /// `read_users_companies`, `write_conversations`, `write_events`...): a request needing
+    /// one gets 403 `action_forbidden` naming it, as Intercom answers such an app.
+    pub limited_tokens: Vec<(String, Vec<String>)>,
     /// Requests per 10-second window per token (Intercom's private-app default: 1666).
     pub rate_limit: u32,
     pub latency: Duration,
@@ -130,6 +134,7 @@ impl Default for SandboxConfig {
             teams: 3,
             tokens: vec!["demo-token".to_string()],
             read_only_tokens: Vec::new(),
+            limited_tokens: Vec::new(),
             rate_limit: 1666,
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
@@ -228,9 +233,15 @@ impl Sandbox {
             .map(|t| (t.clone(), TokenKind::ReadOnly))
             .collect();
         tokens.extend(config.tokens.iter().map(|t| (t.clone(), TokenKind::Full)));
+        let mut lacking = HashMap::new();
+        for (token, missing) in &config.limited_tokens {
+            tokens.insert(token.clone(), TokenKind::Full);
+            lacking.insert(token.clone(), missing.clone());
+        }
         let shared = Arc::new(Shared::new(
             state,
             tokens,
+            lacking,
             config.rate_limit,
             FaultBook::new(rates, config.seed),
             config.seed,

@@ -114,6 +114,7 @@ async fn main() -> std::process::ExitCode {
         teams: args.teams,
         tokens: args.tokens,
         read_only_tokens: args.read_only_tokens,
+        limited_tokens: Vec::new(),
         rate_limit: args.rate_limit,
         latency: Duration::from_millis(args.latency_ms),
         jitter: Duration::from_millis(args.jitter_ms),

@@ -30,6 +30,8 @@ pub(crate) struct Stats {
 pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub tokens: HashMap<String, TokenKind>,
+    /// Per limited token, the permissions its app lacks.
+    pub lacking: HashMap<String, Vec<String>>,
     pub rate_limit: u32,
     limiter: Mutex<HashMap<String, (i64, u32)>>,
     pub faults: Mutex<FaultBook>,
@@ -50,6 +52,7 @@ impl Shared {
     pub(crate) fn new(
         state: State,
         tokens: HashMap<String, TokenKind>,
+        lacking: HashMap<String, Vec<String>>,
         rate_limit: u32,
         faults: FaultBook,
         seed: u64,
@@ -57,6 +60,7 @@ impl Shared {
         Shared {
             state: Mutex::new(state),
             tokens,
+            lacking,
             rate_limit,
             limiter: Mutex::new(HashMap::new()),
             faults: Mutex::new(faults),

@@ -794,6 +794,47 @@ async fn display_as_plaintext_leaves_no_tags_or_entities() {
 }
 
 #[tokio::test]
+async fn a_token_lacking_a_read_permission_is_refused_naming_it() {
+    let (sb, api) = start(SandboxConfig {
+        limited_tokens: vec![("no-convs".into(), vec!["read_conversations".into()])],
+        ..small()
+    })
+    .await;
+    let limited = api.with_token("no-convs");
+    assert_eq!(
+        limited.get("/me").await.status,
+        200,
+        "/me needs no permission, so it cannot tell what the token lacks"
+    );
+    assert_eq!(
+        limited.get("/admins").await.status,
+        200,
+        "permissions the app has still work"
+    );
+    for r in [
+        limited.get("/conversations?per_page=1").await,
+        limited
+            .post(
+                "/conversations/search",
+                &json!({"query": {"field": "id", "operator": ">", "value": 0}}),
+            )
+            .await,
+    ] {
+        assert_eq!(
+            (r.status, error_code(&r.body).to_string()),
+            (403, "action_forbidden".to_string()),
+            "reading conversations without the permission is forbidden"
+        );
+        assert_eq!(
+            r.body["errors"][0]["data"]["required_permissions"],
+            json!(["read_conversations"]),
+            "the 403 names the missing permission, as Intercom's error data does"
+        );
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn read_only_tokens_and_versions_are_enforced() {
     let (sb, api) = start(SandboxConfig {
         read_only_tokens: vec!["ro".into()],

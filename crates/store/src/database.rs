@@ -17,10 +17,14 @@ const BUSY_TIMEOUT_MS: u32 = 5_000;
 /// The database file for one workspace (Intercom app id) and acting admin, under `data_dir`.
 /// Ids are reduced to `[A-Za-z0-9_-]` so no id can escape the folder.
 pub fn db_path(data_dir: &Path, workspace_id: &str, admin_id: &str) -> PathBuf {
-    data_dir
-        .join("cache")
-        .join(safe_component(workspace_id))
+    workspace_cache_dir(data_dir, workspace_id)
         .join(format!("admin-{}.sqlite3", safe_component(admin_id)))
+}
+
+/// The folder of every cache file of one workspace: one database per acting admin (with its
+/// sidecar files and any `.corrupt-*` copies).
+pub fn workspace_cache_dir(data_dir: &Path, workspace_id: &str) -> PathBuf {
+    data_dir.join("cache").join(safe_component(workspace_id))
 }
 
 fn safe_component(id: &str) -> String {
@@ -261,6 +265,25 @@ impl Store {
         tx.commit()
             .map_err(|e| StoreError::from_sqlite(&label, e))?;
         Ok(value)
+    }
+
+    /// Deletes every cache file of a workspace, whichever admin it was acting as (logout,
+    /// removing a workspace): the whole [`workspace_cache_dir`]. Nothing there is not an
+    /// error. Close every `Store` and `Reader` on them first.
+    pub fn delete_workspace(data_dir: &Path, workspace_id: &str) -> Result<()> {
+        let dir = workspace_cache_dir(data_dir, workspace_id);
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {
+                info!(path = %dir.display(), "deleted the workspace's cache files");
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StoreError::Io {
+                action: "delete the workspace's cache files",
+                path: dir,
+                source,
+            }),
+        }
     }
 
     /// Deletes the database at `path` with its `-wal`, `-shm` and `-journal` files and any

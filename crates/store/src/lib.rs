@@ -71,7 +71,7 @@ pub use contacts::{Contact, ContactConversation};
 pub use conversations::{
     Author, Conversation, ConversationDetail, ConversationState, PageOutcome, SyncPage, Tag,
 };
-pub use database::{db_path, OpenOutcome, Reader, Store};
+pub use database::{db_path, workspace_cache_dir, OpenOutcome, Reader, Store};
 pub use error::{Result, StoreError, StoreErrorKind};
 pub use events::{DataEvent, EventSummary};
 pub use migrations::MIGRATIONS;

@@ -114,7 +114,7 @@ fn main() {
             .filter_map(|c| Some((c["id"].as_str()?, c)))
             .collect();
         let mut newly_open_contacts: HashSet<String> = HashSet::new();
-        config.poll_visible = interval;
+        config.poll_interval = interval;
         let searches = || sb.route_counts().get(SEARCH).copied().unwrap_or(0);
         let (start_requests, start_searches) = (sb.request_count(), searches());
         let before = sb.route_counts();

@@ -28,10 +28,10 @@ impl Clock for SystemClock {
 pub struct EngineConfig {
     /// The admin the app acts as (Your inbox, unread marks, `admin_id` of writes).
     pub acting_admin_id: String,
-    /// Poll interval while the window is visible (default 10 s).
-    pub poll_visible: Duration,
-    /// Poll interval while the window is hidden (default 60 s).
-    pub poll_hidden: Duration,
+    /// Poll interval (default 10 s; the agent's setting). It holds while the window is
+    /// hidden in the tray too: the tray badge and the notifications are why an agent hides
+    /// the window, so they must not wait longer then.
+    pub poll_interval: Duration,
     /// Concurrent backfill partitions (default 12; the rate-limit governor is shared).
     pub partitions: usize,
     /// Concurrent detail, contact and event requests (default 16: at a 50-100 ms round trip,
@@ -64,8 +64,7 @@ impl EngineConfig {
     pub fn new(acting_admin_id: impl Into<String>) -> Self {
         Self {
             acting_admin_id: acting_admin_id.into(),
-            poll_visible: Duration::from_secs(10),
-            poll_hidden: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(10),
             partitions: 12,
             detail_concurrency: 16,
             metadata_only: false,
@@ -83,8 +82,7 @@ impl std::fmt::Debug for EngineConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EngineConfig")
             .field("acting_admin_id", &self.acting_admin_id)
-            .field("poll_visible", &self.poll_visible)
-            .field("poll_hidden", &self.poll_hidden)
+            .field("poll_interval", &self.poll_interval)
             .field("partitions", &self.partitions)
             .field("detail_concurrency", &self.detail_concurrency)
             .field("metadata_only", &self.metadata_only)

@@ -51,15 +51,16 @@ impl SyncHandle {
         let _ = self.tx.send(Msg::SyncNow);
     }
 
-    /// Switches between the visible and hidden poll intervals.
+    /// Tells the engine whether the window is shown. Showing it syncs at once; hiding it
+    /// keeps the poll interval (the tray badge and notifications depend on it).
     pub fn set_visible(&self, visible: bool) {
         let _ = self.tx.send(Msg::SetVisible(visible));
     }
 
-    /// Changes the poll interval used while the window is visible (a setting); takes effect
-    /// from the next tick.
-    pub fn set_poll_interval(&self, visible_interval: Duration) {
-        let _ = self.tx.send(Msg::SetPollInterval(visible_interval));
+    /// Changes the poll interval (a setting), shown or hidden; takes effect from the next
+    /// tick.
+    pub fn set_poll_interval(&self, interval: Duration) {
+        let _ = self.tx.send(Msg::SetPollInterval(interval));
     }
 
     /// Fetches this conversation's parts, contacts and their events now, unless an open of
@@ -219,8 +220,7 @@ async fn background_passes(core: Arc<Core>) -> Result<(), SyncError> {
 
 async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
     let mut visible = true;
-    let mut poll_visible = core.config.poll_visible;
-    let mut ticker = interval(poll_visible);
+    let mut ticker = interval(core.config.poll_interval);
     let mut current: Option<JoinHandle<Result<bool, SyncError>>> = None;
     // The background passes of the last cycle, at most one at a time, beside the polls.
     let mut background: Option<JoinHandle<Result<(), SyncError>>> = None;
@@ -242,19 +242,15 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                 None => break,
                 Some(Msg::SyncNow) => again = true,
                 Some(Msg::SetVisible(v)) => {
-                    if v != visible {
-                        visible = v;
-                        ticker = interval(if v { poll_visible } else { core.config.poll_hidden });
-                        if v {
-                            again = true;
-                        }
+                    // The interval stays: a hidden window still drives the tray badge and
+                    // the notifications. Showing it catches up at once.
+                    if v && !visible {
+                        again = true;
                     }
+                    visible = v;
                 }
                 Some(Msg::SetPollInterval(d)) => {
-                    poll_visible = d;
-                    if visible {
-                        ticker = interval(poll_visible);
-                    }
+                    ticker = interval(d);
                 }
                 Some(Msg::Open(id)) => {
                     if core.claim_open(&id) {

@@ -491,7 +491,7 @@ async fn a_new_customer_message_does_not_wait_for_the_background_passes() {
     let mut cfg = config(&sb);
     cfg.background_detail_budget = usize::MAX;
     cfg.events_for_open_contacts = false;
-    cfg.poll_visible = Duration::from_millis(100);
+    cfg.poll_interval = Duration::from_millis(100);
     let (handle, _rx) = spawn(client(&sb, 150), s, cfg);
     let closed: Vec<String> = sb.truth()["conversations"]
         .as_array()
@@ -530,4 +530,67 @@ async fn a_new_customer_message_does_not_wait_for_the_background_passes() {
         closed.len()
     );
     handle.stop(Duration::from_secs(10)).await;
+}
+
+/// Regression: hiding the window in the tray switched polling to a fixed 60 s whatever the
+/// agent's poll interval, so the tray badge and notifications (the reason to hide the
+/// window) came up to a minute late.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_window_keeps_the_agents_poll_interval() {
+    let sb = sandbox(60, |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = store(dir.path());
+    let reader = s.open_reader().expect("a reader connection");
+    let cfg = config(&sb);
+    assert_eq!(
+        cfg.poll_interval,
+        Duration::from_millis(200),
+        "the test relies on a short poll interval"
+    );
+    let (handle, rx) = spawn(client(&sb, 50), s, cfg);
+    let log = collect(rx);
+    wait_until(
+        "the initial sync completes",
+        Duration::from_secs(30),
+        || handle.status().last_sync_at.is_some(),
+    )
+    .await;
+    handle.set_visible(false);
+    let polls = || {
+        sb.route_counts()
+            .get("POST /conversations/search")
+            .copied()
+            .unwrap_or(0)
+    };
+    // Five polls of 200 ms take about a second; the old hidden interval needed five minutes.
+    let polls_hidden = polls();
+    wait_until(
+        "polls go on at the agent's interval while the window is hidden",
+        Duration::from_secs(10),
+        || polls() >= polls_hidden + 5,
+    )
+    .await;
+    let id = open_conversation(&sb.truth());
+    let part_id = sb
+        .inject_contact_reply(&id, "<p>Anyone there?</p>")
+        .expect("inject a contact reply");
+    wait_until(
+        "a customer message is announced (and so notified) while hidden, within seconds",
+        Duration::from_secs(10),
+        || {
+            log.lock().expect("log").iter().any(|e| {
+                matches!(e, SyncEvent::NewContactMessages(m) if m.iter().any(|c| c.part_id == part_id))
+            })
+        },
+    )
+    .await;
+    assert!(
+        reader
+            .parts(&id)
+            .expect("parts")
+            .iter()
+            .any(|p| p.id == part_id),
+        "the announced message is in the cache, so the tray count includes it"
+    );
+    handle.stop(Duration::from_secs(5)).await;
 }

@@ -214,6 +214,17 @@ impl App {
     /// As [`App::launch_on`], with a data directory the test prepared first (for instance
     /// with [`cli`]`(["login", ...])`, to open a workspace at a custom base URL).
     pub async fn launch_in(bus: Bus, data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> App {
+        App::launch_with_args(bus, data_dir, env, &[]).await
+    }
+
+    /// As [`App::launch_in`], with command-line arguments for the app (an `agentdesk://`
+    /// link, as a desktop starts it for a clicked link).
+    pub async fn launch_with_args(
+        bus: Bus,
+        data_dir: tempfile::TempDir,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> App {
         let binary = app_binary();
         assert!(
             binary.exists(),
@@ -250,7 +261,7 @@ impl App {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": binary.to_string_lossy() }),
+            serde_json::json!({ "application": binary.to_string_lossy(), "args": args }),
         );
         caps.insert("browserName".into(), serde_json::json!("wry"));
         let webdriver = format!("http://127.0.0.1:{port}");

@@ -5,7 +5,8 @@
 //!   is seen), fail, carry on (the unread badge still moves), and say so once: one line in
 //!   Settings, nothing in the status line, one warning in the log, however many replies come.
 //! - After logout, replies keep arriving in the workspace, yet no notification is raised, the
-//!   app asks Intercom nothing more, and no file of the workspace's cache or token remains.
+//!   app asks Intercom nothing more, and no file of the workspace's caches (every acting admin's)
+//!   or token remains.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -388,6 +389,39 @@ async fn logout() {
         "the app's polls reach the sandbox, so a flat request count means no poll"
     );
 
+    // Each acting admin has a cache file of its own: act as another teammate (a cache for
+    // them), then as ourselves again. Logout must delete both.
+    let me = session["adminId"]
+        .as_str()
+        .expect("the session's admin")
+        .to_string();
+    let directory = app.invoke("get_directory", json!({})).await;
+    let other = directory["admins"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["id"] != me.as_str()))
+        .and_then(|a| a["id"].as_str())
+        .expect("the workspace has another admin")
+        .to_string();
+    app.invoke("set_acting_admin", json!({"adminId": other}))
+        .await;
+    app.invoke("set_acting_admin", json!({"adminId": me})).await;
+    let caches = || {
+        files_under(app.data_dir.path())
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+            .count()
+    };
+    assert_eq!(
+        caches(),
+        2,
+        "two acting admins, two cache files (the set-up this check relies on)"
+    );
+    app.eventually("the first sync has finished again", || async {
+        let s = status(&app).await;
+        (s["backfill"].is_null() && s["lastSyncAt"].is_i64()).then_some(())
+    })
+    .await;
+
     // Log out while replies keep arriving.
     sandbox
         .inject_contact_reply(&convs[1], "<p>Hello?</p>")
@@ -443,7 +477,8 @@ async fn logout() {
         .collect();
     assert!(
         left.is_empty(),
-        "logout deletes the workspace's cache (database, WAL, SHM) and its token; left: {left:?}"
+        "logout deletes the workspace's caches (every acting admin's database, WAL, SHM) and \
+         its token; left: {left:?}"
     );
     println!(
         "figure: notifications (logout): {watched:.1?} watched after logout (two polls took \

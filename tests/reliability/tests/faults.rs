@@ -239,7 +239,7 @@ fn an_hour_of_polling_under_mixed_faults_stays_exact() {
     let (errors, injected) = rt.block_on(async {
         let mut cfg = config(&sb);
         // The 10-second interval compressed: one poll every 20 ms.
-        cfg.poll_visible = Duration::from_millis(20);
+        cfg.poll_interval = Duration::from_millis(20);
         cfg.max_backoff = Duration::from_millis(50);
         let store = Store::open(&db).expect("the cache opens");
         let (handle, mut events) = agentdesk_sync::spawn(client(&sb), store, cfg);

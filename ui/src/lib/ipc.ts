@@ -199,6 +199,8 @@ export interface SyncStatus {
   error: { code: string; message: string } | null;
   notificationsAvailable: boolean;
   notificationsProblem: string | null;
+  /** Set while the workspace's token is in the private file (no keychain service): say so. */
+  tokenNotice: string | null;
 }
 
 export type Assignee = { kind: "admin"; id: string } | { kind: "team"; id: string } | { kind: "nobody" };
@@ -286,6 +288,8 @@ export const getStatus = () => invoke<SyncStatus>("get_status");
 export const openExternal = (url: string) => invoke<null>("open_external", { url });
 /** Tells the shell the first screen is interactive (start-up benchmarks read it). */
 export const markReady = () => invoke<null>("mark_ready");
+/** The conversation a link or notification asked to open before the inbox listened, if any. */
+export const takePendingOpen = () => invoke<OpenConversation | null>("take_pending_open");
 
 // ---------------------------------------------------------------------------------------
 // Events (Rust to UI)

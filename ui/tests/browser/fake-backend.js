@@ -102,6 +102,7 @@
       error: null,
       notificationsAvailable: true,
       notificationsProblem: null,
+      tokenNotice: options.tokenNotice ?? null,
     },
     settings: {
       notifyViews: ["mine", "unassigned"],
@@ -232,6 +233,7 @@
   const handlers = {
     get_app_info: () => db.appInfo,
     mark_ready: () => null,
+    take_pending_open: () => null,
     get_session: () => db.session,
     open_demo: () => {
       db.session = demoSession();

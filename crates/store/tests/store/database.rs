@@ -1,6 +1,6 @@
 //! Opening, pragmas, corrupt files, reader connections and deleting files.
 
-use agentdesk_store::{db_path, OpenOutcome, Store, StoreErrorKind};
+use agentdesk_store::{db_path, workspace_cache_dir, OpenOutcome, Store, StoreErrorKind};
 
 use crate::support::conv;
 
@@ -96,6 +96,36 @@ fn delete_files_removes_db_wal_shm_and_corrupt_copies() {
         left.is_empty(),
         "logout must leave no file of the workspace behind, found {left:?}"
     );
+}
+
+/// Regression: each acting admin has a cache file of its own, and logout deleted only the
+/// current admin's, so the conversations cached while acting as another stayed on disk.
+#[test]
+fn delete_workspace_removes_every_admins_cache_and_keeps_other_workspaces() {
+    let dir = tempfile::tempdir().unwrap();
+    for (workspace, admin) in [("ws", "7"), ("ws", "8"), ("other", "7")] {
+        let path = db_path(dir.path(), workspace, admin);
+        Store::open(&path)
+            .unwrap()
+            .upsert_conversations(&[conv("1", 10)])
+            .unwrap();
+    }
+    std::fs::write(
+        workspace_cache_dir(dir.path(), "ws").join("admin-8.sqlite3.corrupt-1700000000"),
+        b"a damaged copy kept beside the cache",
+    )
+    .unwrap();
+    Store::delete_workspace(dir.path(), "ws").unwrap();
+    assert!(
+        !workspace_cache_dir(dir.path(), "ws").exists(),
+        "logout must leave no cache file of the workspace, whichever admin it acted as"
+    );
+    assert!(
+        db_path(dir.path(), "other", "7").exists(),
+        "another workspace's cache is not this logout's to delete"
+    );
+    Store::delete_workspace(dir.path(), "ws")
+        .expect("deleting what is already gone is not an error (a second logout)");
 }
 
 #[test]

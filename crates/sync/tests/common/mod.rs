@@ -49,7 +49,7 @@ pub fn config(sb: &Sandbox) -> EngineConfig {
     c.partitions = 4;
     c.detail_concurrency = 8;
     c.background_detail_budget = usize::MAX;
-    c.poll_visible = Duration::from_millis(200);
+    c.poll_interval = Duration::from_millis(200);
     c.max_backoff = Duration::from_millis(300);
     c
 }
