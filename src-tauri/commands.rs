@@ -14,6 +14,7 @@ use crate::dto::{self, AppInfo};
 use crate::error::{CmdError, CmdResult};
 use crate::session::{self, events, Session, Shared};
 use crate::settings::Settings;
+use crate::tray::TrayState;
 use crate::workspaces::{RegionSpec, Workspace};
 
 /// Runs a read on the session's reader off the async workers.
@@ -43,7 +44,7 @@ fn check_id(id: &str, what: &str) -> CmdResult<()> {
 
 /// Version and the directories in use, for the About line and bug reports.
 #[tauri::command]
-pub fn get_app_info(shared: State<'_, Shared>) -> AppInfo {
+pub fn get_app_info(shared: State<'_, Shared>, tray: State<'_, TrayState>) -> AppInfo {
     AppInfo {
         name: "Agentdesk".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -51,6 +52,7 @@ pub fn get_app_info(shared: State<'_, Shared>) -> AppInfo {
         log_dir: crate::paths::log_dir(&shared.data_dir)
             .display()
             .to_string(),
+        tray_tooltip: tray.tooltip(),
     }
 }
 

@@ -16,6 +16,9 @@ pub struct AppInfo {
     pub version: String,
     pub data_dir: String,
     pub log_dir: String,
+    /// What the tray's tooltip says now (`Agentdesk: 5 unread (Your inbox 3, Unassigned 2)`):
+    /// the About panel shows it, and tests read the tray through it.
+    pub tray_tooltip: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

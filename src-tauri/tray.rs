@@ -22,6 +22,16 @@ pub struct TrayState {
     last_badge: Mutex<Option<u64>>,
 }
 
+impl TrayState {
+    /// The tooltip as last set (empty before the first count).
+    pub fn tooltip(&self) -> String {
+        self.tooltip
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
 /// The count the tray shows: unread in Your inbox plus Unassigned (disjoint sets: a
 /// conversation is assigned to me or to nobody), the two queues an agent answers from.
 pub fn tray_count(counts: &[ViewCount]) -> u64 {

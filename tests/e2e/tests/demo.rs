@@ -145,6 +145,20 @@ async fn scenario() {
         (app.badge("mine").await == Some(before + 1)).then_some(())
     })
     .await;
+    let tray_says = |n: i64| {
+        let app = &app;
+        async move {
+            let info = app.invoke("get_app_info", json!({})).await;
+            info["trayTooltip"]
+                .as_str()?
+                .contains(&format!("Your inbox {n},"))
+                .then_some(())
+        }
+    };
+    app.eventually("the tray's tooltip counts the new customer message", || {
+        tray_says(before + 1)
+    })
+    .await;
     app.eventually("one notification is raised", || async {
         (notifications.count() > notified_before).then_some(())
     })
@@ -167,6 +181,10 @@ async fn scenario() {
         "opening the conversation clears its unread count",
         || async { (app.badge("mine").await == Some(before)).then_some(()) },
     )
+    .await;
+    app.eventually("the tray's tooltip drops the read message", || {
+        tray_says(before)
+    })
     .await;
 
     // 4. A reply typed in the composer lands in the sandbox exactly once.

@@ -16,6 +16,8 @@ export interface AppInfo {
   version: string;
   dataDir: string;
   logDir: string;
+  /** What the tray's tooltip says now. */
+  trayTooltip: string;
 }
 
 /** Errors from commands arrive as `{code, message}`; the UI branches on `code` only. */

@@ -14,7 +14,7 @@ afterAll(async () => {
 const APP_INFO = `
   if (cmd === "get_app_info") {
     state.calls = (state.calls ?? 0) + 1;
-    return { name: "Agentdesk", version: "9.8.7", dataDir: "/tmp/data", logDir: "/tmp/data/logs" };
+    return { name: "Agentdesk", version: "9.8.7", dataDir: "/tmp/data", logDir: "/tmp/data/logs", trayTooltip: "Agentdesk: 1 unread (Your inbox 1, Unassigned 0)" };
   }
   if (cmd === "get_session") return null;
   throw new Error("unexpected command " + cmd);
@@ -41,6 +41,8 @@ describe("app shell", () => {
     await version.waitFor({ timeout: 10_000 });
     // The version comes from the get_app_info command, so it must be the mocked one.
     expect(await version.textContent()).toBe("9.8.7");
+    // The tray's count is visible in the window too (a tray may be hidden by the desktop).
+    expect(await page.getByTestId("tray-tooltip").textContent()).toBe("Agentdesk: 1 unread (Your inbox 1, Unassigned 0)");
     const calls = await page.evaluate(() => (window as unknown as { __mockState: { calls: number } }).__mockState.calls);
     expect(calls, "About must ask the backend again, not show a stale value").toBeGreaterThanOrEqual(2);
     await page.close();
