@@ -60,8 +60,13 @@ async fn scenario() {
     let bus = agentdesk_e2e::Bus::start().await;
     let notifications = bus.watch_notifications();
 
-    // No live activity: every change in this test is one the test makes.
-    let app = App::launch_on(bus, &[("AGENTDESK_DEMO_LIVE_RATE", "0")]).await;
+    // No live activity: every change in this test is one the test makes. Logs at the
+    // default level (make test quiets the others), where no message body may appear.
+    let app = App::launch_on(
+        bus,
+        &[("AGENTDESK_DEMO_LIVE_RATE", "0"), ("AGENTDESK_LOG", "info")],
+    )
+    .await;
     let sandbox = app.demo_sandbox().await;
     let me = id_of(&sandbox.me().await["id"]);
     assert!(!me.is_empty(), "the demo token belongs to an admin");
@@ -370,5 +375,28 @@ async fn scenario() {
         "a message in the conversation on screen raises no notification"
     );
 
+    // 6. Customer messages and replies stay out of the logs (the issue: no message body in
+    // logs above debug). SIGTERM ends the app like Quit, which flushes the log's writer.
+    app.terminate_app().await;
+    let mut logs = String::new();
+    for entry in std::fs::read_dir(app.data_dir.path().join("logs")).expect("the log dir") {
+        let path = entry.expect("a log file").path();
+        logs.push_str(&String::from_utf8_lossy(
+            &std::fs::read(&path).expect("read a log file"),
+        ));
+    }
+    assert!(
+        logs.contains("session started"),
+        "the app logged at info, so the check below looks at real lines"
+    );
+    for body in [
+        "Hello again, the export still fails".to_string(),
+        format!("Thanks, this is fixed now ({nonce})"),
+    ] {
+        assert!(
+            !logs.contains(&body),
+            "a message body must not reach the logs at the default level: {body:?}"
+        );
+    }
     app.quit().await;
 }
