@@ -207,6 +207,8 @@ mod tests {
     struct ImageServer {
         base: String,
         requests: Arc<AtomicUsize>,
+        /// One message per request received, so a test wakes when one arrives.
+        arrived: Mutex<mpsc::Receiver<()>>,
         released: Arc<(Mutex<bool>, Condvar)>,
     }
 
@@ -217,15 +219,17 @@ mod tests {
             let requests = Arc::new(AtomicUsize::new(0));
             let released = Arc::new((Mutex::new(false), Condvar::new()));
             let (count, gate) = (Arc::clone(&requests), Arc::clone(&released));
+            let (tx, arrived) = mpsc::channel();
             std::thread::spawn(move || {
                 for stream in listener.incoming().flatten() {
-                    let (count, gate) = (Arc::clone(&count), Arc::clone(&gate));
-                    std::thread::spawn(move || answer(stream, &count, &gate));
+                    let (count, gate, tx) = (Arc::clone(&count), Arc::clone(&gate), tx.clone());
+                    std::thread::spawn(move || answer(stream, &count, &tx, &gate));
                 }
             });
             ImageServer {
                 base,
                 requests,
+                arrived: Mutex::new(arrived),
                 released,
             }
         }
@@ -238,6 +242,18 @@ mod tests {
             self.requests.load(Ordering::SeqCst)
         }
 
+        /// Waits, up to a deadline, until `n` requests in all have arrived.
+        fn wait_for_requests(&self, n: usize, what: &str) {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let arrived = self.arrived.lock().expect("receiver");
+            while self.requests() < n {
+                let left = deadline.saturating_duration_since(Instant::now());
+                arrived
+                    .recv_timeout(left)
+                    .unwrap_or_else(|_| panic!("timed out waiting until {what}"));
+            }
+        }
+
         fn release(&self) {
             let (open, wake) = &*self.released;
             *open.lock().expect("gate") = true;
@@ -245,7 +261,12 @@ mod tests {
         }
     }
 
-    fn answer(mut stream: std::net::TcpStream, count: &AtomicUsize, gate: &(Mutex<bool>, Condvar)) {
+    fn answer(
+        mut stream: std::net::TcpStream,
+        count: &AtomicUsize,
+        arrived: &mpsc::Sender<()>,
+        gate: &(Mutex<bool>, Condvar),
+    ) {
         let mut request = Vec::new();
         let mut buf = [0u8; 1024];
         while !request.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -255,6 +276,7 @@ mod tests {
             }
         }
         count.fetch_add(1, Ordering::SeqCst);
+        let _ = arrived.send(());
         let (open, wake) = gate;
         let mut released = open.lock().expect("gate");
         while !*released {
@@ -270,6 +292,7 @@ mod tests {
         let _ = stream.write_all(body);
     }
 
+    /// Polls a condition that announces nothing (the cache's own state), up to a deadline.
     fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !done() {
@@ -302,7 +325,7 @@ mod tests {
             first.is_empty(),
             "the thread comes back before the images, with placeholders"
         );
-        wait_for("both images are requested", || server.requests() == 2);
+        server.wait_for_requests(2, "both images are requested");
         let during = cache.inline_or_fetch("c1", &urls, notify());
         assert!(
             during.is_empty(),
@@ -343,7 +366,7 @@ mod tests {
             after.is_empty(),
             "after the session ends (logout, switch) nothing fetched is kept"
         );
-        wait_for("a new session fetches again", || server.requests() == 4);
+        server.wait_for_requests(4, "a new session fetches again");
     }
 
     #[test]

@@ -358,21 +358,20 @@ async fn pipeline_steps(
 }
 
 /// A body that yields `half`, then fails, so hyper drops the connection short of its
-/// `content-length`. Between the two it yields once and waits a moment: hyper buffers what
-/// it has written and flushes only when the body is pending, and an error that arrived at
+/// `content-length`. Between the two the body is pending once (`yield_now`): hyper buffers
+/// what it has written and flushes when the body is pending, and an error that arrived at
 /// once would abort the connection with the status line, headers and half body still in
-/// its buffer, so the client would see nothing at all instead of a body cut short.
+/// its buffer, so the client would see nothing at all instead of a body cut short. No timed
+/// wait: the flush happens in that same poll.
 fn reset_after(
     half: Bytes,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    const FLUSH_GRACE: std::time::Duration = std::time::Duration::from_millis(25);
     // States: Some(Some(half)) sends the half, Some(None) fails, None ends the stream.
     futures_util::stream::unfold(Some(Some(half)), |state| async move {
         match state? {
             Some(half) => Some((Ok(half), Some(None))),
             None => {
                 tokio::task::yield_now().await;
-                tokio::time::sleep(FLUSH_GRACE).await;
                 let reset = std::io::Error::new(
                     std::io::ErrorKind::ConnectionReset,
                     "injected reset mid-body",

@@ -63,30 +63,32 @@ fn get(port: u16, path: &str) -> String {
     out
 }
 
-/// Sends `signal` to the child and waits (with a deadline) for its exit status.
-fn stop_with(child: &mut Child, signal: &str) -> std::process::ExitStatus {
+/// Sends `signal` to the child and waits (with a deadline) for its exit status: a thread
+/// blocks in `wait` and hands the status over, so the test wakes when the process exits.
+fn stop_with(mut child: Child, signal: &str) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
     let sent = Command::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
+        .args([&format!("-{signal}"), &pid])
         .status()
         .expect("kill runs");
     assert!(sent.success(), "SIG{signal} must reach the sandbox");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = child.try_wait().expect("the child can be waited on") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(status) => status.expect("the child can be waited on"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
             panic!("SIG{signal} must stop the sandbox within 10 s");
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
 #[test]
 fn the_binary_announces_its_address_serves_and_stops_cleanly_on_sigterm_and_sigint() {
     for signal in ["TERM", "INT"] {
-        let (mut child, line) = spawn(&[]);
+        let (child, line) = spawn(&[]);
         let port = port_of(&line);
         let me = get(port, "/me");
         assert!(
@@ -94,7 +96,7 @@ fn the_binary_announces_its_address_serves_and_stops_cleanly_on_sigterm_and_sigi
             "the announced address serves the API: {:?}",
             me.lines().next()
         );
-        let status = stop_with(&mut child, signal);
+        let status = stop_with(child, signal);
         assert_eq!(
             status.code(),
             Some(0),
@@ -112,13 +114,13 @@ fn status_and_body(raw: &str) -> (&str, &str) {
 
 #[test]
 fn fault_flags_apply_from_the_first_request() {
-    let (mut child, line) = spawn(&["--malformed-rate", "1"]);
+    let (child, line) = spawn(&["--malformed-rate", "1"]);
     let (status, body) = {
         let raw = get(port_of(&line), "/me");
         let (s, b) = status_and_body(&raw);
         (s.to_string(), b.to_string())
     };
-    stop_with(&mut child, "TERM");
+    stop_with(child, "TERM");
     assert!(
         status.starts_with("HTTP/1.1 200"),
         "a malformed page still says 200: {status}"
@@ -128,9 +130,9 @@ fn fault_flags_apply_from_the_first_request() {
         "--malformed-rate 1 must make every body unparsable, got {body:?}"
     );
 
-    let (mut child, line) = spawn(&["--rate-limited-rate", "1"]);
+    let (child, line) = spawn(&["--rate-limited-rate", "1"]);
     let raw = get(port_of(&line), "/me");
-    stop_with(&mut child, "TERM");
+    stop_with(child, "TERM");
     let (status, body) = status_and_body(&raw);
     assert!(
         status.starts_with("HTTP/1.1 429"),
@@ -141,9 +143,9 @@ fn fault_flags_apply_from_the_first_request() {
         "a storm's 429 says rate_limit_exceeded: {body}"
     );
 
-    let (mut child, line) = spawn(&["--reset-rate", "1"]);
+    let (child, line) = spawn(&["--reset-rate", "1"]);
     let raw = get(port_of(&line), "/me");
-    stop_with(&mut child, "TERM");
+    stop_with(child, "TERM");
     let (status, body) = status_and_body(&raw);
     let length: usize = raw
         .lines()
@@ -163,11 +165,11 @@ fn fault_flags_apply_from_the_first_request() {
         body.len()
     );
 
-    let (mut child, line) = spawn(&["--stall-rate", "1", "--stall-ms", "300"]);
+    let (child, line) = spawn(&["--stall-rate", "1", "--stall-ms", "300"]);
     let started = Instant::now();
     let raw = get(port_of(&line), "/me");
     let waited = started.elapsed();
-    stop_with(&mut child, "TERM");
+    stop_with(child, "TERM");
     assert!(
         raw.starts_with("HTTP/1.1 200"),
         "a stalled request still answers"
