@@ -431,6 +431,16 @@ impl App {
         }
     }
 
+    /// The text in the composer now, if a conversation is open.
+    pub async fn composer_text(&self) -> Option<String> {
+        let area = self
+            .client
+            .find(Locator::Css("[data-testid=composer] textarea"))
+            .await
+            .ok()?;
+        area.prop("value").await.ok()?
+    }
+
     /// The unread count a view's badge shows (its `aria-label`, "N unread"), if it is shown.
     pub async fn badge(&self, view: &str) -> Option<i64> {
         let el = self

@@ -263,12 +263,7 @@ async fn scenario() {
     app.eventually(
         "the linked conversation opens with the composer prefilled",
         || async {
-            let area = app
-                .client
-                .find(Locator::Css("[data-testid=composer] textarea"))
-                .await
-                .ok()?;
-            let value = area.prop("value").await.ok()??;
+            let value = app.composer_text().await?;
             let open = app
                 .client
                 .find(Locator::Css(&format!(

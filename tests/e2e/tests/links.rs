@@ -66,12 +66,7 @@ async fn cold_start() {
     app.eventually(
         "the linked conversation opens with the composer prefilled",
         || async {
-            let area = app
-                .client
-                .find(Locator::Css("[data-testid=composer] textarea"))
-                .await
-                .ok()?;
-            let value = area.prop("value").await.ok()??;
+            let value = app.composer_text().await?;
             let shown = app
                 .client
                 .find(Locator::Css("article.thread h2"))
