@@ -66,10 +66,25 @@ impl Author {
     }
 }
 
-/// Whether an Intercom author type denotes a contact.
-pub(crate) fn is_contact_type(t: Option<&str>) -> bool {
-    matches!(t, Some("user" | "lead" | "contact"))
+/// The Intercom author types that are contacts (customers): the one rule for "is this
+/// author a contact", which decides what is unread and what may notify. Everything else
+/// (`admin`, `bot`, `team`, unknown) is not.
+pub const CONTACT_AUTHOR_TYPES: [&str; 3] = ["user", "lead", "contact"];
+
+/// Whether an Intercom author type denotes a contact ([`CONTACT_AUTHOR_TYPES`]).
+pub fn is_contact_type(t: Option<&str>) -> bool {
+    t.is_some_and(|t| CONTACT_AUTHOR_TYPES.contains(&t))
 }
+
+/// [`CONTACT_AUTHOR_TYPES`] as an SQL list, for `author_type IN ...`. A literal, not built
+/// at run time: the partial index `parts_created` (migrations.rs) serves only queries that
+/// repeat its condition word for word. A test checks it against the constant.
+macro_rules! contact_author_types_sql {
+    () => {
+        "('user', 'lead', 'contact')"
+    };
+}
+pub(crate) use contact_author_types_sql;
 
 /// A tag applied to a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -539,5 +554,28 @@ impl Reader {
             contacts,
             outbox,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sql_list_of_contact_author_types_is_the_rust_one() {
+        let listed: Vec<String> = CONTACT_AUTHOR_TYPES
+            .iter()
+            .map(|t| format!("'{t}'"))
+            .collect();
+        assert_eq!(
+            contact_author_types_sql!(),
+            format!("({})", listed.join(", ")),
+            "the SQL that counts unread and finds new messages asks the one author rule"
+        );
+        assert!(is_contact_type(Some("lead")) && !is_contact_type(Some("bot")));
+        assert!(
+            !is_contact_type(None),
+            "an author of no type is not a contact"
+        );
     }
 }

@@ -18,16 +18,20 @@ const BUSY_TIMEOUT_MS: u32 = 5_000;
 /// Ids are reduced to `[A-Za-z0-9_-]` so no id can escape the folder.
 pub fn db_path(data_dir: &Path, workspace_id: &str, admin_id: &str) -> PathBuf {
     workspace_cache_dir(data_dir, workspace_id)
-        .join(format!("admin-{}.sqlite3", safe_component(admin_id)))
+        .join(format!("admin-{}.sqlite3", safe_file_name(admin_id)))
 }
 
 /// The folder of every cache file of one workspace: one database per acting admin (with its
 /// sidecar files and any `.corrupt-*` copies).
 pub fn workspace_cache_dir(data_dir: &Path, workspace_id: &str) -> PathBuf {
-    data_dir.join("cache").join(safe_component(workspace_id))
+    data_dir.join("cache").join(safe_file_name(workspace_id))
 }
 
-fn safe_component(id: &str) -> String {
+/// An id (a workspace's, an admin's: strings from Intercom or the user) as one file-name
+/// component that cannot leave its folder: letters, digits, `-` and `_` are kept, anything
+/// else (`/`, `.`, spaces) becomes `_`, and an empty id is `_`. The one rule for every file
+/// named after an id (caches here, the token files of the app's secrets).
+pub fn safe_file_name(id: &str) -> String {
     let s: String = id
         .chars()
         .map(|c| {

@@ -69,9 +69,10 @@ pub mod views;
 pub use admins::Admin;
 pub use contacts::{Contact, ContactConversation};
 pub use conversations::{
-    Author, Conversation, ConversationDetail, ConversationState, PageOutcome, SyncPage, Tag,
+    is_contact_type, Author, Conversation, ConversationDetail, ConversationState, PageOutcome,
+    SyncPage, Tag, CONTACT_AUTHOR_TYPES,
 };
-pub use database::{db_path, workspace_cache_dir, OpenOutcome, Reader, Store};
+pub use database::{db_path, safe_file_name, workspace_cache_dir, OpenOutcome, Reader, Store};
 pub use error::{Result, StoreError, StoreErrorKind};
 pub use events::{DataEvent, EventSummary};
 pub use migrations::MIGRATIONS;
@@ -81,4 +82,4 @@ pub use parts::Part;
 pub use search::{MatchField, SearchHit, SnippetSegment};
 pub use sync_state::SyncState;
 pub use teams::Team;
-pub use views::{sidebar_views, ListRow, PageCursor, View, ViewCount};
+pub use views::{sidebar_views, views_of, Assignment, ListRow, PageCursor, View, ViewCount};

@@ -4,6 +4,7 @@
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
+use crate::conversations::contact_author_types_sql;
 use crate::database::{now, Reader, Store};
 use crate::error::Result;
 use crate::text::preview;
@@ -60,10 +61,11 @@ impl Reader {
         let sql = format!(
             "SELECT p.id, p.conversation_id, p.author_name, p.created_at, p.body_text
              FROM parts p JOIN conversations c ON c.id = p.conversation_id
-             WHERE p.author_type IN ('user', 'lead', 'contact') AND p.created_at >= ?1 AND c.unread = 1
+             WHERE p.author_type IN {} AND p.created_at >= ?1 AND c.unread = 1
                AND ({})
                AND NOT EXISTS (SELECT 1 FROM notified_parts n WHERE n.part_id = p.id)
              ORDER BY p.created_at, p.seq LIMIT 500",
+            contact_author_types_sql!(),
             predicates.join(" OR ")
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;

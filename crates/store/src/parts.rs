@@ -5,6 +5,7 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
+use crate::conversations::contact_author_types_sql;
 use crate::conversations::{is_contact_type, Author};
 use crate::database::{now, Reader, Store};
 use crate::error::{Result, StoreError};
@@ -193,10 +194,12 @@ ON CONFLICT(id) DO UPDATE SET
 /// Recomputes the per-conversation aggregates from its parts (cheap: one index range).
 pub(crate) fn refresh_aggregates(tx: &Transaction<'_>, conversation_id: &str) -> Result<()> {
     let (last_part_at, last_contact_part_at): (Option<i64>, Option<i64>) = tx
-        .prepare_cached(
-            "SELECT max(created_at), max(CASE WHEN author_type IN ('user', 'lead', 'contact') THEN created_at END)
-             FROM parts WHERE conversation_id = ?1",
-        )?
+        .prepare_cached(concat!(
+            "SELECT max(created_at), max(CASE WHEN author_type IN ",
+            contact_author_types_sql!(),
+            " THEN created_at END)
+             FROM parts WHERE conversation_id = ?1"
+        ))?
         .query_row([conversation_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let latest_text: Option<String> = tx
         .prepare_cached(

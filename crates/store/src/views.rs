@@ -1,6 +1,8 @@
 //! Inbox views over `conversations`: their ids and names, counts (total and unread) for all
-//! views in one query, and keyset-paged list rows sorted by last activity. Each view's
-//! predicate is written once here and matches a (partial) index in `migrations.rs` literally.
+//! views in one query, and keyset-paged list rows sorted by last activity. Membership is
+//! defined once, in Rust ([`View::contains`]); its SQL forms (each view's predicate, which
+//! matches a partial index in `migrations.rs` literally, and the counter triggers there) are
+//! tested against it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -8,6 +10,7 @@ use std::str::FromStr;
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
+use crate::conversations::{Conversation, ConversationState};
 use crate::database::Reader;
 use crate::error::{Result, StoreError};
 
@@ -75,7 +78,47 @@ impl<'de> Deserialize<'de> for View {
     }
 }
 
+/// What decides which views hold a conversation: its state and its assignees (`None` for
+/// unassigned; the sync engine stores Intercom's `0` and `""` as `None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignment<'a> {
+    /// Open, snoozed or closed.
+    pub state: ConversationState,
+    /// The assigned admin.
+    pub admin_assignee_id: Option<&'a str>,
+    /// The assigned team.
+    pub team_assignee_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a Conversation> for Assignment<'a> {
+    fn from(c: &'a Conversation) -> Assignment<'a> {
+        Assignment {
+            state: c.state,
+            admin_assignee_id: c.admin_assignee_id.as_deref(),
+            team_assignee_id: c.team_assignee_id.as_deref(),
+        }
+    }
+}
+
 impl View {
+    /// Whether a conversation is in this view for `acting_admin`: the one definition of view
+    /// membership. The SQL that lists and counts views says the same in SQL
+    /// (`View::predicate` and the `view_counters` triggers in `migrations.rs`); the store's
+    /// tests check both against this function.
+    pub fn contains(&self, c: Assignment<'_>, acting_admin: &str) -> bool {
+        let open = c.state == ConversationState::Open;
+        match self {
+            View::Mine => open && c.admin_assignee_id == Some(acting_admin),
+            View::Unassigned => {
+                open && c.admin_assignee_id.is_none() && c.team_assignee_id.is_none()
+            }
+            View::Team(id) => open && c.team_assignee_id == Some(id.as_str()),
+            View::AllOpen => open,
+            View::Snoozed => c.state == ConversationState::Snoozed,
+            View::Closed => c.state == ConversationState::Closed,
+        }
+    }
+
     /// The `view_counters` key holding this view's counts.
     fn counter_key(&self, acting_admin: &str) -> String {
         match self {
@@ -174,6 +217,14 @@ pub fn sidebar_views(team_ids: &[String]) -> Vec<View> {
     views.extend(team_ids.iter().map(|t| View::Team(t.clone())));
     views.extend([View::AllOpen, View::Snoozed, View::Closed]);
     views
+}
+
+/// The sidebar views (for an admin in `team_ids`) that hold a conversation, in sidebar order.
+pub fn views_of(c: Assignment<'_>, acting_admin: &str, team_ids: &[String]) -> Vec<View> {
+    sidebar_views(team_ids)
+        .into_iter()
+        .filter(|v| v.contains(c, acting_admin))
+        .collect()
 }
 
 impl Reader {

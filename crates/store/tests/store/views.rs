@@ -1,6 +1,8 @@
 //! Views: ids, membership, counts, keyset paging, row contents.
 
-use agentdesk_store::{Admin, Contact, ConversationState, PageCursor, View};
+use agentdesk_store::{
+    sidebar_views, views_of, Admin, Assignment, Contact, ConversationState, PageCursor, View,
+};
 
 use crate::support::{conv, part, store};
 
@@ -250,4 +252,79 @@ fn trigger_kept_counters_equal_a_full_scan_after_every_kind_of_change() {
     s.discard(id).unwrap();
     s.delete_conversation("8").unwrap();
     check(&s, "a discard and a delete");
+}
+
+/// View membership is defined once, in Rust (`View::contains`); the list predicates and the
+/// trigger-kept counters are SQL that must say the same for every state and assignee.
+#[test]
+fn the_membership_rule_and_its_sql_agree_on_every_kind_of_conversation() {
+    let mut s = store();
+    let states = [
+        ConversationState::Open,
+        ConversationState::Snoozed,
+        ConversationState::Closed,
+    ];
+    let admins = [Some("me"), Some("other"), None];
+    let teams = [Some("t1"), Some("t2"), None];
+    let mut rows = Vec::new();
+    for (i, state) in states.iter().enumerate() {
+        for (j, admin) in admins.iter().enumerate() {
+            for (k, team) in teams.iter().enumerate() {
+                let mut c = conv(&format!("{i}{j}{k}"), 10 + (i * 9 + j * 3 + k) as i64);
+                c.state = *state;
+                c.admin_assignee_id = admin.map(Into::into);
+                c.team_assignee_id = team.map(Into::into);
+                // Every other one has a contact waiting: unread.
+                c.waiting_since = ((i + j + k) % 2 == 0).then_some(50);
+                rows.push(c);
+            }
+        }
+    }
+    s.upsert_conversations(&rows).unwrap();
+    let my_teams = vec!["t1".to_owned()];
+    let unread = |id: &str| {
+        s.conversation_detail(id)
+            .unwrap()
+            .expect("the conversation is cached")
+            .unread
+    };
+    let counts = s.view_counts("me", &my_teams).unwrap();
+    let views = sidebar_views(&my_teams);
+    assert_eq!(counts.len(), views.len(), "one count per sidebar view");
+    for (view, count) in views.iter().zip(&counts) {
+        let members: Vec<&str> = rows
+            .iter()
+            .filter(|c| view.contains(Assignment::from(*c), "me"))
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(
+            count.total,
+            members.len() as i64,
+            "the counter triggers count the members of {view} by the one rule"
+        );
+        assert_eq!(
+            count.unread,
+            members.iter().filter(|id| unread(id)).count() as i64,
+            "and its unread members"
+        );
+        let mut listed: Vec<String> = s
+            .list_view(view, "me", None, 500)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        listed.sort();
+        let mut members: Vec<String> = members.into_iter().map(String::from).collect();
+        members.sort();
+        assert_eq!(
+            listed, members,
+            "the list of {view} holds exactly its members by the one rule"
+        );
+    }
+    let c = &rows[0];
+    assert_eq!(
+        views_of(Assignment::from(c), "me", &my_teams),
+        vec![View::Mine, View::Team("t1".into()), View::AllOpen],
+        "an open conversation of mine assigned to my team is in three views"
+    );
 }
