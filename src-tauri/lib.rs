@@ -1,42 +1,26 @@
 //! Agentdesk's desktop shell: parses the command line, then either runs a headless
-//! subcommand (no GTK, no display needed) or opens the Tauri window.
+//! subcommand (`agentdesk_app::cli`: no GTK, no display needed) or opens the Tauri window.
 //!
-//! The shell is thin on purpose: the Intercom client, the cache and the sync engine live in
-//! Tauri-free crates under `crates/`; this package wires them to a window, a tray and the OS.
+//! The shell is thin on purpose and holds only what needs Tauri: app setup and plugins
+//! (`app`), thin commands (`commands`), the tray (`tray`), the window (`window`), and the
+//! one place that names UI events (`events`). What the app does lives in the Tauri-free
+//! `agentdesk_app` crate, over the core crates under `crates/`.
+//!
+//! Modules depend one way: `app` on `commands`, `events`, `tray` and `window`; `commands`
+//! and `events` on `tray` and `window`; `tray` on `window`.
 
 mod app;
-mod badge;
-mod cli;
 mod commands;
-mod connect;
-mod deeplink;
-mod dto;
-mod error;
-mod images;
-mod logging;
-mod notify;
-mod paths;
-mod saved_replies;
-mod secrets;
-mod session;
-mod settings;
-mod time;
+mod events;
 mod tray;
-mod workspaces;
+mod window;
 
-/// Process exit codes shared by every subcommand, so scripts can branch on them.
-pub mod exit {
-    pub const OK: i32 = 0;
-    pub const OTHER: i32 = 1;
-    pub const USAGE: i32 = 2;
-    pub const AUTH: i32 = 3;
-    pub const NETWORK: i32 = 4;
-}
+pub use agentdesk_app::exit;
 
 /// Entry point of the binary; returns the process exit code.
 pub fn run() -> i32 {
     limit_malloc_arenas();
-    let args = match cli::Cli::parse_args() {
+    let args = match agentdesk_app::cli::Cli::parse_args() {
         Ok(args) => args,
         Err(err) => {
             // --help and --version are "errors" to clap but successes to the user.
@@ -50,7 +34,7 @@ pub fn run() -> i32 {
         }
     };
     match args.command {
-        Some(command) => cli::run_headless(command, &args.global),
+        Some(command) => agentdesk_app::cli::run_headless(command, &args.global),
         None => app::run_window(&args.global),
     }
 }

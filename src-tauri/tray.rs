@@ -1,15 +1,19 @@
-//! The tray icon: the unread count drawn on the icon itself (see `badge.rs`) and written in
-//! its tooltip and title, and a menu with the views and their counts, Do not disturb, Sync now
-//! and Quit. It is updated from the count events, never polled.
+//! The tray icon: the unread count drawn on the icon itself and written in its tooltip and
+//! title (what to show is `agentdesk_app::badge`), and a menu with the views and their
+//! counts, Do not disturb, Sync now and Quit. It is updated from the count events, never
+//! polled.
 
 use std::sync::Mutex;
 
+use agentdesk_app::badge::{self, tooltip, tray_count};
+use agentdesk_app::dto::ViewCount;
+use agentdesk_app::AppState;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager};
 
-use crate::dto::ViewCount;
+use crate::window::show_main_window;
 
 const TRAY_ID: &str = "main";
 /// The icon the badge is drawn on (64 px: crisp at every tray size).
@@ -32,30 +36,7 @@ impl TrayState {
     }
 }
 
-/// The count the tray shows: unread in Your inbox plus Unassigned (disjoint sets: a
-/// conversation is assigned to me or to nobody), the two queues an agent answers from.
-pub fn tray_count(counts: &[ViewCount]) -> u64 {
-    counts
-        .iter()
-        .filter(|c| c.id == "mine" || c.id == "unassigned")
-        .map(|c| c.unread.max(0) as u64)
-        .sum()
-}
-
-/// `Agentdesk: 5 unread (Your inbox 3, Unassigned 2)`.
-pub fn tooltip(counts: &[ViewCount]) -> String {
-    let total = tray_count(counts);
-    if counts.is_empty() {
-        return "Agentdesk".into();
-    }
-    let parts: Vec<String> = counts
-        .iter()
-        .filter(|c| c.id == "mine" || c.id == "unassigned")
-        .map(|c| format!("{} {}", c.name, c.unread))
-        .collect();
-    format!("Agentdesk: {total} unread ({})", parts.join(", "))
-}
-
+/// Builds the tray (no counts yet).
 pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let menu = menu(app, &[], false)?;
     let mut tray = TrayIconBuilder::with_id(TRAY_ID)
@@ -70,7 +51,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
                 ..
             } = event
             {
-                crate::app::show_main_window(tray.app_handle());
+                show_main_window(tray.app_handle());
             }
         });
     if let Ok(icon) = Image::from_bytes(ICON_PNG) {
@@ -127,15 +108,20 @@ fn menu(app: &AppHandle, counts: &[ViewCount], dnd: bool) -> tauri::Result<Menu<
 }
 
 fn on_menu(app: &AppHandle, id: &str) {
+    let state = app.state::<AppState>().inner().clone();
     match id {
-        "open" => crate::app::show_main_window(app),
+        "open" => show_main_window(app),
         "quit" => app.exit(0),
-        "sync" => crate::session::sync_now(app),
-        "dnd" => crate::session::toggle_dnd(app),
+        "sync" => {
+            tauri::async_runtime::spawn(async move {
+                let _ = state.sync_now().await;
+            });
+        }
+        "dnd" => state.toggle_do_not_disturb(),
         other => {
             if let Some(view) = other.strip_prefix("view:") {
-                crate::app::show_main_window(app);
-                crate::session::show_view(app, view);
+                show_main_window(app);
+                state.show_view(view);
             }
         }
     }
@@ -151,7 +137,7 @@ pub fn update(app: &AppHandle, counts: &[ViewCount], dnd: bool) {
     *state.tooltip.lock().unwrap_or_else(|e| e.into_inner()) = text.clone();
     let _ = tray.set_tooltip(Some(&text));
     let count = tray_count(counts);
-    let _ = tray.set_title(Some(crate::badge::badge_text(count)));
+    let _ = tray.set_title(Some(badge::badge_text(count)));
     let mut last = state.last_badge.lock().unwrap_or_else(|e| e.into_inner());
     if *last != Some(count) {
         *last = Some(count);
@@ -165,46 +151,7 @@ pub fn update(app: &AppHandle, counts: &[ViewCount], dnd: bool) {
 fn set_badge(tray: &TrayIcon, count: u64) {
     if let Ok(base) = Image::from_bytes(ICON_PNG) {
         let (w, h) = (base.width(), base.height());
-        let rgba = crate::badge::draw(base.rgba(), w, h, count);
+        let rgba = badge::draw(base.rgba(), w, h, count);
         let _ = tray.set_icon(Some(Image::new_owned(rgba, w, h)));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn vc(id: &str, name: &str, unread: i64) -> ViewCount {
-        ViewCount {
-            id: id.into(),
-            name: name.into(),
-            total: 10,
-            unread,
-        }
-    }
-
-    #[test]
-    fn the_tray_counts_your_inbox_and_unassigned() {
-        let counts = [
-            vc("mine", "Your inbox", 3),
-            vc("unassigned", "Unassigned", 2),
-            vc("all_open", "All open", 40),
-            vc("team:1", "Billing", 7),
-        ];
-        assert_eq!(
-            tray_count(&counts),
-            5,
-            "All open and teams overlap the queues; counting them would double count"
-        );
-        assert_eq!(
-            tooltip(&counts),
-            "Agentdesk: 5 unread (Your inbox 3, Unassigned 2)"
-        );
-    }
-
-    #[test]
-    fn no_session_shows_the_plain_name() {
-        assert_eq!(tooltip(&[]), "Agentdesk");
-        assert_eq!(tray_count(&[]), 0);
     }
 }

@@ -1,6 +1,34 @@
-//! Draws the unread count onto the tray icon: a red disc in the top-right corner with the
-//! number in white (1 to 99, then "99+"). Pure pixel work on an RGBA buffer, so it is tested
-//! without a display and costs microseconds per change.
+//! What the tray shows: the unread count it counts ([`tray_count`]: Your inbox plus
+//! Unassigned), its tooltip, and the count drawn onto the icon: a red disc in the top-right
+//! corner with the number in white (1 to 99, then "99+"). Pure work on numbers and an RGBA
+//! buffer, so it is tested without a display and costs microseconds per change; the shell's
+//! `src-tauri/tray.rs` puts the result on the tray.
+
+use crate::dto::ViewCount;
+
+/// The count the tray shows: unread in Your inbox plus Unassigned (disjoint sets: a
+/// conversation is assigned to me or to nobody), the two queues an agent answers from.
+pub fn tray_count(counts: &[ViewCount]) -> u64 {
+    counts
+        .iter()
+        .filter(|c| c.id == "mine" || c.id == "unassigned")
+        .map(|c| c.unread.max(0) as u64)
+        .sum()
+}
+
+/// `Agentdesk: 5 unread (Your inbox 3, Unassigned 2)`.
+pub fn tooltip(counts: &[ViewCount]) -> String {
+    let total = tray_count(counts);
+    if counts.is_empty() {
+        return "Agentdesk".into();
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|c| c.id == "mine" || c.id == "unassigned")
+        .map(|c| format!("{} {}", c.name, c.unread))
+        .collect();
+    format!("Agentdesk: {total} unread ({})", parts.join(", "))
+}
 
 /// 3x5 glyphs for the badge, one row per entry, most significant bit leftmost.
 fn glyph(c: char) -> Option<[u8; 5]> {
@@ -85,6 +113,40 @@ pub fn draw(icon: &[u8], width: u32, height: u32, count: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn vc(id: &str, name: &str, unread: i64) -> ViewCount {
+        ViewCount {
+            id: id.into(),
+            name: name.into(),
+            total: 10,
+            unread,
+        }
+    }
+
+    #[test]
+    fn the_tray_counts_your_inbox_and_unassigned() {
+        let counts = [
+            vc("mine", "Your inbox", 3),
+            vc("unassigned", "Unassigned", 2),
+            vc("all_open", "All open", 40),
+            vc("team:1", "Billing", 7),
+        ];
+        assert_eq!(
+            tray_count(&counts),
+            5,
+            "All open and teams overlap the queues; counting them would double count"
+        );
+        assert_eq!(
+            tooltip(&counts),
+            "Agentdesk: 5 unread (Your inbox 3, Unassigned 2)"
+        );
+    }
+
+    #[test]
+    fn no_session_shows_the_plain_name() {
+        assert_eq!(tooltip(&[]), "Agentdesk");
+        assert_eq!(tray_count(&[]), 0);
+    }
 
     fn blank(size: u32) -> Vec<u8> {
         vec![0x30; (size * size * 4) as usize]

@@ -235,23 +235,18 @@ async fn login(data_dir: &Path, args: LoginArgs) -> Result<(), CliError> {
         None => RegionSpec::parse(&args.region).map_err(CliError::usage)?,
     };
     let token = read_token(args.token_stdin)?;
-    let check = connect::check_token(&region, &token).await?;
-    let admin = connect::choose_admin(&check, args.admin.as_deref())?;
-    let workspace = Workspace {
-        id: check.workspace_id.clone(),
-        name: check.workspace_name.clone(),
+    // The same flow as the window's connect screen.
+    let connect::Login {
+        workspace,
+        token_location: location,
+    } = connect::login(
+        &TokenStore::new(data_dir),
+        &RegistryFile::new(data_dir),
         region,
-        admin_id: admin.id.clone(),
-        admin_name: admin.name.clone().unwrap_or_else(|| admin.id.clone()),
-        demo: false,
-    };
-    let location = TokenStore::new(data_dir)
-        .save(&workspace.id, &token)
-        .map_err(CliError::other)?;
-    let file = RegistryFile::new(data_dir);
-    let mut registry = file.load().map_err(CliError::other)?;
-    registry.upsert_active(workspace.clone());
-    file.save(&registry).map_err(CliError::other)?;
+        &token,
+        args.admin.as_deref(),
+    )
+    .await?;
     println!(
         "Logged in to {} ({}) as {} ({}).",
         workspace.name, workspace.id, workspace.admin_name, workspace.admin_id

@@ -1,12 +1,15 @@
 //! Checking an access token before anything is saved: `/me` says whose token it is and which
 //! workspace it opens, `/admins` lists who the agent may act as, and one cheap read of each
-//! kind the inbox needs shows a permission the token's app lacks. Shared by the connect screen
-//! and `agentdesk login`. Every failure becomes a [`ConnectError`] with a code the UI branches
-//! on and a sentence that says what to do.
+//! kind the inbox needs shows a permission the token's app lacks. Then [`login`], the one
+//! login flow that the connect screen and `agentdesk login` both run: check, choose the
+//! acting admin, store the token, make the workspace active. Every failure becomes a
+//! [`ConnectError`] with a code the UI branches on and a sentence that says what to do.
 
 use intercom::{AccessToken, ApiError, Client, ErrorKind, Op, Query, SearchRequest};
 
-use crate::{exit, workspaces::RegionSpec};
+use crate::exit;
+use crate::secrets::{TokenLocation, TokenStore};
+use crate::workspaces::{RegionSpec, RegistryFile, Workspace};
 
 /// What a good token opens.
 #[derive(Debug, Clone)]
@@ -243,6 +246,47 @@ pub fn choose_admin<'a>(
     })
 }
 
+/// A workspace logged in to.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// The workspace, now the active one.
+    pub workspace: Workspace,
+    /// Where its token was stored.
+    pub token_location: TokenLocation,
+}
+
+/// The one login flow, for the connect screen and `agentdesk login` alike: checks the token
+/// (always here, never trusting an earlier check), chooses the acting admin (`admin`, else
+/// the token's own), stores the token, and saves the workspace as the active one.
+pub async fn login(
+    tokens: &TokenStore,
+    registry: &RegistryFile,
+    region: RegionSpec,
+    token: &str,
+    admin: Option<&str>,
+) -> Result<Login, ConnectError> {
+    let check = check_token(&region, token).await?;
+    let admin = choose_admin(&check, admin)?;
+    let workspace = Workspace {
+        id: check.workspace_id.clone(),
+        name: check.workspace_name.clone(),
+        region,
+        admin_id: admin.id.clone(),
+        admin_name: admin.name.clone().unwrap_or_else(|| admin.id.clone()),
+        demo: false,
+    };
+    let internal = |m: String| ConnectError::new("internal", m);
+    let token_location = tokens.save(&workspace.id, token).map_err(internal)?;
+    tracing::info!(workspace = %workspace.id, keychain = matches!(token_location, TokenLocation::Keychain), "token stored");
+    let mut list = registry.load().map_err(internal)?;
+    list.upsert_active(workspace.clone());
+    registry.save(&list).map_err(internal)?;
+    Ok(Login {
+        workspace,
+        token_location,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,5 +460,38 @@ mod tests {
             "the sentence says what to do: {}",
             err.message
         );
+    }
+
+    #[tokio::test]
+    async fn login_stores_the_token_and_makes_the_workspace_active() {
+        let sb = sandbox(|_| {}).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tokens = TokenStore::file_only(dir.path());
+        let registry = RegistryFile::new(dir.path());
+        let login = login(&tokens, &registry, at(&sb), sb.token(), None)
+            .await
+            .expect("a good token logs in");
+        assert_eq!(
+            login.workspace.admin_id,
+            sb.admin_id(),
+            "without a choice, the token's own admin acts"
+        );
+        assert_eq!(
+            tokens
+                .load(&login.workspace.id)
+                .expect("readable")
+                .as_deref(),
+            Some(sb.token()),
+            "the token is stored under the workspace's id"
+        );
+        assert_eq!(
+            registry.load().expect("readable").active(),
+            Some(&login.workspace),
+            "the workspace becomes the active one"
+        );
+        let err = super::login(&tokens, &registry, at(&sb), sb.token(), Some("nobody"))
+            .await
+            .expect_err("an unknown admin is refused");
+        assert_eq!(err.code, "invalid_input", "the UI branches on the code");
     }
 }

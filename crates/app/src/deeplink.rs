@@ -4,14 +4,10 @@
 
 use url::Url;
 
+use crate::dto::OpenConversation;
+
 /// The most text a link may prefill; longer is refused rather than silently cut.
 pub const MAX_PREFILL_CHARS: usize = 5_000;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenConversation {
-    pub id: String,
-    pub prefill: Option<String>,
-}
 
 /// Parses one link; the error says what is wrong with it.
 pub fn parse(link: &str) -> Result<OpenConversation, String> {
@@ -27,12 +23,7 @@ pub fn parse(link: &str) -> Result<OpenConversation, String> {
         return Err("only agentdesk://conversation/<id> links are understood".into());
     }
     let id = url.path().trim_matches('/');
-    if id.is_empty()
-        || id.len() > 64
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if !crate::ids::is_valid(id) {
         return Err(format!("{id:?} is not a conversation id"));
     }
     let mut prefill = None;
@@ -126,13 +117,16 @@ mod tests {
     /// `{{#if}}` blocks kept (every value is set), nothing else left between braces.
     fn render_desktop_entry(values: &[(&str, &str)]) -> String {
         let config: serde_json::Value =
-            serde_json::from_str(include_str!("../tauri.conf.json")).expect("tauri.conf.json");
+            serde_json::from_str(include_str!("../../../tauri.conf.json"))
+                .expect("tauri.conf.json");
         let template = config["bundle"]["linux"]["deb"]["desktopTemplate"]
             .as_str()
             .expect(
                 "the .deb names its own desktop entry template (the bundler's default has no %u)",
             );
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(template);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(template);
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("the template {} must exist: {e}", path.display()));
         let mut out = String::new();
@@ -175,7 +169,8 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         let config: serde_json::Value =
-            serde_json::from_str(include_str!("../tauri.conf.json")).expect("tauri.conf.json");
+            serde_json::from_str(include_str!("../../../tauri.conf.json"))
+                .expect("tauri.conf.json");
         let schemes = config["plugins"]["deep-link"]["desktop"]["schemes"]
             .as_array()
             .expect("the deep-link plugin lists its schemes");

@@ -1,12 +1,16 @@
-//! The types the UI sees over IPC, and the mapping from the core's types to them.
-//! Serialization is a compatibility promise with `ui/src/lib/ipc.ts` (docs/IPC.md):
-//! camelCase fields, declared once here and once there.
+//! The types the UI sees over IPC, and their building from the core's types (the cache's
+//! rows, the engine's status, the token check). Serialization is a compatibility promise
+//! with `ui/src/lib/ipc.ts` (docs/IPC.md): camelCase fields, declared once here and once
+//! there. The thread of one conversation is built in `dto/thread.rs`.
 
-use std::collections::HashMap;
-
-use agentdesk_content::{sanitize, Images};
 use agentdesk_store as store;
 use serde::{Deserialize, Serialize};
+
+use crate::workspaces::Workspace;
+
+mod thread;
+
+pub(crate) use thread::conversation_detail;
 
 /// What `get_app_info` returns: enough for the About line and for support requests.
 #[derive(Debug, Clone, Serialize)]
@@ -60,6 +64,40 @@ pub struct Session {
     pub teams: Vec<Team>,
 }
 
+impl Session {
+    /// The session of `workspace`, with the acting admin's `teams`.
+    pub fn of(workspace: &Workspace, teams: Vec<store::Team>) -> Session {
+        Session {
+            workspace_id: workspace.id.clone(),
+            workspace_name: workspace.name.clone(),
+            region: region_label(workspace),
+            admin_id: workspace.admin_id.clone(),
+            admin_name: workspace.admin_name.clone(),
+            demo: workspace.demo,
+            teams: teams.into_iter().map(Team::from).collect(),
+        }
+    }
+}
+
+impl From<store::Team> for Team {
+    fn from(t: store::Team) -> Team {
+        Team {
+            id: t.id,
+            name: t.name,
+        }
+    }
+}
+
+/// The region the UI shows: `demo` for the demo (its URL changes every start), else the
+/// region's label.
+fn region_label(w: &Workspace) -> String {
+    if w.demo {
+        "demo".into()
+    } else {
+        w.region.label()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenCheck {
@@ -68,6 +106,18 @@ pub struct TokenCheck {
     pub region: String,
     pub token_admin_id: String,
     pub admins: Vec<Admin>,
+}
+
+impl From<&crate::connect::TokenCheck> for TokenCheck {
+    fn from(check: &crate::connect::TokenCheck) -> TokenCheck {
+        TokenCheck {
+            workspace_id: check.workspace_id.clone(),
+            workspace_name: check.workspace_name.clone(),
+            region: check.region.label(),
+            token_admin_id: check.token_admin_id.clone(),
+            admins: check.admins.iter().map(Admin::from).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +129,20 @@ pub struct WorkspaceSummary {
     pub admin_name: String,
     pub active: bool,
     pub demo: bool,
+}
+
+impl WorkspaceSummary {
+    /// A saved workspace in the switcher; `active` when its session is the open one.
+    pub fn of(w: &Workspace, active: bool) -> WorkspaceSummary {
+        WorkspaceSummary {
+            id: w.id.clone(),
+            name: w.name.clone(),
+            region: region_label(w),
+            admin_name: w.admin_name.clone(),
+            active,
+            demo: w.demo,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -138,6 +202,19 @@ impl From<store::ListRow> for ConversationRow {
 pub struct ConversationPage {
     pub rows: Vec<ConversationRow>,
     pub next_cursor: Option<String>,
+}
+
+impl ConversationPage {
+    /// A page of a view from the rows read with `limit`: a full page has a next cursor.
+    pub fn of(rows: Vec<store::ListRow>, limit: usize) -> ConversationPage {
+        let next_cursor = (rows.len() == limit)
+            .then(|| rows.last().map(|r| encode_cursor(&r.cursor())))
+            .flatten();
+        ConversationPage {
+            rows: rows.into_iter().map(ConversationRow::from).collect(),
+            next_cursor,
+        }
+    }
 }
 
 /// Keyset cursors travel to the UI as opaque strings: `<last_activity_at>:<id>`.
@@ -244,224 +321,6 @@ pub struct ConversationDetail {
     pub remote_images_blocked: bool,
 }
 
-/// Builds the thread the UI shows: every body sanitized here, in Rust, before the webview
-/// sees it; remote images blocked unless `images` carries them inlined.
-pub fn conversation_detail(
-    d: &store::ConversationDetail,
-    admins: &HashMap<String, String>,
-    teams: &HashMap<String, String>,
-    images: &Images,
-) -> ConversationDetail {
-    let c = &d.conversation;
-    let contact = d.contacts.first();
-    let contact_name = contact
-        .map(|c| c.display_name().to_string())
-        .or_else(|| c.source_author.name.clone())
-        .unwrap_or_else(|| "Customer".into());
-    let mut blocked = false;
-    let mut parts = Vec::with_capacity(d.parts.len() + 1);
-    // The conversation's first message lives in its source, not in its parts. Its attachments
-    // and redaction are not columns of the cache; they come from the conversation's raw copy.
-    let source = RawSource::of(c);
-    let source_body = c
-        .source_body_html
-        .as_deref()
-        .filter(|b| !b.trim().is_empty());
-    if source_body.is_some() || source.redacted {
-        let clean = sanitize(source_body.unwrap_or_default(), images);
-        blocked |= clean.images_blocked;
-        let author_kind = author_kind(c.source_author.author_type.as_deref());
-        parts.push(Part {
-            id: format!("source-{}", c.id),
-            kind: "message",
-            author_kind,
-            author_name: c
-                .source_author
-                .name
-                .clone()
-                .unwrap_or_else(|| contact_name.clone()),
-            created_at: c.created_at,
-            body_html: clean.html,
-            event_text: None,
-            attachments: attachments(&source.attachments),
-            redacted: source.redacted,
-        });
-    }
-    for p in &d.parts {
-        let author_kind = author_kind(p.author.author_type.as_deref());
-        let author_name = p.author.name.clone().unwrap_or_else(|| match author_kind {
-            "contact" => contact_name.clone(),
-            _ => p
-                .author
-                .id
-                .as_ref()
-                .and_then(|id| admins.get(id).cloned())
-                .unwrap_or_else(|| "Teammate".into()),
-        });
-        let has_body = p.body_html.as_deref().is_some_and(|b| !b.trim().is_empty());
-        let kind = match p.part_type.as_str() {
-            "note" => "note",
-            "comment" | "quick_reply" => "message",
-            _ if has_body && matches!(author_kind, "contact") => "message",
-            _ => "event",
-        };
-        let (body_html, event_text) = if kind == "event" {
-            (
-                String::new(),
-                Some(event_text(p, &author_name, admins, teams)),
-            )
-        } else {
-            let clean = sanitize(p.body_html.as_deref().unwrap_or_default(), images);
-            blocked |= clean.images_blocked;
-            (clean.html, None)
-        };
-        parts.push(Part {
-            id: p.id.clone(),
-            kind,
-            author_kind,
-            author_name,
-            created_at: p.created_at,
-            body_html,
-            event_text,
-            attachments: attachments(&p.attachments),
-            redacted: p.redacted,
-        });
-    }
-    ConversationDetail {
-        id: c.id.clone(),
-        title: c
-            .title
-            .clone()
-            .filter(|t| !t.trim().is_empty())
-            .or_else(|| c.source_subject.clone().filter(|t| !t.trim().is_empty()))
-            .unwrap_or_else(|| {
-                agentdesk_content::snippet(
-                    &agentdesk_content::plain_text(c.source_body_html.as_deref().unwrap_or("")),
-                    60,
-                )
-            }),
-        state: c.state.as_str().to_string(),
-        snoozed_until: c.snoozed_until,
-        admin_assignee_id: c.admin_assignee_id.clone(),
-        team_assignee_id: c.team_assignee_id.clone(),
-        contact_id: contact
-            .map(|c| c.id.clone())
-            .or_else(|| c.contact_ids.first().cloned())
-            .unwrap_or_default(),
-        contact_name,
-        parts,
-        pending: d
-            .outbox
-            .iter()
-            .filter(|e| {
-                !matches!(e.status, store::OutboxStatus::Sent)
-                    && !matches!(e.kind, store::OutboxKind::MarkRead)
-            })
-            .map(OutboxItem::from)
-            .collect(),
-        remote_images_blocked: blocked,
-    }
-}
-
-fn author_kind(t: Option<&str>) -> &'static str {
-    match t {
-        Some("user" | "lead" | "contact") => "contact",
-        Some("bot") => "bot",
-        _ => "admin",
-    }
-}
-
-fn event_text(
-    p: &store::Part,
-    who: &str,
-    admins: &HashMap<String, String>,
-    teams: &HashMap<String, String>,
-) -> String {
-    let target = || {
-        let id = p.assigned_to_id.as_deref().unwrap_or("");
-        match p.assigned_to_type.as_deref() {
-            Some("team") => teams
-                .get(id)
-                .cloned()
-                .unwrap_or_else(|| format!("team {id}")),
-            _ if id.is_empty() || id == "0" => "nobody".into(),
-            _ => admins
-                .get(id)
-                .cloned()
-                .unwrap_or_else(|| format!("admin {id}")),
-        }
-    };
-    match p.part_type.as_str() {
-        "close" => format!("{who} closed the conversation"),
-        "open" => format!("{who} reopened the conversation"),
-        "snoozed" => format!("{who} snoozed the conversation"),
-        "unsnoozed" | "timer_unsnooze" => "The conversation woke from snooze".into(),
-        "assignment" | "assign_and_reopen" | "away_mode_assignment" => {
-            format!("{who} assigned it to {}", target())
-        }
-        other => format!("{who}: {}", other.replace('_', " ")),
-    }
-}
-
-/// What the thread needs of a conversation's `source` beyond the cached columns, read from the
-/// raw copy the sync keeps (`store::Conversation::raw`, the client's model as JSON).
-#[derive(Debug, Default, Deserialize)]
-struct RawSource {
-    #[serde(default)]
-    attachments: serde_json::Value,
-    #[serde(default, deserialize_with = "null_as_false")]
-    redacted: bool,
-}
-
-impl RawSource {
-    fn of(c: &store::Conversation) -> RawSource {
-        #[derive(Deserialize)]
-        struct Raw {
-            #[serde(default)]
-            source: Option<RawSource>,
-        }
-        c.raw
-            .as_deref()
-            .and_then(|raw| serde_json::from_str::<Raw>(raw).ok())
-            .and_then(|r| r.source)
-            .unwrap_or_default()
-    }
-}
-
-fn null_as_false<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
-}
-
-fn attachments(raw: &serde_json::Value) -> Vec<Attachment> {
-    raw.as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|a| {
-                    let url = a.get("url")?.as_str()?;
-                    // Only web links are offered; the UI opens them in the system browser.
-                    if !(url.starts_with("https://") || url.starts_with("http://")) {
-                        return None;
-                    }
-                    Some(Attachment {
-                        name: a
-                            .get("name")
-                            .and_then(|v| v.as_str())
-                            .unwrap_or("attachment")
-                            .to_string(),
-                        url: url.to_string(),
-                        size_bytes: a.get("filesize").and_then(|v| v.as_i64()).unwrap_or(0),
-                        content_type: a
-                            .get("content_type")
-                            .and_then(|v| v.as_str())
-                            .unwrap_or("")
-                            .to_string(),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct KeyValue {
     pub key: String,
@@ -508,6 +367,53 @@ pub struct ContactPanel {
     pub summaries: Vec<EventSummary>,
 }
 
+impl ContactPanel {
+    /// The customer panel: the contact, their recent conversations, their latest events and
+    /// the summaries of every event name (Intercom's ISO 8601 times become unix seconds).
+    pub fn of(
+        contact: &store::Contact,
+        recent: Vec<store::ContactConversation>,
+        events: Vec<store::DataEvent>,
+        summaries: Vec<store::EventSummary>,
+    ) -> ContactPanel {
+        let time = |t: Option<&str>| t.and_then(crate::time::parse_iso).unwrap_or(0);
+        ContactPanel {
+            id: contact.id.clone(),
+            name: contact.display_name().to_string(),
+            email: contact.email.clone().unwrap_or_default(),
+            company: contact.companies.join(", "),
+            location: contact.location.clone().unwrap_or_default(),
+            custom_attributes: key_values(&contact.custom_attributes),
+            recent_conversations: recent
+                .into_iter()
+                .map(|c| RecentConversation {
+                    id: c.id,
+                    subject: c.subject.unwrap_or_default(),
+                    state: c.state,
+                    last_activity_at: c.last_activity_at,
+                })
+                .collect(),
+            events: events
+                .into_iter()
+                .map(|e| ContactEvent {
+                    name: e.event_name,
+                    created_at: e.created_at,
+                    metadata: key_values(&e.metadata),
+                })
+                .collect(),
+            summaries: summaries
+                .into_iter()
+                .map(|e| EventSummary {
+                    first: time(e.first.as_deref()),
+                    last: time(e.last.as_deref()),
+                    name: e.name,
+                    count: e.count,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A JSON value as one line of text for the panel (strings without quotes).
 pub fn value_text(v: &serde_json::Value) -> String {
     match v {
@@ -547,6 +453,66 @@ pub struct SearchHit {
     pub snippet: Vec<SnippetSegment>,
 }
 
+impl SearchHit {
+    /// A hit with what the result list shows of its conversation (`detail`, when cached):
+    /// the contact's name and the subject.
+    pub fn of(hit: store::SearchHit, detail: Option<&store::ConversationDetail>) -> SearchHit {
+        let (contact_name, subject) = match detail {
+            Some(d) => (
+                d.contacts
+                    .first()
+                    .map(|c| c.display_name().to_string())
+                    .unwrap_or_default(),
+                d.conversation
+                    .title
+                    .clone()
+                    .or_else(|| d.conversation.source_subject.clone())
+                    .unwrap_or_default(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        SearchHit {
+            conversation_id: hit.conversation_id,
+            contact_name,
+            subject,
+            last_activity_at: hit.last_activity_at,
+            snippet: hit
+                .snippet
+                .into_iter()
+                .map(|s| SnippetSegment {
+                    text: s.text,
+                    matched: s.highlighted,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The teammates and teams to assign to (`get_directory`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Directory {
+    pub admins: Vec<Admin>,
+    pub teams: Vec<Team>,
+}
+
+impl Directory {
+    /// From the cached admins and teams.
+    pub fn of(admins: Vec<store::Admin>, teams: Vec<store::Team>) -> Directory {
+        Directory {
+            admins: admins
+                .into_iter()
+                .map(|a| Admin {
+                    id: a.id,
+                    name: a.name,
+                    email: a.email.unwrap_or_default(),
+                    away: false,
+                })
+                .collect(),
+            teams: teams.into_iter().map(Team::from).collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SavedReply {
     pub id: String,
@@ -583,6 +549,28 @@ pub struct SyncStatus {
 }
 
 impl SyncStatus {
+    /// No session, or one that has not reported yet: online, notifications assumed to work.
+    pub fn idle() -> SyncStatus {
+        SyncStatus {
+            online: true,
+            notifications_available: true,
+            ..Default::default()
+        }
+    }
+
+    /// Takes the engine's new status; where the token is stored belongs to the session, not
+    /// to the engine, so it stays.
+    pub fn apply_engine(
+        &mut self,
+        s: &agentdesk_sync::SyncStatus,
+        notifications_problem: Option<String>,
+    ) {
+        let token_notice = self.token_notice.take();
+        *self = SyncStatus::from_engine(s, notifications_problem);
+        self.token_notice = token_notice;
+    }
+
+    /// The status the window shows for the engine's.
     pub fn from_engine(
         s: &agentdesk_sync::SyncStatus,
         notifications_problem: Option<String>,
@@ -610,7 +598,7 @@ pub struct ConversationsChanged {
     pub conversation_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenConversation {
     pub id: String,
@@ -668,106 +656,5 @@ mod tests {
             waiting.pending && !waiting.failed,
             "an item on its way says Sending"
         );
-    }
-
-    fn detail_with_raw(
-        raw: Option<serde_json::Value>,
-        body: Option<&str>,
-    ) -> store::ConversationDetail {
-        store::ConversationDetail {
-            conversation: store::Conversation {
-                id: "7".into(),
-                created_at: 1_700_000_000,
-                source_body_html: body.map(str::to_owned),
-                raw: raw.map(|r| r.to_string()),
-                ..Default::default()
-            },
-            unread: false,
-            last_activity_at: 1_700_000_000,
-            parts: Vec::new(),
-            contacts: Vec::new(),
-            outbox: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn first_message_dropped_its_attachments_and_redaction() {
-        let raw = serde_json::json!({"id": "7", "source": {"body": "<p>see attached</p>", "redacted": null,
-            "attachments": [{"name": "screenshot.png", "url": "https://files.test/s.png", "filesize": 2048, "content_type": "image/png"}]}});
-        let d = conversation_detail(
-            &detail_with_raw(Some(raw), Some("<p>see attached</p>")),
-            &HashMap::new(),
-            &HashMap::new(),
-            &Images::Block,
-        );
-        let first = &d.parts[0];
-        assert_eq!(
-            first.id, "source-7",
-            "the first message comes from the source"
-        );
-        assert_eq!(
-            first.attachments.len(),
-            1,
-            "the customer's opening attachment is listed with the message"
-        );
-        assert_eq!(
-            (
-                first.attachments[0].name.as_str(),
-                first.attachments[0].size_bytes
-            ),
-            ("screenshot.png", 2048),
-            "with its name and size"
-        );
-        assert!(!first.redacted, "a null redacted flag is not a redaction");
-
-        let redacted = serde_json::json!({"id": "7", "source": {"body": "", "redacted": true, "attachments": []}});
-        let d = conversation_detail(
-            &detail_with_raw(Some(redacted), None),
-            &HashMap::new(),
-            &HashMap::new(),
-            &Images::Block,
-        );
-        assert!(
-            d.parts.first().is_some_and(|p| p.redacted),
-            "a redacted first message is shown as redacted, not left out"
-        );
-
-        let d = conversation_detail(
-            &detail_with_raw(None, Some("<p>hi</p>")),
-            &HashMap::new(),
-            &HashMap::new(),
-            &Images::Block,
-        );
-        assert!(
-            d.parts[0].attachments.is_empty() && !d.parts[0].redacted,
-            "without a raw copy the message still shows, plainly"
-        );
-        let d = conversation_detail(
-            &detail_with_raw(Some(serde_json::json!("not an object")), Some("<p>hi</p>")),
-            &HashMap::new(),
-            &HashMap::new(),
-            &Images::Block,
-        );
-        assert_eq!(
-            d.parts.len(),
-            1,
-            "an unreadable raw copy never hides the message"
-        );
-    }
-
-    #[test]
-    fn attachments_keep_only_web_links() {
-        let raw = serde_json::json!([
-            {"name": "a.png", "url": "https://x.test/a.png", "filesize": 10, "content_type": "image/png"},
-            {"name": "evil", "url": "javascript:alert(1)"},
-            {"name": "f", "url": "file:///etc/passwd"}
-        ]);
-        let list = attachments(&raw);
-        assert_eq!(
-            list.len(),
-            1,
-            "javascript: and file: links are never offered"
-        );
-        assert_eq!(list[0].size_bytes, 10);
     }
 }

@@ -44,8 +44,9 @@ enum Fetched {
 
 impl ImageCache {
     /// The images of `conversation` fetched so far, at once, so the thread never waits for
-    /// the network. The ones missing (or failed a while ago) are fetched in the background;
-    /// when any new one is in, `fetched` runs, so the window can read the thread again.
+    /// the network. The ones missing (or failed a while ago) are fetched in the background
+    /// (a task on the current tokio runtime); when any new one is in, `fetched` runs, so the
+    /// window can read the thread again.
     pub fn inline_or_fetch(
         self: &Arc<Self>,
         conversation: &str,
@@ -72,7 +73,7 @@ impl ImageCache {
         drop(state);
         let cache = Arc::clone(self);
         let conversation = conversation.to_string();
-        tauri::async_runtime::spawn(async move {
+        tokio::spawn(async move {
             let got = fetch_all(&missing).await;
             let any = !got.is_empty();
             cache.store(&conversation, &missing, got);
@@ -292,6 +293,15 @@ mod tests {
         let _ = stream.write_all(body);
     }
 
+    /// The runtime the session's tasks run on (the shell's, in the app).
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    }
+
     /// Polls a condition that announces nothing (the cache's own state), up to a deadline.
     fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -306,6 +316,8 @@ mod tests {
     /// to 10 s) before its text showed.
     #[test]
     fn images_are_fetched_once_per_session_and_never_hold_the_thread_up() {
+        let runtime = runtime();
+        let _inside = runtime.enter();
         let server = ImageServer::start();
         let cache = Arc::new(ImageCache::default());
         let urls = vec![server.url("/a.png"), server.url("/b.png")];
@@ -371,6 +383,8 @@ mod tests {
 
     #[test]
     fn an_image_that_fails_is_not_fetched_on_every_read() {
+        let runtime = runtime();
+        let _inside = runtime.enter();
         let cache = Arc::new(ImageCache::default());
         // Nothing listens there: the fetch fails at once.
         let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -45,6 +45,16 @@ impl TokenStore {
         }
     }
 
+    /// The store the window uses: [`TokenStore::file_only`] with `AGENTDESK_TOKEN_STORE=file`,
+    /// else [`TokenStore::new`].
+    pub fn from_env(data_dir: &Path) -> TokenStore {
+        if std::env::var("AGENTDESK_TOKEN_STORE").as_deref() == Ok("file") {
+            TokenStore::file_only(data_dir)
+        } else {
+            TokenStore::new(data_dir)
+        }
+    }
+
     /// A store that never touches the keychain (tests, and `AGENTDESK_TOKEN_STORE=file`).
     pub fn file_only(data_dir: &Path) -> TokenStore {
         TokenStore {
@@ -54,17 +64,10 @@ impl TokenStore {
     }
 
     fn file(&self, account: &str) -> PathBuf {
-        let safe: String = account
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.dir.join(format!("{safe}.token"))
+        self.dir.join(format!(
+            "{}.token",
+            agentdesk_store::safe_file_name(account)
+        ))
     }
 
     /// Runs `op` on the keychain entry for `account`, on a thread of its own: the Secret

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{AppError, AppResult};
+
 /// Everything the Settings screen shows. Field names are the IPC names (camelCase).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -42,6 +44,26 @@ impl Default for Settings {
 pub const POLL_INTERVAL_RANGE: std::ops::RangeInclusive<u64> = 5..=3600;
 
 impl Settings {
+    /// These settings with a partial update applied (the fields the UI sent, by their IPC
+    /// names): an unknown key or a value of the wrong type is refused, and the result is
+    /// brought into range.
+    pub fn merged(&self, patch: &serde_json::Value) -> AppResult<Settings> {
+        let mut merged =
+            serde_json::to_value(self).map_err(|e| AppError::internal(e.to_string()))?;
+        let (Some(target), Some(patch)) = (merged.as_object_mut(), patch.as_object()) else {
+            return Err(AppError::invalid("Settings must be an object."));
+        };
+        for (k, v) in patch {
+            if !target.contains_key(k) {
+                return Err(AppError::invalid(format!("{k:?} is not a setting.")));
+            }
+            target.insert(k.clone(), v.clone());
+        }
+        let next: Settings = serde_json::from_value(merged)
+            .map_err(|e| AppError::invalid(format!("A setting has the wrong type: {e}")))?;
+        Ok(next.normalized())
+    }
+
     /// Brings every field into its allowed range.
     pub fn normalized(mut self) -> Settings {
         self.poll_interval_secs = self

@@ -1,0 +1,42 @@
+//! What the session tells the window, and the one thing it asks of it. The app layer speaks
+//! in [`UiEvent`]s (typed payloads, no names); the shell implements [`Ui`] and is the one
+//! place that gives each event its name on the IPC bus (`src-tauri/events.rs`).
+
+use crate::dto;
+
+/// Something the window should know. Rows never travel here: events carry ids, counts and
+/// status, and the window asks for the rows it shows.
+#[derive(Debug, Clone)]
+pub enum UiEvent {
+    /// The view counts changed (`inbox://counts`).
+    Counts(Vec<dto::ViewCount>),
+    /// These conversations changed in the cache (`inbox://changed`).
+    Changed(dto::ConversationsChanged),
+    /// The sync status changed (`sync://status`).
+    Status(dto::SyncStatus),
+    /// A session started (`Some`) or ended with none after it (`None`) (`session://changed`).
+    Session(Option<dto::Session>),
+    /// Open this conversation (`app://open-conversation`).
+    OpenConversation(dto::OpenConversation),
+    /// Show this view (`app://show-view`).
+    ShowView(String),
+}
+
+impl UiEvent {
+    /// `inbox://changed` for one conversation.
+    pub fn changed(conversation_id: String) -> UiEvent {
+        UiEvent::Changed(dto::ConversationsChanged {
+            conversation_ids: vec![conversation_id],
+        })
+    }
+}
+
+/// The window the session runs under: the Tauri shell, or a recorder in tests.
+pub trait Ui: Send + Sync + 'static {
+    /// Delivers an event to the window.
+    fn send(&self, event: UiEvent);
+    /// Shows the counts outside the window (the tray's badge, tooltip and menu).
+    fn tray(&self, counts: &[dto::ViewCount], do_not_disturb: bool);
+    /// Whether the window is on screen (the engine polls slower while it is hidden).
+    fn window_visible(&self) -> bool;
+}

@@ -1,0 +1,110 @@
+//! Commands about conversations: counts, a view's page, the thread, read marks, the one on
+//! screen, replies and actions (close, reopen, snooze, assign), search, and the conversation
+//! a link asked to open before the inbox listened.
+
+use agentdesk_app::dto;
+use agentdesk_app::outbox::AssigneeArg;
+use agentdesk_app::{AppResult, AppState};
+use tauri::State;
+
+#[tauri::command]
+pub async fn get_view_counts(state: State<'_, AppState>) -> AppResult<Vec<dto::ViewCount>> {
+    state.view_counts().await
+}
+
+#[tauri::command]
+pub async fn list_conversations(
+    state: State<'_, AppState>,
+    view: String,
+    cursor: Option<String>,
+    limit: usize,
+) -> AppResult<dto::ConversationPage> {
+    state
+        .list_conversations(&view, cursor.as_deref(), limit)
+        .await
+}
+
+#[tauri::command]
+pub async fn get_conversation(
+    state: State<'_, AppState>,
+    id: String,
+    load_images: bool,
+) -> AppResult<dto::ConversationDetail> {
+    state.conversation(&id, load_images).await
+}
+
+#[tauri::command]
+pub async fn mark_read(state: State<'_, AppState>, id: String) -> AppResult<()> {
+    state.mark_read(id).await
+}
+
+#[tauri::command]
+pub async fn mark_unread(state: State<'_, AppState>, id: String) -> AppResult<()> {
+    state.mark_unread(id).await
+}
+
+#[tauri::command]
+pub fn set_open_conversation(state: State<'_, AppState>, id: Option<String>) {
+    state.set_open_conversation(id);
+}
+
+#[tauri::command]
+pub async fn send_reply(
+    state: State<'_, AppState>,
+    conversation_id: String,
+    body: String,
+    kind: String,
+) -> AppResult<dto::OutboxItem> {
+    state.send_reply(conversation_id, &body, &kind).await
+}
+
+#[tauri::command]
+pub async fn close_conversation(
+    state: State<'_, AppState>,
+    id: String,
+) -> AppResult<dto::OutboxItem> {
+    state.close_conversation(id).await
+}
+
+#[tauri::command]
+pub async fn reopen_conversation(
+    state: State<'_, AppState>,
+    id: String,
+) -> AppResult<dto::OutboxItem> {
+    state.reopen_conversation(id).await
+}
+
+#[tauri::command]
+pub async fn snooze_conversation(
+    state: State<'_, AppState>,
+    id: String,
+    until: i64,
+) -> AppResult<dto::OutboxItem> {
+    state.snooze_conversation(id, until).await
+}
+
+#[tauri::command]
+pub async fn assign_conversation(
+    state: State<'_, AppState>,
+    id: String,
+    assignee: AssigneeArg,
+) -> AppResult<dto::OutboxItem> {
+    state.assign_conversation(id, assignee).await
+}
+
+#[tauri::command]
+pub async fn search(
+    state: State<'_, AppState>,
+    query: String,
+    limit: usize,
+) -> AppResult<Vec<dto::SearchHit>> {
+    state.search(query, limit).await
+}
+
+/// The conversation an `agentdesk://` link or a notification asked to open before the inbox
+/// listened (a cold start with a link), or null. The inbox calls it once it listens for
+/// `app://open-conversation`; later requests come as that event.
+#[tauri::command]
+pub fn take_pending_open(state: State<'_, AppState>) -> Option<dto::OpenConversation> {
+    state.take_pending_open()
+}
