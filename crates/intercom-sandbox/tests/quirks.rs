@@ -201,7 +201,6 @@ fn ids_of(list: &Value, kind: &str) -> Vec<String> {
 
 /// One page as a naive client saw it: the cursor it sent, the ids it got, the next cursor.
 #[derive(Debug)]
-#[allow(dead_code)] // Read through Debug when an assertion fails.
 struct Seen {
     sent: Option<String>,
     ids: Vec<String>,
@@ -715,6 +714,293 @@ async fn deletion_after_n_requests_removes_records_from_list_search_get_and_trut
             .as_array()
             .is_some_and(|a| a.iter().any(|v| *v == victim)),
         "the truth lists the conversation deleted through the control API"
+    );
+    sb.shutdown().await;
+}
+
+/// Pages whose next cursor is the cursor they were requested with.
+fn stuck_pages(seen: &[Seen]) -> usize {
+    seen.iter()
+        .filter(|p| p.sent.is_some() && p.next == p.sent)
+        .count()
+}
+
+#[tokio::test]
+async fn a_stuck_cursor_repeats_the_request_cursor_exactly_stuck_cursors_times() {
+    let quirks = Quirks {
+        stuck_cursors: 2,
+        paging_quirk_every: 1,
+        ..Quirks::default()
+    };
+    let (sb, api) = start(with(quirks)).await;
+    let seen = walk_list(&api, 20).await;
+    assert_eq!(
+        stuck_pages(&seen),
+        2,
+        "exactly stuck_cursors pages answer the request's own cursor: {seen:#?}"
+    );
+    assert_eq!(
+        seen.len(),
+        6 + 2,
+        "a naive walk asks the stuck pages again and then finishes"
+    );
+    assert_eq!(
+        unique(&seen).len(),
+        120,
+        "once the quirk is spent the walk reaches every conversation"
+    );
+    assert_eq!(
+        sb.quirks().stuck_cursors,
+        0,
+        "GET /_sandbox/quirks shows the stuck cursors spent"
+    );
+
+    for (path, query, items, kind, total) in [
+        (
+            "/conversations/search",
+            all_conversations(),
+            "conversations",
+            "conversation",
+            120,
+        ),
+        ("/contacts/search", all_contacts(), "data", "contact", 40),
+    ] {
+        sb.set_quirks(Quirks {
+            stuck_cursors: 1,
+            paging_quirk_every: 1,
+            ..Quirks::default()
+        })
+        .expect("valid quirks are accepted");
+        let seen = walk_search(&api, path, &query, 15, items, kind).await;
+        assert_eq!(stuck_pages(&seen), 1, "{path}: one stuck page: {seen:#?}");
+        let first_stuck = seen
+            .iter()
+            .position(|p| p.sent.is_some() && p.next == p.sent)
+            .expect("a stuck page");
+        assert_eq!(
+            first_stuck, 1,
+            "{path}: with every eligible page firing, the first page with a cursor sticks"
+        );
+        assert_eq!(
+            unique(&seen).len(),
+            total,
+            "{path}: the walk still reaches every record"
+        );
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn stuck_cursors_are_spread_over_the_walk_not_its_first_pages() {
+    let quirks = Quirks {
+        stuck_cursors: 2,
+        paging_quirk_every: 3,
+        ..Quirks::default()
+    };
+    let (sb, api) = start(with(quirks)).await;
+    let seen = walk_list(&api, 10).await;
+    let stuck: Vec<usize> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.sent.is_some() && p.next == p.sent)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        stuck.len(),
+        2,
+        "both stuck cursors fire in a long walk: {seen:#?}"
+    );
+    assert!(
+        stuck[1] - stuck[0] >= 2,
+        "fired every third eligible page, two stuck pages are not neighbours: {stuck:?}"
+    );
+    assert_eq!(
+        unique(&seen).len(),
+        120,
+        "the walk reaches every conversation"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_looping_cursor_repeats_a_cursor_the_walk_already_used() {
+    let quirks = Quirks {
+        looping_cursors: 1,
+        paging_quirk_every: 1,
+        ..Quirks::default()
+    };
+    let (sb, api) = start(with(quirks)).await;
+    for (path, query, items, kind, total) in [
+        (
+            "/conversations/search",
+            all_conversations(),
+            "conversations",
+            "conversation",
+            120,
+        ),
+        ("/contacts/search", all_contacts(), "data", "contact", 40),
+    ] {
+        let seen = walk_search(&api, path, &query, 10, items, kind).await;
+        let pages = total / 10;
+        let first_next = seen[0]
+            .next
+            .clone()
+            .expect("the first page has a next page");
+        // After the loop a naive client walks the same pages again, so only the first
+        // page that goes back is the quirk.
+        let at = (1..seen.len())
+            .find(|&i| {
+                let next = &seen[i].next;
+                next.is_some() && seen[..=i].iter().any(|p| p.sent == *next)
+            })
+            .unwrap_or_else(|| {
+                panic!("{path}: a page must answer a cursor already used: {seen:#?}")
+            });
+        assert_eq!(
+            at, 2,
+            "{path}: the loop fires on page 3, the first page a loop can go back from"
+        );
+        assert_eq!(
+            seen[at].next.as_ref(),
+            Some(&first_next),
+            "{path}: the repeated cursor is the one that ended the walk's first page"
+        );
+        assert_eq!(
+            seen.len(),
+            pages + 2,
+            "{path}: one loop costs the two pages walked again, then the walk ends"
+        );
+        assert_eq!(sb.quirks().looping_cursors, 0, "{path}: the loop is spent");
+        assert_eq!(
+            unique(&seen).len(),
+            total,
+            "{path}: the walk reaches every record"
+        );
+        sb.set_quirks(Quirks {
+            looping_cursors: 1,
+            paging_quirk_every: 1,
+            ..Quirks::default()
+        })
+        .expect("valid quirks are accepted");
+    }
+    let seen = walk_list(&api, 20).await;
+    let first_next = seen[0].next.clone();
+    assert!(
+        seen[2..].iter().any(|p| p.next == first_next),
+        "the conversations list loops back to its first cursor too: {seen:#?}"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_repeated_page_answers_the_previous_page_ids_under_a_new_cursor() {
+    let quirks = Quirks {
+        repeated_pages: 1,
+        paging_quirk_every: 1,
+        ..Quirks::default()
+    };
+    let (sb, api) = start(with(quirks)).await;
+    let seen = walk_list(&api, 20).await;
+    let repeats: Vec<usize> = (1..seen.len())
+        .filter(|&i| seen[i].ids == seen[i - 1].ids)
+        .collect();
+    assert_eq!(
+        repeats,
+        [1],
+        "the first page requested with a cursor repeats the previous page's ids: {seen:#?}"
+    );
+    assert_ne!(
+        seen[1].next, seen[1].sent,
+        "the repeated page carries a new cursor string, not the one it was asked with"
+    );
+    assert_eq!(seen.len(), 7, "one extra page, then the walk goes on");
+    assert_eq!(
+        unique(&seen).len(),
+        120,
+        "the walk reaches every conversation"
+    );
+
+    sb.set_quirks(Quirks {
+        repeated_pages: 1,
+        paging_quirk_every: 1,
+        ..Quirks::default()
+    })
+    .expect("valid quirks are accepted");
+    let seen = walk_search(
+        &api,
+        "/contacts/search",
+        &all_contacts(),
+        10,
+        "data",
+        "contact",
+    )
+    .await;
+    assert!(
+        (1..seen.len()).any(|i| seen[i].ids == seen[i - 1].ids),
+        "contacts search repeats a page too: {seen:#?}"
+    );
+    assert_eq!(unique(&seen).len(), 40, "the walk reaches every contact");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stuck_events_page_links_to_itself_once() {
+    let quirks = Quirks {
+        stuck_event_pages: 1,
+        paging_quirk_every: 1,
+        ..Quirks::default()
+    };
+    let (sb, api) = start(with(quirks)).await;
+    let truth = sb.truth();
+    let (contact, n) = truth["events"]
+        .as_object()
+        .expect("events by contact")
+        .iter()
+        .map(|(id, list)| (id.clone(), list.as_array().map_or(0, Vec::len)))
+        .max_by_key(|(_, n)| *n)
+        .expect("some contact has events");
+    assert!(
+        n >= 3,
+        "a contact with at least three events to page through"
+    );
+    let mut url = format!(
+        "{}/events?type=user&intercom_user_id={contact}&per_page=1",
+        api.base
+    );
+    let mut pages = Vec::new();
+    loop {
+        assert!(pages.len() < n + 5, "a naive events walk must end");
+        let r = api.get(&url).await;
+        assert_eq!(r.status, 200, "every events page succeeds: {}", r.body);
+        let next = r.body["pages"]["next"].as_str().map(str::to_string);
+        pages.push((
+            url.clone(),
+            ids_of(&r.body["events"], "event"),
+            next.clone(),
+        ));
+        match next {
+            Some(n) => url = n,
+            None => break,
+        }
+    }
+    let stuck: Vec<usize> = (0..pages.len())
+        .filter(|&i| pages[i].2.as_ref() == Some(&pages[i].0))
+        .collect();
+    assert_eq!(
+        stuck,
+        [1],
+        "the first page followed through `next` links to itself, once: {pages:#?}"
+    );
+    let got: BTreeSet<String> = pages.iter().flat_map(|p| p.1.iter().cloned()).collect();
+    assert_eq!(
+        got,
+        event_ids(&truth, &contact),
+        "the walk still gets every event"
+    );
+    assert_eq!(
+        sb.quirks().stuck_event_pages,
+        0,
+        "GET /_sandbox/quirks shows the stuck events page spent"
     );
     sb.shutdown().await;
 }
