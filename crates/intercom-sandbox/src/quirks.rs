@@ -452,7 +452,7 @@ impl QuirkBook {
         if self.hit(q.extra_fields, "extra", &id) {
             obj.insert(
                 "topics".into(),
-                json!({"type": "topic.list", "topics": [{"type": "topic", "id": 7, "name": "Future"}], "total_count": 1}),
+                json!({"type": "topic.list", "topics": [{"type": "topic", "id": "7", "name": "Future"}], "total_count": 1}),
             );
             obj.insert("ticket".into(), Value::Null);
             obj.insert("ai_flags".into(), json!({"x": [1, 2]}));
