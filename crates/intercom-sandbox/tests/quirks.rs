@@ -1004,3 +1004,706 @@ async fn a_stuck_events_page_links_to_itself_once() {
     );
     sb.shutdown().await;
 }
+
+/// The paths (dotted, `[]` for any array element) where two answers differ: a key on one
+/// side only, or a different value.
+fn diff(a: &Value, b: &Value, path: &str, out: &mut BTreeSet<String>) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => diff(p, q, &join(k), out),
+                    _ => {
+                        out.insert(join(k));
+                    }
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (p, q) in x.iter().zip(y) {
+                diff(p, q, &format!("{path}[]"), out);
+            }
+        }
+        _ if a == b => {}
+        _ => {
+            out.insert(path.to_string());
+        }
+    }
+}
+
+fn diff_paths(plain: &Value, quirky: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    diff(plain, quirky, "", &mut out);
+    out
+}
+
+/// Whether a list item is junk: nothing a client could take for a record.
+fn is_junk(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Number(_) | Value::String(_) | Value::Array(_) | Value::Bool(_) => {
+            true
+        }
+        Value::Object(o) => o.get("type") == Some(&json!("future_thing")),
+    }
+}
+
+/// `v` with the sandbox's address (a free port, different for each sandbox) written as
+/// `BASE`, so answers of two sandboxes compare.
+fn unbase(v: Value, base: &str) -> Value {
+    serde_json::from_str(&v.to_string().replace(base, "BASE")).expect("still JSON")
+}
+
+/// The answers the shape tests compare: admins, teams, the first list and search pages,
+/// every conversation, a contacts search page, every contact and each contact's events.
+async fn answers(api: &Api, truth: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for path in ["/admins", "/teams", "/conversations?per_page=150"] {
+        out.push((path.to_string(), api.get(path).await.body));
+    }
+    let body = json!({"query": all_conversations(), "pagination": {"per_page": 50}});
+    out.push((
+        "search".into(),
+        api.post("/conversations/search", &body).await.body,
+    ));
+    let body = json!({"query": all_contacts(), "pagination": {"per_page": 50}});
+    out.push((
+        "contacts".into(),
+        api.post("/contacts/search", &body).await.body,
+    ));
+    for id in truth_ids(truth, "conversations") {
+        let path = format!("/conversations/{id}");
+        out.push((path.clone(), api.get(&path).await.body));
+    }
+    for id in truth_ids(truth, "contacts") {
+        let path = format!("/contacts/{id}");
+        out.push((path.clone(), api.get(&path).await.body));
+        let path = format!("/events?type=user&intercom_user_id={id}&per_page=100");
+        out.push((path.clone(), api.get(&path).await.body));
+    }
+    out.into_iter()
+        .map(|(what, v)| (what, unbase(v, &api.base)))
+        .collect()
+}
+
+/// The same answers from a plain sandbox and from one with `quirks`, same seed (with
+/// more admins and teams than [`fixed`], so per-record quirks show on them too).
+async fn plain_and_quirky(quirks: Quirks) -> Vec<(String, Value, Value)> {
+    let config = SandboxConfig {
+        admins: 12,
+        teams: 6,
+        ..fixed()
+    };
+    let (plain, plain_api) = start(config.clone()).await;
+    let (quirky, quirky_api) = start(SandboxConfig { quirks, ..config }).await;
+    let truth = plain.truth();
+    let a = answers(&plain_api, &truth).await;
+    let b = answers(&quirky_api, &truth).await;
+    plain.shutdown().await;
+    quirky.shutdown().await;
+    a.into_iter()
+        .zip(b)
+        .map(|((what, p), (_, q))| (what, p, q))
+        .collect()
+}
+
+/// The record lists of an answer: (path of the list, record type).
+fn lists_of(v: &Value) -> Vec<(&'static str, &'static str)> {
+    match v["type"].as_str() {
+        Some("admin.list") => vec![("admins", "admin")],
+        Some("team.list") => vec![("teams", "team")],
+        Some("conversation.list") => vec![("conversations", "conversation")],
+        Some("list") => vec![("data", "contact")],
+        Some("event.list") => vec![("events", "event")],
+        Some("conversation") => vec![("conversation_parts", "conversation_part")],
+        _ => vec![],
+    }
+}
+
+fn list_at<'a>(v: &'a Value, at: &str) -> &'a Value {
+    if at == "conversation_parts" {
+        &v["conversation_parts"]["conversation_parts"]
+    } else {
+        &v[at]
+    }
+}
+
+#[tokio::test]
+async fn junk_items_are_extra_and_every_real_item_is_still_there() {
+    let pairs = plain_and_quirky(Quirks {
+        junk_items: 0.3,
+        ..Quirks::default()
+    })
+    .await;
+    let mut junk = 0;
+    let mut lists = BTreeSet::new();
+    for (what, plain, quirky) in &pairs {
+        for (at, kind) in lists_of(plain) {
+            let real = list_at(plain, at).as_array().expect("a real list");
+            let served = list_at(quirky, at).as_array().expect("a served list");
+            let records: Vec<&Value> = served
+                .iter()
+                .filter(|v| v.get("type").and_then(Value::as_str) == Some(kind))
+                .collect();
+            assert_eq!(
+                records,
+                real.iter().collect::<Vec<_>>(),
+                "{what}: every real item is still there, in order and unchanged"
+            );
+            let extra: Vec<&Value> = served.iter().filter(|v| !records.contains(v)).collect();
+            assert!(
+                extra.iter().all(|v| is_junk(v)),
+                "{what}: anything beside the real items is junk: {extra:?}"
+            );
+            if !extra.is_empty() {
+                lists.insert(kind);
+            }
+            junk += extra.len();
+        }
+        let mut rest_plain = plain.clone();
+        let mut rest_quirky = quirky.clone();
+        for (at, _) in lists_of(plain) {
+            *list_at_mut(&mut rest_plain, at) = Value::Null;
+            *list_at_mut(&mut rest_quirky, at) = Value::Null;
+        }
+        assert_eq!(
+            rest_plain, rest_quirky,
+            "{what}: junk changes nothing but the lists (total_count stays the real count)"
+        );
+    }
+    assert!(
+        junk > 100,
+        "a rate of 0.3 puts junk in many lists ({junk} items)"
+    );
+    assert_eq!(
+        lists,
+        BTreeSet::from([
+            "admin",
+            "team",
+            "conversation",
+            "contact",
+            "event",
+            "conversation_part"
+        ]),
+        "every kind of list gets junk"
+    );
+}
+
+fn list_at_mut<'a>(v: &'a mut Value, at: &str) -> &'a mut Value {
+    if at == "conversation_parts" {
+        &mut v["conversation_parts"]["conversation_parts"]
+    } else {
+        &mut v[at]
+    }
+}
+
+/// The conversations of an answer: the list's items, or the conversation itself.
+fn conversations_of(v: &Value) -> Vec<&Value> {
+    match v["type"].as_str() {
+        Some("conversation.list") => v["conversations"]
+            .as_array()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default(),
+        Some("conversation") => vec![v],
+        _ => vec![],
+    }
+}
+
+#[tokio::test]
+async fn unknown_enums_change_only_the_documented_fields() {
+    let pairs = plain_and_quirky(Quirks {
+        unknown_enums: 0.5,
+        ..Quirks::default()
+    })
+    .await;
+    let allowed = BTreeSet::from([
+        "source.type".to_string(),
+        "source.delivered_as".to_string(),
+        "priority".to_string(),
+        "conversation_parts.conversation_parts[].part_type".to_string(),
+        "conversation_parts.conversation_parts[].author.type".to_string(),
+    ]);
+    let mut changed = BTreeSet::new();
+    let mut unchanged_convs = 0;
+    for (what, plain, quirky) in &pairs {
+        let (pc, qc) = (conversations_of(plain), conversations_of(quirky));
+        if pc.is_empty() {
+            assert_eq!(
+                plain, quirky,
+                "{what}: only conversations get unknown enum values"
+            );
+            continue;
+        }
+        assert_eq!(pc.len(), qc.len(), "{what}: no conversation added or lost");
+        for (p, q) in pc.into_iter().zip(qc) {
+            let paths = diff_paths(p, q);
+            assert!(
+                paths.is_subset(&allowed),
+                "{what}: only the documented fields change: {paths:?}"
+            );
+            unchanged_convs += usize::from(paths.is_empty());
+            if paths.contains("priority") {
+                let want = if p["priority"] == "priority" {
+                    "urgent"
+                } else {
+                    "future_priority"
+                };
+                assert_eq!(q["priority"], want, "{what}: priority maps as documented");
+            }
+            for (path, value) in [
+                ("source.type", &q["source"]["type"]),
+                ("source.delivered_as", &q["source"]["delivered_as"]),
+            ] {
+                if paths.contains(path) {
+                    assert!(
+                        value.as_str().is_some_and(|s| s.starts_with("future_")),
+                        "{what}: {path} becomes an unknown value, got {value}"
+                    );
+                }
+            }
+            let parts = p["conversation_parts"]["conversation_parts"].as_array();
+            for (pp, qp) in parts.into_iter().flatten().zip(
+                q["conversation_parts"]["conversation_parts"]
+                    .as_array()
+                    .into_iter()
+                    .flatten(),
+            ) {
+                if pp == qp {
+                    continue;
+                }
+                assert!(
+                    matches!(pp["author"]["type"].as_str(), Some("admin" | "bot")),
+                    "{what}: only admin and bot parts change, never a contact's: {pp}"
+                );
+                if pp["part_type"] != qp["part_type"] {
+                    assert_eq!(qp["part_type"], "future_part_type", "{what}: part_type");
+                }
+                if pp["author"]["type"] != qp["author"]["type"] {
+                    assert_eq!(
+                        qp["author"]["type"], "operator_future",
+                        "{what}: author.type"
+                    );
+                }
+            }
+            changed.extend(paths);
+        }
+    }
+    assert_eq!(
+        changed, allowed,
+        "at a rate of 0.5 every documented field changes somewhere"
+    );
+    assert!(
+        unchanged_convs > 0,
+        "at a rate of 0.5 some conversations keep every value"
+    );
+}
+
+/// Undoes the odd-but-legal values so an answer compares with the plain one: integer ids
+/// back to strings, `0` and `"0"` assignees back to null, string numbers back to numbers.
+fn normalize(v: &mut Value, path: &str) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                let p = format!("{path}.{k}");
+                match (k.as_str(), &*x) {
+                    ("id", Value::Number(n)) => *x = json!(n.to_string()),
+                    ("admin_assignee_id" | "team_assignee_id", z)
+                        if *z == json!(0) || *z == json!("0") =>
+                    {
+                        *x = Value::Null
+                    }
+                    ("per_page" | "owner_id", Value::String(s)) => {
+                        *x = json!(s.parse::<u64>().expect("a numeric string"))
+                    }
+                    _ => normalize(x, &p),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| normalize(x, path)),
+        _ => {}
+    }
+}
+
+/// Whether an answer holds a value that `normalize` would change.
+fn has_odd_value(v: &Value) -> bool {
+    let mut n = v.clone();
+    normalize(&mut n, "");
+    n != *v
+}
+
+#[tokio::test]
+async fn extra_and_missing_fields_leave_the_exact_fields_exact() {
+    let pairs = plain_and_quirky(Quirks {
+        extra_fields: 0.5,
+        missing_fields: 0.5,
+        ..Quirks::default()
+    })
+    .await;
+    // Full paths, so a field is allowed to go only where it is optional: a part's
+    // `external_id` may go, a contact's may not.
+    let prefixed = |prefixes: &[&str], fields: &[&str]| -> BTreeSet<String> {
+        prefixes
+            .iter()
+            .flat_map(|p| fields.iter().map(move |f| format!("{p}{f}")))
+            .collect()
+    };
+    let conversation_fields = [
+        "sla_applied",
+        "conversation_rating",
+        "teammates",
+        "tags",
+        "custom_attributes",
+        "linked_objects",
+        "ai_agent",
+        "title",
+    ];
+    let contact_fields = [
+        "location",
+        "avatar",
+        "companies",
+        "tags",
+        "notes",
+        "social_profiles",
+        "custom_attributes",
+        "phone",
+    ];
+    let part_fields = [
+        "external_id",
+        "email_message_metadata",
+        "metadata",
+        "tags",
+        "event_details",
+        "app_package_code",
+    ];
+    let mut dropped = prefixed(&["", "conversations[]."], &conversation_fields);
+    dropped.extend(prefixed(&["", "data[]."], &contact_fields));
+    dropped.extend(prefixed(
+        &["conversation_parts.conversation_parts[]."],
+        &part_fields,
+    ));
+    let mut added = prefixed(
+        &["", "conversations[]."],
+        &[
+            "topics",
+            "ticket",
+            "ai_flags",
+            "company",
+            "source.future_source_field",
+        ],
+    );
+    added.extend(prefixed(
+        &[""],
+        &[
+            "conversation_parts.future_list_field",
+            "conversation_parts.conversation_parts[].future_part_field",
+            "future_list_field",
+            "pages.future_pages_field",
+        ],
+    ));
+    added.extend(prefixed(
+        &["", "data[]."],
+        &[
+            "future_contact_field",
+            "company",
+            "opted_in_subscription_types",
+            "location.continent_code",
+        ],
+    ));
+    added.extend(prefixed(
+        &[""],
+        &[
+            "admins[].future_admin_field",
+            "teams[].future_team_field",
+            "events[].future_event_field",
+        ],
+    ));
+    let mut seen_dropped = BTreeSet::new();
+    let mut seen_added = BTreeSet::new();
+    let mut seen_odd = BTreeSet::new();
+    let mut zeros = BTreeSet::new();
+    let mut odd = 0;
+    for (what, plain, quirky) in &pairs {
+        odd += usize::from(has_odd_value(quirky));
+        let mut q = quirky.clone();
+        normalize(&mut q, "");
+        seen_odd.extend(diff_paths(&q, quirky));
+        assignee_zeros(quirky, &mut zeros);
+        for path in diff_paths(plain, &q) {
+            if pointer(plain, &path).is_some() {
+                assert!(
+                    dropped.contains(&path),
+                    "{what}: {path} is missing or changed, but only optional fields may go"
+                );
+                seen_dropped.insert(path);
+            } else {
+                assert!(
+                    added.contains(&path),
+                    "{what}: {path} was added but is not a documented extra field"
+                );
+                seen_added.insert(path);
+            }
+        }
+    }
+    assert_eq!(
+        seen_dropped, dropped,
+        "at a rate of 0.5 every droppable field goes somewhere"
+    );
+    assert_eq!(
+        seen_added, added,
+        "at a rate of 0.5 every extra field appears somewhere"
+    );
+    assert!(
+        odd > 50,
+        "odd but legal values appear in many answers ({odd})"
+    );
+    let odd_kinds: BTreeSet<String> = [
+        "id",
+        "source.id",
+        "conversations[].id",
+        "conversations[].source.id",
+        "conversation_parts.conversation_parts[].id",
+        "admin_assignee_id",
+        "team_assignee_id",
+        "conversations[].admin_assignee_id",
+        "conversations[].team_assignee_id",
+        "admins[].id",
+        "teams[].id",
+        "events[].id",
+        "owner_id",
+        "data[].owner_id",
+        "pages.per_page",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect();
+    assert_eq!(
+        seen_odd, odd_kinds,
+        "every documented odd value appears, and nothing else is odd"
+    );
+    assert_eq!(
+        zeros,
+        BTreeSet::from(["0".to_string(), "\"0\"".to_string()]),
+        "unassigned is sent both as 0 and as \"0\""
+    );
+}
+
+/// Every `0` or `"0"` assignee in an answer, as JSON text.
+fn assignee_zeros(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                if k.ends_with("_assignee_id") && (*x == json!(0) || *x == json!("0")) {
+                    out.insert(x.to_string());
+                }
+                assignee_zeros(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| assignee_zeros(x, out)),
+        _ => {}
+    }
+}
+
+/// The value at a dotted path (with `[]` for "any element": the first one that has it).
+fn pointer<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut cur = vec![v];
+    for seg in path.split('.') {
+        let (key, each) = match seg.strip_suffix("[]") {
+            Some(k) => (k, true),
+            None => (seg, false),
+        };
+        let mut next = Vec::new();
+        for c in cur {
+            let Some(x) = c.get(key) else { continue };
+            if each {
+                next.extend(x.as_array().into_iter().flatten());
+            } else {
+                next.push(x);
+            }
+        }
+        cur = next;
+    }
+    cur.into_iter().next()
+}
+
+#[tokio::test]
+async fn the_quirks_control_api_round_trips_and_refuses_bad_bodies() {
+    let (sb, api) = start(fixed()).await;
+    let off = api.get("/_sandbox/quirks").await;
+    assert_eq!(off.status, 200, "the quirks can be read");
+    assert_eq!(
+        off.body,
+        serde_json::to_value(Quirks::default()).expect("quirks serialize"),
+        "quirks are off by default"
+    );
+    let hostile = serde_json::to_value(Quirks::hostile()).expect("quirks serialize");
+    let put = api.put("/_sandbox/quirks", &hostile).await;
+    assert_eq!(put.status, 200, "valid quirks are accepted: {}", put.body);
+    assert_eq!(put.body, hostile, "the answer is the quirks now in force");
+    assert_eq!(
+        api.get("/_sandbox/quirks").await.body,
+        hostile,
+        "the quirks round-trip through the control API"
+    );
+    assert_eq!(sb.quirks(), Quirks::hostile(), "the Rust accessor agrees");
+    for (bad, why) in [
+        (json!({"junk_items": 1.5}), "a rate above 1"),
+        (json!({"missing_fields": -0.1}), "a negative rate"),
+        (
+            json!({"merge_contacts": "lots"}),
+            "a rate that is not a number",
+        ),
+        (
+            json!({"paging_quirk_every": 0}),
+            "paging quirks with no spacing",
+        ),
+        (json!({"junk": 0.1}), "an unknown field"),
+    ] {
+        let r = api.put("/_sandbox/quirks", &bad).await;
+        assert_eq!(r.status, 400, "{why} is refused: {}", r.body);
+        assert_eq!(
+            error_code(&r.body),
+            "parameter_invalid",
+            "{why}: parameter_invalid"
+        );
+    }
+    assert_eq!(
+        api.get("/_sandbox/quirks").await.body,
+        hostile,
+        "a refused body changes nothing"
+    );
+    let r = api.put("/_sandbox/quirks", &json!({})).await;
+    assert_eq!(r.status, 200, "an empty body is all defaults");
+    assert_eq!(
+        sb.quirks(),
+        Quirks::default(),
+        "every field left out takes its default, so {{}} turns quirks off"
+    );
+    let invalid = Quirks {
+        unknown_enums: 2.0,
+        ..Quirks::default()
+    };
+    assert!(
+        matches!(
+            sb.set_quirks(invalid.clone()),
+            Err(intercom_sandbox::SandboxError::Invalid(_))
+        ),
+        "the Rust setter refuses a rate above 1"
+    );
+    sb.shutdown().await;
+    assert!(
+        matches!(
+            Sandbox::start(with(invalid)).await,
+            Err(intercom_sandbox::SandboxError::Invalid(_))
+        ),
+        "a sandbox does not start with invalid quirks"
+    );
+}
+
+#[tokio::test]
+async fn stats_count_fetches_per_id_so_a_runaway_loop_shows() {
+    let (sb, api) = start(fixed()).await;
+    let truth = sb.truth();
+    let contact = truth_ids(&truth, "contacts")
+        .into_iter()
+        .next()
+        .expect("a contact");
+    let conv = truth_ids(&truth, "conversations")
+        .into_iter()
+        .next()
+        .expect("a conversation");
+    for _ in 0..2 {
+        api.get(&format!("/contacts/{contact}")).await;
+    }
+    for _ in 0..3 {
+        api.get(&format!("/conversations/{conv}")).await;
+    }
+    api.get(&format!("/conversations/{conv}x")).await;
+    let events = format!("/events?type=user&intercom_user_id={contact}");
+    api.get(&events).await;
+    let stats = api.get("/_sandbox/stats").await.body;
+    assert_eq!(
+        stats["max_fetches_per_id"],
+        json!({"GET /contacts/{id}": 2, "GET /conversations/{id}": 3, "GET /events": 1}),
+        "the most fetches of one id, per route"
+    );
+    assert!(
+        stats.get("fetches_per_id").is_none(),
+        "per-id counts are only sent when asked for"
+    );
+    assert_eq!(
+        stats["per_route"]["GET /conversations/{id}"], 4,
+        "requests per route still count every request"
+    );
+    let full = api.get("/_sandbox/stats?per_id=true").await.body;
+    assert_eq!(
+        full["fetches_per_id"]["GET /conversations/{id}"],
+        json!({conv.clone(): 3, format!("{conv}x"): 1}),
+        "each id fetched is counted, found or not"
+    );
+    assert_eq!(
+        full["fetches_per_id"]["GET /events"],
+        json!({format!("type=user&intercom_user_id={contact}"): 1}),
+        "events are counted per query string, one page of one contact's events"
+    );
+    assert_eq!(
+        sb.max_fetches_per_id().get("GET /conversations/{id}"),
+        Some(&3),
+        "the Rust accessor agrees"
+    );
+    assert_eq!(
+        sb.fetches_per_id()["GET /contacts/{id}"].get(&contact),
+        Some(&2),
+        "the Rust accessor lists each id"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_hostile_preset_is_deterministic_for_a_seed_and_changes_answers() {
+    let (a, api_a) = start(with(Quirks::hostile())).await;
+    let (b, api_b) = start(with(Quirks::hostile())).await;
+    let mut truth_a = a.truth();
+    let mut truth_b = b.truth();
+    assert!(
+        truth_a["merged_contacts"]
+            .as_object()
+            .is_some_and(|m| !m.is_empty()),
+        "the preset merges contacts at start"
+    );
+    let ta = transcript(&api_a, &truth_a).await;
+    let tb = transcript(&api_b, &truth_b).await;
+    let (da, db) = (digest(&ta, a.base_url()), digest(&tb, b.base_url()));
+    assert_eq!(
+        da, db,
+        "two sandboxes of one seed answer alike with the preset"
+    );
+    assert_ne!(da, PRE_QUIRKS_DIGEST, "the preset changes the answers");
+    truth_a = unbase(a.truth(), a.base_url());
+    truth_b = unbase(b.truth(), b.base_url());
+    truth_a["now"] = Value::Null;
+    truth_b["now"] = Value::Null;
+    assert_eq!(truth_a, truth_b, "and ends in the same truth");
+    assert_eq!(
+        truth_a["deleted"]["conversations"].as_array().map(Vec::len),
+        Some(3),
+        "the preset deletes records mid-way through the transcript"
+    );
+    assert_eq!(
+        a.quirks(),
+        Quirks {
+            delete_after_requests: None,
+            delete_conversations: 0,
+            delete_contacts: 0,
+            ..a.quirks()
+        },
+        "the deletion is spent"
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+}
