@@ -55,12 +55,13 @@
 //! contacts (a `GET` that answers another id, or 404), records deleted mid-sync, paging
 //! cursors that stick or loop, repeated pages, junk items in lists, unknown enum values,
 //! extra and missing optional fields. Off by default, and then every answer is byte for
-//! byte what it was before quirks existed. The module docs of `quirks.rs` (and
-//! [`Quirks`]' fields) say exactly which fields each quirk changes; in short, ids (as
-//! values), timestamps, `state`, `open`, `read`, assignees (`0` meaning none), `contacts`,
-//! `statistics`, and parts' ids, bodies, authors (but `author.type` of admin and bot
-//! parts) and `created_at` stay exact. Quirks change the truth only by merges and
-//! deletions.
+//! byte what it was before quirks existed. [`Quirks`] says exactly which fields each
+//! quirk changes; in short, ids (as values), timestamps, `state`, `open`, `read`,
+//! assignees (`0` meaning none), `contacts`, `statistics`, and parts' ids, bodies, authors
+//! (but `author.type` of admin and bot parts) and `created_at` stay exact, and write
+//! answers and `GET /me` never change. Quirks change the truth only by merges and
+//! deletions: a correct cache is the truth's records, with conversations still naming a
+//! merged-away contact that the client maps through `merged_contacts`.
 //!
 //! # Binary
 //! `intercom-sandbox --port 0 --seed 7 --conversations 5000 --contacts 1000 --token demo-token

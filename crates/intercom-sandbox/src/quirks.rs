@@ -9,31 +9,7 @@
 //! wherever it is served, and two sandboxes of one seed answer alike. Paging quirks are
 //! counted one-shots spread over the eligible pages in the order they are requested.
 //!
-//! What each quirk changes, and so what stays exact:
-//! - `unknown_enums`: conversation `source.type` (`future_source_type`),
-//!   `source.delivered_as` (`future_delivered_as`) and `priority` (`priority` becomes
-//!   `urgent`, `not_priority` becomes `future_priority`); on parts written by an admin or a
-//!   bot only, `part_type` (`future_part_type`) and `author.type` (`operator_future`).
-//! - `missing_fields`: drops conversation `sla_applied`, `conversation_rating`, `teammates`,
-//!   `tags`, `custom_attributes`, `linked_objects`, `ai_agent`, `title`; contact `location`,
-//!   `avatar`, `companies`, `tags`, `notes`, `social_profiles`, `custom_attributes`, `phone`;
-//!   part `external_id`, `email_message_metadata`, `metadata`, `tags`, `event_details`,
-//!   `app_package_code`. It also sends odd but legal values: integer ids for conversations
-//!   (`id`, `source.id`), parts, admins, teams and events; a contact's `owner_id` as a
-//!   string; `0` or `"0"` for an unassigned `admin_assignee_id` or `team_assignee_id`;
-//!   `pages.per_page` as a string.
-//! - `extra_fields`: adds fields no schema names (`topics`, `ticket`, `ai_flags`, `company`
-//!   and nested ones) to conversations, their `source`, parts, contacts, admins, teams,
-//!   events, list envelopes and `pages`.
-//! - `junk_items`: inserts `null`, numbers, strings, arrays, booleans and objects of an
-//!   unknown type between the real items of lists; no real item is replaced or dropped and
-//!   `total_count` stays the real count.
-//!
-//! Exact whatever the quirks: ids (as values), `created_at`, `updated_at`, `waiting_since`,
-//! `snoozed_until`, `state`, `open`, `read`, the assignees (as values, `0` meaning none),
-//! `contacts`, `statistics`, and on parts `id`, `body`, `author` (but `author.type` on admin
-//! and bot parts), `created_at`, `assigned_to`, `state`; a contact's `id`, `role`, `email`,
-//! `name`, timestamps. `GET /me` and write answers are never changed.
+//! [`Quirks`] documents exactly which fields each quirk changes and which stay exact.
 
 use std::collections::HashMap;
 
@@ -50,6 +26,42 @@ pub const DEFAULT_PAGING_QUIRK_EVERY: u32 = 3;
 /// without quirks). Rates are shares in `0.0..=1.0` decided per object by a hash of the
 /// seed and the object's id; counts are one-shots that go down as they fire, and
 /// `GET /_sandbox/quirks` shows what is left.
+///
+/// What each quirk changes, and so what stays exact:
+/// - `unknown_enums`: conversation `source.type` (`future_source_type`),
+///   `source.delivered_as` (`future_delivered_as`) and `priority` (`priority` becomes
+///   `urgent`, `not_priority` becomes `future_priority`); on parts written by an admin or a
+///   bot only, `part_type` (`future_part_type`) and `author.type` (`operator_future`).
+/// - `missing_fields`: drops conversation `sla_applied`, `conversation_rating`, `teammates`,
+///   `tags`, `custom_attributes`, `linked_objects`, `ai_agent`, `title`; contact `location`,
+///   `avatar`, `companies`, `tags`, `notes`, `social_profiles`, `custom_attributes`, `phone`;
+///   part `external_id`, `email_message_metadata`, `metadata`, `tags`, `event_details`,
+///   `app_package_code`. It also sends odd but legal values: integer ids for conversations
+///   (`id`, `source.id`), parts, admins, teams and events; a contact's `owner_id` as a
+///   string; `0` or `"0"` for an unassigned `admin_assignee_id` or `team_assignee_id`;
+///   `pages.per_page` as a string.
+/// - `extra_fields`: adds fields no schema names: on conversations `topics`, `ticket`
+///   (null), `ai_flags`, `company` (null) and `source.future_source_field`; on a
+///   conversation's `conversation_parts` object `future_list_field`; on parts
+///   `future_part_field`; on contacts `future_contact_field`, `company` (null),
+///   `opted_in_subscription_types` and `location.continent_code`; on admins, teams and
+///   events `future_admin_field`, `future_team_field`, `future_event_field`; on list
+///   answers `future_list_field` and `pages.future_pages_field`.
+/// - `junk_items`: inserts `null`, numbers, strings, arrays, booleans and
+///   `{"type": "future_thing", "id": {"nested": true}}` between the real items of `admins`
+///   (`GET /admins`), `teams` (`GET /teams`), `conversations` (list and search), `data`
+///   (contacts search), `conversation_parts.conversation_parts` (retrieve) and `events`
+///   (`GET /events`); no real item is replaced, dropped or reordered, and `total_count`
+///   stays the real count.
+///
+/// An object shows the same quirks wherever it is served (list, search, retrieve), since
+/// each decision hashes the seed with the object's id.
+///
+/// Exact whatever the quirks: ids (as values), `created_at`, `updated_at`, `waiting_since`,
+/// `snoozed_until`, `state`, `open`, `read`, the assignees (as values, `0` meaning none),
+/// `contacts`, `statistics`, and on parts `id`, `body`, `author` (but `author.type` on admin
+/// and bot parts), `created_at`, `assigned_to`, `state`; a contact's `id`, `role`, `email`,
+/// `name`, timestamps. `GET /me` and write answers are never changed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Quirks {
