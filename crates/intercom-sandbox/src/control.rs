@@ -19,6 +19,7 @@ use serde_json::{json, Map, Value};
 use crate::faults::{FaultRates, FaultSpec};
 use crate::generate;
 use crate::model::AssigneeKind;
+use crate::quirks::{MergedAnswer, Quirks};
 use crate::server::{unix_now, Shared};
 use crate::state::Manage;
 use crate::{ContactUpdate, SandboxError};
@@ -32,6 +33,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_sandbox/close", post(close_route))
         .route("/_sandbox/faults", get(get_faults).put(put_faults))
         .route("/_sandbox/fail_next", post(fail_next))
+        .route("/_sandbox/quirks", get(get_quirks).put(put_quirks))
+        .route("/_sandbox/merge_contact", post(merge_contact_route))
+        .route("/_sandbox/delete", post(delete_route))
         .route("/_sandbox/truth", get(truth))
         .route("/_sandbox/writes", get(writes))
         .route("/_sandbox/stats", get(stats))
@@ -115,7 +119,10 @@ pub(crate) fn inject_new_conversation(
             .ok_or_else(|| SandboxError::NotFound(format!("contact {id} does not exist")))?,
         None => {
             let n = st.contacts.len();
-            st.rng.gen_range(0..n.max(1))
+            let pick = st.rng.gen_range(0..n.max(1));
+            st.live_contact(pick).ok_or_else(|| {
+                SandboxError::NotFound("every contact was merged or deleted".into())
+            })?
         }
     };
     let n = st.conversations.len() as u64;
@@ -211,20 +218,100 @@ pub(crate) fn close(shared: &Shared, conversation_id: &str) -> Result<(), Sandbo
     Ok(())
 }
 
-/// The counters as JSON.
-pub(crate) fn stats_json(shared: &Shared) -> Value {
+/// The counters as JSON; `per_id` adds every id's fetch count.
+pub(crate) fn stats_json(shared: &Shared, per_id: bool) -> Value {
     let per_route = shared
         .stats
         .per_route
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    json!({
+    let mut v = json!({
         "requests": shared.stats.requests.load(Ordering::Relaxed),
         "rate_limited": shared.stats.count_429.load(Ordering::Relaxed),
         "per_route": per_route,
         "writes": shared.writes().len(),
-    })
+        "max_fetches_per_id": shared.max_fetches_per_id(),
+    });
+    if let (true, Some(obj)) = (per_id, v.as_object_mut()) {
+        obj.insert("fetches_per_id".into(), json!(shared.fetches_per_id()));
+    }
+    v
+}
+
+/// The quirks in force, with what is left of their one-shots.
+pub(crate) fn quirks(shared: &Shared) -> Quirks {
+    shared.lock().quirks.quirks.clone()
+}
+
+/// Puts `quirks` in force: validated first (nothing changes if invalid), one-shots counted
+/// from now, and contacts merged until `merge_contacts` of the named ones are. `now` stamps
+/// the merged-into contacts' `updated_at`.
+pub(crate) fn set_quirks(shared: &Shared, quirks: Quirks, now: i64) -> Result<(), SandboxError> {
+    quirks.validate().map_err(SandboxError::Invalid)?;
+    let mut st = shared.lock();
+    let share = quirks.merge_contacts;
+    st.quirks.set(quirks);
+    st.merge_share(share, now);
+    Ok(())
+}
+
+/// Merges contact `from` into contact `into` (see [`crate::Sandbox::merge_contact`]).
+pub(crate) fn merge_contact(
+    shared: &Shared,
+    from: &str,
+    into: &str,
+    answer: Option<MergedAnswer>,
+) -> Result<MergedAnswer, SandboxError> {
+    if from == into {
+        return Err(SandboxError::Invalid(format!(
+            "a contact cannot be merged into itself ({from})"
+        )));
+    }
+    let mut st = shared.lock();
+    let find = |id: &str, role: &str| {
+        st.contact_index(id).ok_or_else(|| {
+            SandboxError::NotFound(match st.merged.get(id) {
+                Some((target, _)) => format!("{role} contact {id} was merged into {target}"),
+                None if st.deleted_contacts.contains(id) => {
+                    format!("{role} contact {id} was deleted")
+                }
+                None => format!("{role} contact {id} does not exist"),
+            })
+        })
+    };
+    let from_idx = find(from, "the merged")?;
+    let into_idx = find(into, "the target")?;
+    Ok(st.merge_contact(from_idx, into_idx, answer, unix_now()))
+}
+
+/// Deletes conversations and contacts by id; all must exist, or nothing is deleted.
+pub(crate) fn delete_records(
+    shared: &Shared,
+    conversation_ids: &[&str],
+    contact_ids: &[&str],
+) -> Result<(), SandboxError> {
+    let mut st = shared.lock();
+    let mut convs = Vec::new();
+    for id in conversation_ids {
+        let idx = st
+            .conversation_index(id)
+            .map_err(|_| SandboxError::NotFound(format!("conversation {id} does not exist")))?;
+        if !convs.contains(&idx) {
+            convs.push(idx);
+        }
+    }
+    let mut contacts = Vec::new();
+    for id in contact_ids {
+        let idx = st
+            .contact_index(id)
+            .ok_or_else(|| SandboxError::NotFound(format!("contact {id} does not exist")))?;
+        if !contacts.contains(&idx) {
+            contacts.push(idx);
+        }
+    }
+    st.delete_records(&convs, &contacts);
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -470,6 +557,70 @@ async fn writes(State(shared): State<Arc<Shared>>) -> Response {
     Json(shared.writes()).into_response()
 }
 
-async fn stats(State(shared): State<Arc<Shared>>) -> Response {
-    Json(stats_json(&shared)).into_response()
+async fn stats(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let per_id = q.get("per_id").is_some_and(|v| v == "true");
+    Json(stats_json(&shared, per_id)).into_response()
+}
+
+async fn get_quirks(State(shared): State<Arc<Shared>>) -> Response {
+    Json(quirks(&shared)).into_response()
+}
+
+async fn put_quirks(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let q: Quirks = match parse(&bytes) {
+        Ok(q) => q,
+        Err(resp) => return resp,
+    };
+    match set_quirks(&shared, q, unix_now()) {
+        Ok(()) => Json(quirks(&shared)).into_response(),
+        Err(e) => from_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeReq {
+    from: String,
+    into: String,
+    #[serde(default)]
+    answer: Option<MergedAnswer>,
+}
+
+async fn merge_contact_route(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let req: MergeReq = match parse(&bytes) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    match merge_contact(&shared, &req.from, &req.into, req.answer) {
+        Ok(answer) => {
+            Json(json!({"from": req.from, "into": req.into, "answer": answer})).into_response()
+        }
+        Err(e) => from_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteReq {
+    #[serde(default)]
+    conversation_ids: Vec<String>,
+    #[serde(default)]
+    contact_ids: Vec<String>,
+}
+
+async fn delete_route(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let req: DeleteReq = match parse(&bytes) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let convs: Vec<&str> = req.conversation_ids.iter().map(String::as_str).collect();
+    let contacts: Vec<&str> = req.contact_ids.iter().map(String::as_str).collect();
+    match delete_records(&shared, &convs, &contacts) {
+        Ok(()) => Json(json!({"deleted": {"conversations": req.conversation_ids, "contacts": req.contact_ids}}))
+            .into_response(),
+        Err(e) => from_error(e),
+    }
 }

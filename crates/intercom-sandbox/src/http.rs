@@ -17,7 +17,8 @@ use serde_json::{json, Map, Value};
 use crate::error::ApiError;
 use crate::faults::Fault;
 use crate::model::{AssigneeKind, Contact, Conversation, Display};
-use crate::search::{self, Page, Query as SearchQuery, SortField};
+use crate::quirks::{self, PageQuirk, QuirkBook};
+use crate::search::{self, Cursor, Page, Query as SearchQuery, SortField};
 use crate::server::{unix_now, Shared, TokenKind};
 use crate::state::Manage;
 
@@ -158,6 +159,17 @@ async fn pipeline_steps(
         .get::<MatchedPath>()
         .map_or(path.clone(), |m| m.as_str().to_string());
     shared.count_request(&format!("{method} {route}"));
+    if method == Method::GET {
+        let id = match route.as_str() {
+            "/contacts/{id}" | "/conversations/{id}" => path.rsplit('/').next(),
+            "/events" => Some(req.uri().query().unwrap_or_default()),
+            _ => None,
+        };
+        if let Some(id) = id {
+            shared.count_fetch(&format!("GET {route}"), id);
+        }
+    }
+    shared.tick_quirks();
     let write = is_write(&method, &path);
 
     let (parts, body) = req.into_parts();
@@ -468,30 +480,100 @@ async fn me(State(shared): State<Arc<Shared>>) -> ApiResult {
 
 async fn admins(State(shared): State<Arc<Shared>>) -> ApiResult {
     let st = shared.lock();
-    let list: Vec<Value> = st.admins.iter().map(|a| a.to_json()).collect();
-    ok(json!({"type": "admin.list", "admins": list}))
+    let list: Vec<Value> = st
+        .admins
+        .iter()
+        .map(|a| {
+            let mut v = a.to_json();
+            st.quirks.dress_record(&mut v, "admin");
+            v
+        })
+        .collect();
+    let mut v = json!({"type": "admin.list", "admins": list});
+    st.quirks.dress_list(&mut v, "admins", "GET /admins");
+    ok(v)
 }
 
 async fn teams(State(shared): State<Arc<Shared>>) -> ApiResult {
     let st = shared.lock();
-    let list: Vec<Value> = st.teams.iter().map(|t| t.to_json()).collect();
-    ok(json!({"type": "team.list", "teams": list}))
+    let list: Vec<Value> = st
+        .teams
+        .iter()
+        .map(|t| {
+            let mut v = t.to_json();
+            st.quirks.dress_record(&mut v, "team");
+            v
+        })
+        .collect();
+    let mut v = json!({"type": "team.list", "teams": list});
+    st.quirks.dress_list(&mut v, "teams", "GET /teams");
+    ok(v)
 }
 
-fn conversation_list(st: &crate::state::State, page: &Page) -> Value {
+/// A list or search answer of conversations; `next` replaces `pages.next.starting_after`
+/// (a paging quirk).
+fn conversation_list(
+    st: &crate::state::State,
+    page: &Page,
+    next: Option<String>,
+    route: &str,
+) -> Value {
     let lk = st.lookup();
     let items: Vec<Value> = page
         .ids
         .iter()
         .filter_map(|id| st.conv_by_id.get(id))
-        .map(|&i| st.conversations[i].to_json(&lk, Display::Html, None))
+        .map(|&i| {
+            let mut v = st.conversations[i].to_json(&lk, Display::Html, None);
+            st.quirks.dress_conversation(&mut v);
+            v
+        })
         .collect();
-    json!({
+    let mut v = json!({
         "type": "conversation.list",
         "conversations": items,
         "total_count": page.total,
         "pages": page.pages_json(),
-    })
+    });
+    if let Some(next) = next {
+        quirks::replace_at(&mut v, &["pages", "next", "starting_after"], json!(next));
+    }
+    st.quirks.dress_list(&mut v, "conversations", route);
+    v
+}
+
+/// Applies a paging quirk of quirks mode to `page`, cut from the matches `sorted` returns
+/// (in the walk's order; built only when a quirk needs them). Returns the
+/// `starting_after` that `pages.next` must carry instead of the real one, if any; a
+/// repeated page changes `page` itself. `cursor` is the request's, decoded and as sent.
+fn page_quirk(
+    book: &mut QuirkBook,
+    walk: u64,
+    sorted: impl Fn() -> Vec<(i64, u64)>,
+    descending: bool,
+    cursor: Option<(Cursor, &str)>,
+    page: &mut Page,
+) -> Option<String> {
+    let Some((c, raw)) = cursor else {
+        book.note_first_page(walk, page.next.map(|n| n.encode()));
+        return None;
+    };
+    match book.page_quirk(Some(c.page), page.next.is_some())? {
+        PageQuirk::Stuck => Some(raw.to_string()),
+        PageQuirk::Loop => Some(book.first_cursor(walk).unwrap_or_else(|| {
+            search::first_page_cursor(&sorted(), page.per_page)
+                .map_or_else(|| raw.to_string(), |first| first.encode())
+        })),
+        PageQuirk::Repeat => {
+            page.ids = search::previous_ids(&sorted(), descending, page.per_page, c);
+            // The same position under a new string: the page after it is the real one.
+            page.next = Some(Cursor {
+                page: c.page.saturating_add(1),
+                ..c
+            });
+            None
+        }
+    }
 }
 
 /// `GET /conversations`: newest `updated_at` first (ties: higher id first).
@@ -505,20 +587,26 @@ async fn list_conversations(
         q.get("per_page").map(|s| Value::String(s.clone())).as_ref(),
         20,
     )?;
-    let cursor = q
-        .get("starting_after")
-        .filter(|s| !s.is_empty())
-        .map(|s| search::Cursor::decode(s))
-        .transpose()?;
-    let mut st = shared.lock();
+    let raw_cursor = q.get("starting_after").filter(|s| !s.is_empty());
+    let cursor = raw_cursor.map(|s| search::Cursor::decode(s)).transpose()?;
+    let mut guard = shared.lock();
+    let st = &mut *guard;
     st.expire_snoozes(unix_now());
     let total = st.by_updated.len();
     let iter: Box<dyn Iterator<Item = (i64, u64)>> = match cursor {
         None => Box::new(st.by_updated.iter().rev().copied()),
         Some(c) => Box::new(st.by_updated.range(..(c.key, c.id)).rev().copied()),
     };
-    let page = search::take_page(iter, total, per_page, cursor);
-    ok(conversation_list(&st, &page))
+    let mut page = search::take_page(iter, total, per_page, cursor);
+    let next = page_quirk(
+        &mut st.quirks,
+        quirks::walk_key("GET /conversations", per_page, &Value::Null),
+        || st.by_updated.iter().rev().copied().collect(),
+        true,
+        cursor.zip(raw_cursor.map(String::as_str)),
+        &mut page,
+    );
+    ok(conversation_list(st, &page, next, "GET /conversations"))
 }
 
 async fn search_conversations(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ApiResult {
@@ -537,7 +625,8 @@ async fn search_conversations(State(shared): State<Arc<Shared>>, bytes: Bytes) -
             ("waiting_since", SortField::WaitingSince),
         ],
     )?;
-    let mut st = shared.lock();
+    let mut guard = shared.lock();
+    let st = &mut *guard;
     st.expire_snoozes(unix_now());
     let lk = st.lookup();
     // A query confined to a created_at range (the backfill's windows) scans only that slice.
@@ -559,7 +648,9 @@ async fn search_conversations(State(shared): State<Arc<Shared>>, bytes: Bytes) -
                     .map(|&(_, i)| &st.conversations[i]),
             )
         };
-    let matches: Vec<(i64, u64)> = candidates
+    let no_deletions = st.deleted_conversations.is_empty();
+    let mut matches: Vec<(i64, u64)> = candidates
+        .filter(|c| no_deletions || st.conv_by_id.contains_key(&c.id))
         .filter(|c| query.matches(*c, &lk))
         .map(|c| {
             let key = match sort.field {
@@ -570,8 +661,31 @@ async fn search_conversations(State(shared): State<Arc<Shared>>, bytes: Bytes) -
             (key, c.id)
         })
         .collect();
-    let page = search::paginate(matches, sort.descending, per_page, cursor);
-    ok(conversation_list(&st, &page))
+    search::sort(&mut matches, sort.descending);
+    let mut page = search::page_of(&matches, sort.descending, per_page, cursor);
+    let next = page_quirk(
+        &mut st.quirks,
+        quirks::walk_key(
+            "POST /conversations/search",
+            per_page,
+            &json!([body.get("query"), body.get("sort")]),
+        ),
+        || matches.clone(),
+        sort.descending,
+        cursor.zip(raw_starting_after(&body)),
+        &mut page,
+    );
+    ok(conversation_list(
+        st,
+        &page,
+        next,
+        "POST /conversations/search",
+    ))
+}
+
+/// The `pagination.starting_after` of a search body, as sent.
+fn raw_starting_after(body: &Value) -> Option<&str> {
+    body.get("pagination")?.get("starting_after")?.as_str()
 }
 
 async fn get_conversation(
@@ -588,7 +702,9 @@ async fn get_conversation(
     let conv = &st.conversations[idx];
     // Intercom returns only the 500 most recent parts.
     let start = conv.parts.len().saturating_sub(500);
-    ok(conv.to_json(&st.lookup(), display, Some(&conv.parts[start..])))
+    let mut v = conv.to_json(&st.lookup(), display, Some(&conv.parts[start..]));
+    st.quirks.dress_conversation(&mut v);
+    ok(v)
 }
 
 async fn update_conversation(
@@ -920,12 +1036,16 @@ async fn manage_conversation(
     ))
 }
 
+/// A merged-away contact answers as the contact it was merged into (another `id`) or 404,
+/// whichever its merge decided; a deleted one 404.
 async fn get_contact(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> ApiResult {
     let st = shared.lock();
     let idx = st
-        .contact_index(&id)
+        .resolve_contact(&id)
         .ok_or_else(|| ApiError::not_found("User"))?;
-    ok(contact_json(&st, idx))
+    let mut v = contact_json(&st, idx);
+    st.quirks.dress_contact(&mut v);
+    ok(v)
 }
 
 /// A contact as `GET /contacts/{id}` renders it (the `contact` schema plus the retrieve-only
@@ -954,12 +1074,16 @@ async fn search_contacts(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Api
             ("created_at", SortField::CreatedAt),
         ],
     )?;
-    let st = shared.lock();
+    let mut guard = shared.lock();
+    let st = &mut *guard;
     let lk = st.lookup();
-    let matches: Vec<(i64, u64)> = st
+    // Merged-away and deleted contacts are never found.
+    let all_live = st.merged.is_empty() && st.deleted_contacts.is_empty();
+    let mut matches: Vec<(i64, u64)> = st
         .contacts
         .iter()
         .enumerate()
+        .filter(|(i, _)| all_live || st.contact_live(*i))
         .filter(|(_, c)| query.matches(*c, &lk))
         .map(|(i, c)| {
             let key = match sort.field {
@@ -970,14 +1094,38 @@ async fn search_contacts(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Api
             (key, i as u64)
         })
         .collect();
-    let page = search::paginate(matches, sort.descending, per_page, cursor);
+    search::sort(&mut matches, sort.descending);
+    let mut page = search::page_of(&matches, sort.descending, per_page, cursor);
+    let next = page_quirk(
+        &mut st.quirks,
+        quirks::walk_key(
+            "POST /contacts/search",
+            per_page,
+            &json!([body.get("query"), body.get("sort")]),
+        ),
+        || matches.clone(),
+        sort.descending,
+        cursor.zip(raw_starting_after(&body)),
+        &mut page,
+    );
+    let lk = st.lookup();
     let data: Vec<Value> = page
         .ids
         .iter()
         .filter_map(|i| st.contacts.get(*i as usize))
-        .map(|c| c.to_json(&lk))
+        .map(|c| {
+            let mut v = c.to_json(&lk);
+            st.quirks.dress_contact(&mut v);
+            v
+        })
         .collect();
-    ok(json!({"type": "list", "data": data, "total_count": page.total, "pages": page.pages_json()}))
+    let mut v = json!({"type": "list", "data": data, "total_count": page.total, "pages": page.pages_json()});
+    if let Some(next) = next {
+        quirks::replace_at(&mut v, &["pages", "next", "starting_after"], json!(next));
+    }
+    st.quirks
+        .dress_list(&mut v, "data", "POST /contacts/search");
+    ok(v)
 }
 
 /// Finds the contact named by exactly one of `user_id`, `intercom_user_id`, `email`.
@@ -1001,22 +1149,27 @@ fn event_contact(st: &crate::state::State, q: &HashMap<String, String>) -> Resul
     }
     let key = given[0];
     let value = q.get(key).map(String::as_str).unwrap_or_default();
+    // A merged-away contact's events answer as the contact does (see `get_contact`); its
+    // email and user_id, like a deleted contact's, name no one.
     let found = match key {
         "user_id" => st
             .contacts
             .iter()
-            .position(|c| c.external_id.as_deref() == Some(value)),
-        "intercom_user_id" => st.contact_index(value),
+            .position(|c| c.external_id.as_deref() == Some(value))
+            .filter(|&i| st.contact_live(i)),
+        "intercom_user_id" => st.resolve_contact(value),
         _ => st
             .contacts
             .iter()
-            .position(|c| c.email.eq_ignore_ascii_case(value)),
+            .position(|c| c.email.eq_ignore_ascii_case(value))
+            .filter(|&i| st.contact_live(i)),
     };
     found.ok_or_else(|| ApiError::not_found("User"))
 }
 
 async fn list_events(
     State(shared): State<Arc<Shared>>,
+    uri: axum::http::Uri,
     q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
     let Query(q) =
@@ -1061,8 +1214,9 @@ async fn list_events(
             ))
         }
     };
-    let st = shared.lock();
-    let idx = event_contact(&st, &q)?;
+    let mut guard = shared.lock();
+    let st = &mut *guard;
+    let idx = event_contact(st, &q)?;
     let contact = &st.contacts[idx];
     let events = st.events.get(idx).map(Vec::as_slice).unwrap_or_default();
     if summary {
@@ -1103,7 +1257,11 @@ async fn list_events(
     let page: Vec<Value> = listed
         .iter()
         .take(per_page)
-        .map(|e| e.to_json(contact))
+        .map(|e| {
+            let mut v = e.to_json(contact);
+            st.quirks.dress_record(&mut v, "event");
+            v
+        })
         .collect();
     let ident = match (q.get("user_id"), q.get("email")) {
         (Some(u), _) => format!("user_id={}", encode(u)),
@@ -1130,7 +1288,15 @@ async fn list_events(
             )),
         );
     }
-    ok(json!({"type": "event.list", "events": page, "pages": pages}))
+    let mut v = json!({"type": "event.list", "events": page, "pages": pages});
+    // A stuck events page links to itself: `next` is the URL the client just followed.
+    if st.quirks.event_page_stuck(before.is_some(), more) {
+        let requested = uri.path_and_query().map_or("/events", |pq| pq.as_str());
+        let url = format!("{}{requested}", st.base_url);
+        quirks::replace_at(&mut v, &["pages", "next"], json!(url));
+    }
+    st.quirks.dress_list(&mut v, "events", "GET /events");
+    ok(v)
 }
 
 /// Percent-encodes a query value.

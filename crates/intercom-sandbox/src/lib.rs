@@ -42,15 +42,33 @@
 //! | `POST /_sandbox/close` | `{"conversation_id"}` | a teammate closes |
 //! | `GET`/`PUT /_sandbox/faults` | [`FaultRates`] as JSON | read or set fault rates and latency |
 //! | `POST /_sandbox/fail_next` | `{"count", "path_prefix"?, "fault": {"kind", "status"?, "ms"?}}` | one-shot faults; kinds `status`, `rate_limited`, `reset_mid_body`, `stall`, `malformed_json`, `timeout_after_apply` |
-//! | `GET /_sandbox/truth` | | `{admins, teams, contacts, conversations (all parts), events (by contact id), now}` |
+//! | `GET`/`PUT /_sandbox/quirks` | [`Quirks`] as JSON | read (with what is left of the one-shots) or set quirks mode; unknown fields or rates outside 0..=1 are 400 |
+//! | `POST /_sandbox/merge_contact` | `{"from", "into", "answer"?: "into"\|"not_found"}` | merge contact `from` into `into` (see [`Sandbox::merge_contact`]); returns `{"from", "into", "answer"}` |
+//! | `POST /_sandbox/delete` | `{"conversation_ids"?: [...], "contact_ids"?: [...]}` | delete records (all must exist, else 404 and nothing is deleted); see [`Sandbox::delete_records`] |
+//! | `GET /_sandbox/truth` | | `{admins, teams, contacts, conversations (all parts), events (by contact id), merged_contacts ({from: into}), deleted ({conversations, contacts}), now}`; merged-away and deleted records are absent |
 //! | `GET /_sandbox/writes` | | every write request: `{method, path, body, token_kind, applied, status, at, request_id}` |
-//! | `GET /_sandbox/stats` | | `{requests, rate_limited, per_route, writes}` |
+//! | `GET /_sandbox/stats` | `?per_id=true` | `{requests, rate_limited, per_route, writes, max_fetches_per_id}` (+ `fetches_per_id` with `per_id=true`): per-id counts for `GET /contacts/{id}`, `GET /conversations/{id}` and `GET /events` (keyed by query string, one page of one contact's events) |
+//!
+//! # Quirks mode
+//! [`SandboxConfig::quirks`], `PUT /_sandbox/quirks` or `--quirks` ([`Quirks::hostile`]) make
+//! the sandbox answer as a real workspace does and a tidy server never would: merged
+//! contacts (a `GET` that answers another id, or 404), records deleted mid-sync, paging
+//! cursors that stick or loop, repeated pages, junk items in lists, unknown enum values,
+//! extra and missing optional fields. Off by default, and then every answer is byte for
+//! byte what it was before quirks existed. [`Quirks`] says exactly which fields each
+//! quirk changes; in short, ids (as values), timestamps, `state`, `open`, `read`,
+//! assignees (`0` meaning none), `contacts`, `statistics`, and parts' ids, bodies, authors
+//! (but `author.type` of admin and bot parts) and `created_at` stay exact, and write
+//! answers and `GET /me` never change. Quirks change the truth only by merges and
+//! deletions: a correct cache is the truth's records, with conversations still naming a
+//! merged-away contact that the client maps through `merged_contacts`.
 //!
 //! # Binary
 //! `intercom-sandbox --port 0 --seed 7 --conversations 5000 --contacts 1000 --token demo-token
 //! [--read-only-token ro-token] [--latency-ms 50] [--jitter-ms 20] [--rate-limit 1666]
 //! [--fault-rate 0.1] [--reset-rate 0.05] [--stall-rate 0.01 --stall-ms 5000]
-//! [--malformed-rate 0.01] [--rate-limited-rate 0.02] [--live-rate 6]`. The first stdout line
+//! [--malformed-rate 0.01] [--rate-limited-rate 0.02] [--live-rate 6] [--quirks]`
+//! (`--quirks`: quirks mode with the [`Quirks::hostile`] preset). The first stdout line
 //! is `listening on http://127.0.0.1:PORT`; SIGINT or SIGTERM stops it with exit status 0.
 //! The fault flags are the [`FaultRates`] fields (`--fault-rate` is `error_rate`): shares of
 //! Intercom requests adding up to at most 1, each request getting at most one fault. A stall
@@ -67,6 +85,7 @@ mod generate;
 mod http;
 mod live;
 mod model;
+mod quirks;
 mod search;
 mod server;
 mod state;
@@ -82,6 +101,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultRates, DEFAULT_STALL_MS};
+pub use quirks::{MergedAnswer, Quirks, DEFAULT_PAGING_QUIRK_EVERY};
 
 use crate::faults::FaultBook;
 use crate::generate::Sizes;
@@ -122,6 +142,9 @@ pub struct SandboxConfig {
     pub port: u16,
     /// Anchor time (unix seconds) the generated history ends at; None = now.
     pub epoch: Option<i64>,
+    /// Quirks mode at start (default: all off). Contacts it merges at start are merged at
+    /// `epoch`, so the workspace stays a function of the seed and the epoch.
+    pub quirks: Quirks,
 }
 
 impl Default for SandboxConfig {
@@ -143,6 +166,7 @@ impl Default for SandboxConfig {
             live_rate: 0.0,
             port: 0,
             epoch: None,
+            quirks: Quirks::default(),
         }
     }
 }
@@ -203,6 +227,7 @@ impl Sandbox {
             ..config.faults.clone()
         };
         rates.validate().map_err(SandboxError::Invalid)?;
+        config.quirks.validate().map_err(SandboxError::Invalid)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|source| SandboxError::Bind {
@@ -246,6 +271,8 @@ impl Sandbox {
             FaultBook::new(rates, config.seed),
             config.seed,
         ));
+        let epoch = sizes.epoch;
+        control::set_quirks(&shared, config.quirks.clone(), epoch)?;
         let app = control::router(shared.clone()).merge(http::router(shared.clone()));
         let (stop, mut stop_rx) = watch::channel(false);
         let server = tokio::spawn(async move {
@@ -361,6 +388,57 @@ impl Sandbox {
     /// A teammate closes the conversation.
     pub fn close(&self, conversation_id: &str) -> Result<(), SandboxError> {
         control::close(&self.shared, conversation_id)
+    }
+
+    /// The quirks in force, with what is left of their one-shots (as `GET /_sandbox/quirks`).
+    pub fn quirks(&self) -> Quirks {
+        control::quirks(&self.shared)
+    }
+
+    /// Puts quirks in force (as `PUT /_sandbox/quirks`): one-shots count from now, and
+    /// contacts are merged until `merge_contacts` of the named ones are. Invalid rates are
+    /// [`SandboxError::Invalid`] and change nothing.
+    pub fn set_quirks(&self, quirks: Quirks) -> Result<(), SandboxError> {
+        control::set_quirks(&self.shared, quirks, unix_now())
+    }
+
+    /// Merges contact `from` into contact `into`, as Intercom does when a lead becomes a
+    /// user. Conversations that named `from` keep naming it (a stale link the client must
+    /// map); `GET /contacts/{from}` and its events answer as the returned [`MergedAnswer`]
+    /// says (alternating from one merge to the next: 200 with the `into` contact, whose
+    /// `id` is `into`, or 404); its events move to `into`; contacts search never returns
+    /// it; the truth lists it under `merged_contacts`. Either contact missing (or already
+    /// merged or deleted) is [`SandboxError::NotFound`]; `from == into` is
+    /// [`SandboxError::Invalid`].
+    pub fn merge_contact(&self, from: &str, into: &str) -> Result<MergedAnswer, SandboxError> {
+        control::merge_contact(&self.shared, from, into, None)
+    }
+
+    /// Deletes conversations and contacts, as a teammate deleting them in Intercom: they
+    /// leave lists, search and the truth (which lists them under `deleted`), and `GET` by
+    /// id answers 404; conversations keep naming a deleted contact. An id that does not
+    /// exist is [`SandboxError::NotFound`], and then nothing is deleted.
+    pub fn delete_records(
+        &self,
+        conversation_ids: &[&str],
+        contact_ids: &[&str],
+    ) -> Result<(), SandboxError> {
+        control::delete_records(&self.shared, conversation_ids, contact_ids)
+    }
+
+    /// Per route (`GET /contacts/{id}`, `GET /conversations/{id}`, `GET /events`), the most
+    /// requests for any one id (`GET /events`: for one query string).
+    pub fn max_fetches_per_id(&self) -> HashMap<String, u64> {
+        self.shared.max_fetches_per_id().into_iter().collect()
+    }
+
+    /// Per route (as [`Sandbox::max_fetches_per_id`]), the requests for each id.
+    pub fn fetches_per_id(&self) -> HashMap<String, HashMap<String, u64>> {
+        self.shared
+            .fetches_per_id()
+            .into_iter()
+            .map(|(route, ids)| (route, ids.into_iter().collect()))
+            .collect()
     }
 
     /// The full state, as `GET /_sandbox/truth`.

@@ -54,7 +54,11 @@ fn step(shared: &Shared) {
     let actor = st.admins.get(1).or(st.admins.first()).map_or(0, |a| a.id);
     match roll {
         0..=29 => {
-            let contact = st.rng.gen_range(0..st.contacts.len());
+            let pick = st.rng.gen_range(0..st.contacts.len());
+            // A merged or deleted contact starts nothing; one still there does.
+            let Some(contact) = st.live_contact(pick) else {
+                return;
+            };
             let n = st.conversations.len() as u64;
             let (subject, body) = generate::customer_message(&mut st.rng, n);
             st.new_conversation(contact, subject, body, now);

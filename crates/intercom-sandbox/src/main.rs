@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::Parser;
-use intercom_sandbox::{FaultRates, Sandbox, SandboxConfig, DEFAULT_STALL_MS};
+use intercom_sandbox::{FaultRates, Quirks, Sandbox, SandboxConfig, DEFAULT_STALL_MS};
 
 /// A faithful local Intercom REST API (2.14).
 #[derive(Parser, Debug)]
@@ -15,7 +15,13 @@ use intercom_sandbox::{FaultRates, Sandbox, SandboxConfig, DEFAULT_STALL_MS};
     after_help = "Faults: --fault-rate, --reset-rate, --stall-rate, --malformed-rate and \
 --rate-limited-rate are shares of Intercom requests (0 to 1, adding up to at most 1); each \
 request gets at most one fault. The control API (PUT /_sandbox/faults, POST \
-/_sandbox/fail_next) changes them while running."
+/_sandbox/fail_next) changes them while running.
+
+Quirks: --quirks answers as a real workspace does (the hostile preset): merged contacts \
+whose GET answers another id or 404, records deleted mid-sync, paging cursors that stick \
+or loop, repeated pages, junk list items, unknown enum values, extra and missing optional \
+fields, all decided from --seed. GET/PUT /_sandbox/quirks reads or changes them while \
+running; POST /_sandbox/merge_contact and POST /_sandbox/delete merge and delete on demand."
 )]
 struct Args {
     /// Port on 127.0.0.1 (0 picks a free one).
@@ -70,6 +76,10 @@ struct Args {
     /// Live events per minute (0 = off).
     #[arg(long, default_value_t = 0.0)]
     live_rate: f64,
+    /// Quirks mode with the hostile preset: merged contacts, deletions mid-sync, stuck and
+    /// looping cursors, junk list items, unknown enum values, extra and missing fields.
+    #[arg(long)]
+    quirks: bool,
 }
 
 #[tokio::main]
@@ -123,6 +133,11 @@ async fn main() -> std::process::ExitCode {
         live_rate: args.live_rate.max(0.0),
         port: args.port,
         epoch: None,
+        quirks: if args.quirks {
+            Quirks::hostile()
+        } else {
+            Quirks::default()
+        },
     };
     // Listen for signals before announcing the address: a supervisor may stop us as soon as
     // it reads that line, and a signal before the handlers exist would kill the process

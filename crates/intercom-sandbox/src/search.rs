@@ -124,24 +124,73 @@ pub(crate) fn take_page(
 }
 
 /// Sorts matches and cuts the page after the cursor.
+#[cfg(test)]
 pub(crate) fn paginate(
     mut matches: Vec<(i64, u64)>,
     descending: bool,
     per_page: usize,
     cursor: Option<Cursor>,
 ) -> Page {
-    let total = matches.len();
+    sort(&mut matches, descending);
+    page_of(&matches, descending, per_page, cursor)
+}
+
+/// Sorts matches into the requested order.
+pub(crate) fn sort(matches: &mut [(i64, u64)], descending: bool) {
     if descending {
         matches.sort_unstable_by(|a, b| b.cmp(a));
     } else {
         matches.sort_unstable();
     }
-    let start = match cursor {
+}
+
+/// Where the page after `cursor` starts in matches already sorted.
+fn start_after(sorted: &[(i64, u64)], descending: bool, cursor: Option<Cursor>) -> usize {
+    match cursor {
         None => 0,
-        Some(c) if descending => matches.partition_point(|&k| k >= (c.key, c.id)),
-        Some(c) => matches.partition_point(|&k| k <= (c.key, c.id)),
-    };
-    take_page(matches[start..].iter().copied(), total, per_page, cursor)
+        Some(c) if descending => sorted.partition_point(|&k| k >= (c.key, c.id)),
+        Some(c) => sorted.partition_point(|&k| k <= (c.key, c.id)),
+    }
+}
+
+/// The page after the cursor in matches already sorted.
+pub(crate) fn page_of(
+    sorted: &[(i64, u64)],
+    descending: bool,
+    per_page: usize,
+    cursor: Option<Cursor>,
+) -> Page {
+    let start = start_after(sorted, descending, cursor);
+    take_page(
+        sorted[start..].iter().copied(),
+        sorted.len(),
+        per_page,
+        cursor,
+    )
+}
+
+/// The ids of the page before the one `cursor` leads to (the page the cursor ended), in
+/// matches already sorted: what a repeated page answers.
+pub(crate) fn previous_ids(
+    sorted: &[(i64, u64)],
+    descending: bool,
+    per_page: usize,
+    cursor: Cursor,
+) -> Vec<u64> {
+    let end = start_after(sorted, descending, Some(cursor));
+    sorted[end.saturating_sub(per_page)..end]
+        .iter()
+        .map(|&(_, id)| id)
+        .collect()
+}
+
+/// The cursor that ends the first page of matches already sorted (None if one page
+/// holds them all).
+pub(crate) fn first_page_cursor(sorted: &[(i64, u64)], per_page: usize) -> Option<Cursor> {
+    (sorted.len() > per_page)
+        .then(|| sorted.get(per_page.checked_sub(1)?).copied())
+        .flatten()
+        .map(|(key, id)| Cursor { key, id, page: 2 })
 }
 
 /// Reads `per_page` (int or numeric string) and checks its range.

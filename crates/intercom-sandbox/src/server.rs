@@ -18,12 +18,23 @@ pub(crate) enum TokenKind {
     ReadOnly,
 }
 
+/// The routes whose fetches are counted per id: a record fetched again and again is a
+/// client stuck in a loop.
+pub(crate) const PER_ID_ROUTES: [&str; 3] = [
+    "GET /contacts/{id}",
+    "GET /conversations/{id}",
+    "GET /events",
+];
+
 /// Request counters for benchmarks and tests.
 #[derive(Default)]
 pub(crate) struct Stats {
     pub requests: AtomicU64,
     pub count_429: AtomicU64,
     pub per_route: Mutex<BTreeMap<String, u64>>,
+    /// Per route of [`PER_ID_ROUTES`], requests per id (`GET /events`: per query string,
+    /// that is per page of one contact's events).
+    pub per_id: Mutex<BTreeMap<String, HashMap<String, u64>>>,
 }
 
 /// The state shared by all handlers of one sandbox.
@@ -85,6 +96,55 @@ impl Shared {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         *map.entry(route.to_string()).or_insert(0) += 1;
+    }
+
+    /// Counts one fetch of `id` on `route` (one of [`PER_ID_ROUTES`]).
+    pub(crate) fn count_fetch(&self, route: &str, id: &str) {
+        let mut map = self.stats.per_id.lock().unwrap_or_else(|e| e.into_inner());
+        *map.entry(route.to_string())
+            .or_default()
+            .entry(id.to_string())
+            .or_insert(0) += 1;
+    }
+
+    /// Per route of [`PER_ID_ROUTES`], the most fetches of any one id (0 if none).
+    pub(crate) fn max_fetches_per_id(&self) -> BTreeMap<String, u64> {
+        let map = self.stats.per_id.lock().unwrap_or_else(|e| e.into_inner());
+        PER_ID_ROUTES
+            .iter()
+            .map(|r| {
+                let max = map.get(*r).and_then(|ids| ids.values().max().copied());
+                (r.to_string(), max.unwrap_or(0))
+            })
+            .collect()
+    }
+
+    /// Per route of [`PER_ID_ROUTES`], the fetches of each id.
+    pub(crate) fn fetches_per_id(&self) -> BTreeMap<String, BTreeMap<String, u64>> {
+        let map = self.stats.per_id.lock().unwrap_or_else(|e| e.into_inner());
+        PER_ID_ROUTES
+            .iter()
+            .map(|r| {
+                let ids = map
+                    .get(*r)
+                    .map(|ids| ids.iter().map(|(k, v)| (k.clone(), *v)).collect())
+                    .unwrap_or_default();
+                (r.to_string(), ids)
+            })
+            .collect()
+    }
+
+    /// Counts one Intercom request against quirks mode's delayed deletion, and deletes
+    /// when it is due.
+    pub(crate) fn tick_quirks(&self) {
+        let mut st = self.lock();
+        if st.quirks.deletion_due() {
+            let q = &mut st.quirks.quirks;
+            let (conversations, contacts) = (q.delete_conversations, q.delete_contacts);
+            q.delete_conversations = 0;
+            q.delete_contacts = 0;
+            st.delete_chosen(conversations, contacts);
+        }
     }
 
     /// A fresh request id in UUID form.

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 
@@ -13,6 +13,7 @@ use crate::generate::{self, Generated, Sizes};
 use crate::model::{
     AssigneeKind, Author, ConvState, Conversation, DataEvent, Display, Lookup, Part, Source,
 };
+use crate::quirks::{MergedAnswer, QuirkBook};
 
 /// The whole workspace plus its indexes.
 pub(crate) struct State {
@@ -41,6 +42,16 @@ pub(crate) struct State {
     /// Randomness for injected content, separate from generation so injections do not
     /// change the generated workspace.
     pub rng: ChaCha8Rng,
+    /// Quirks mode: what is in force and what is left of its one-shots.
+    pub quirks: QuirkBook,
+    /// Merged-away contact id -> (the id it was merged into, what its GET answers). The
+    /// record stays in `contacts` (conversations still name it) but not in `contact_by_id`.
+    pub merged: BTreeMap<String, (String, MergedAnswer)>,
+    /// Deleted conversations: still in `conversations` (indexes stay valid), in no index.
+    pub deleted_conversations: BTreeSet<u64>,
+    /// Deleted contacts: still in `contacts` (conversations still name them), not in
+    /// `contact_by_id`.
+    pub deleted_contacts: BTreeSet<String>,
 }
 
 /// What a contact reply or a new conversation produced.
@@ -124,6 +135,10 @@ impl State {
             next_event_id,
             next_conversation_id,
             rng: ChaCha8Rng::seed_from_u64(sizes.seed ^ 0x5eed_1ab5),
+            quirks: QuirkBook::new(Default::default(), sizes.seed),
+            merged: BTreeMap::new(),
+            deleted_conversations: BTreeSet::new(),
+            deleted_contacts: BTreeSet::new(),
         }
     }
 
@@ -522,10 +537,23 @@ impl State {
         self.contact_by_id.get(id).copied()
     }
 
-    /// The full state as JSON: every record, every part, every event.
+    /// The full state as JSON: every record, every part, every event. Deleted and
+    /// merged-away records are absent; `merged_contacts` maps each merged-away contact id to
+    /// the id it now lives under, and `deleted` lists the deleted ids.
     pub(crate) fn truth(&self, now: i64) -> Value {
+        let (merged, deleted) = crate::quirks::truth_fields(
+            &self.merged,
+            &self.deleted_conversations,
+            &self.deleted_contacts,
+        );
         let lk = self.lookup();
-        let mut conversations: Vec<&Conversation> = self.conversations.iter().collect();
+        let mut conversations: Vec<&Conversation> = self
+            .conversations
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.conversation_live(*i))
+            .map(|(_, c)| c)
+            .collect();
         conversations.sort_by_key(|c| c.id);
         let conversations: Vec<Value> = conversations
             .iter()
@@ -541,7 +569,7 @@ impl State {
         let mut events = BTreeMap::new();
         for (i, list) in self.events.iter().enumerate() {
             let contact = &self.contacts[i];
-            if !list.is_empty() {
+            if !list.is_empty() && self.contact_live(i) {
                 let v: Vec<Value> = list.iter().map(|e| e.to_json(contact)).collect();
                 events.insert(contact.id.clone(), v);
             }
@@ -549,10 +577,216 @@ impl State {
         json!({
             "admins": self.admins.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
             "teams": self.teams.iter().map(|t| t.to_json()).collect::<Vec<_>>(),
-            "contacts": self.contacts.iter().map(|c| c.to_json(&lk)).collect::<Vec<_>>(),
+            "contacts": self
+                .contacts
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| self.contact_live(*i))
+                .map(|(_, c)| c.to_json(&lk))
+                .collect::<Vec<_>>(),
             "conversations": conversations,
             "events": events,
+            "merged_contacts": merged,
+            "deleted": deleted,
             "now": now,
         })
+    }
+
+    /// Whether the contact at `idx` is neither merged away nor deleted.
+    pub(crate) fn contact_live(&self, idx: usize) -> bool {
+        self.contacts
+            .get(idx)
+            .is_some_and(|c| self.contact_by_id.get(&c.id) == Some(&idx))
+    }
+
+    /// Whether the conversation at `idx` is not deleted.
+    pub(crate) fn conversation_live(&self, idx: usize) -> bool {
+        self.conversations
+            .get(idx)
+            .is_some_and(|c| self.conv_by_id.get(&c.id) == Some(&idx))
+    }
+
+    /// The contact `GET /contacts/{id}` answers for `id`: the contact itself, or for a
+    /// merged-away one whose answer is [`MergedAnswer::Into`], the contact it now lives
+    /// under (if that one is still there).
+    pub(crate) fn resolve_contact(&self, id: &str) -> Option<usize> {
+        if let Some(idx) = self.contact_index(id) {
+            return Some(idx);
+        }
+        match self.merged.get(id) {
+            Some((into, MergedAnswer::Into)) => self.contact_index(into),
+            _ => None,
+        }
+    }
+
+    /// A live contact for activity that picked `idx` at random: `idx` itself, the contact
+    /// it was merged into, or the next live one. None if no contact is left. Draws nothing
+    /// from the random stream, so a workspace without quirks moves exactly as before.
+    pub(crate) fn live_contact(&self, idx: usize) -> Option<usize> {
+        if self.contact_live(idx) {
+            return Some(idx);
+        }
+        let merged_into = self
+            .contacts
+            .get(idx)
+            .and_then(|c| self.merged.get(&c.id))
+            .and_then(|(into, _)| self.contact_index(into));
+        merged_into.or_else(|| {
+            let n = self.contacts.len();
+            (1..n)
+                .map(|k| (idx + k) % n)
+                .find(|&i| self.contact_live(i))
+        })
+    }
+
+    /// Merges contact `from` into contact `into` (both live, distinct): `from` leaves the
+    /// index and search, its events move to `into`, and conversations keep naming it.
+    /// Contacts merged into `from` earlier now point at `into`. `answer` is what
+    /// `GET /contacts/{from}` gives (None: alternate, by merge order).
+    pub(crate) fn merge_contact(
+        &mut self,
+        from: usize,
+        into: usize,
+        answer: Option<MergedAnswer>,
+        now: i64,
+    ) -> MergedAnswer {
+        let from_id = self.contacts[from].id.clone();
+        let into_id = self.contacts[into].id.clone();
+        let answer = answer.unwrap_or(if self.merged.len() % 2 == 0 {
+            MergedAnswer::Into
+        } else {
+            MergedAnswer::NotFound
+        });
+        self.contact_by_id.remove(&from_id);
+        for (target, _) in self.merged.values_mut() {
+            if *target == from_id {
+                *target = into_id.clone();
+            }
+        }
+        self.merged.insert(from_id, (into_id, answer));
+        let moved = std::mem::take(&mut self.events[from]);
+        if !moved.is_empty() {
+            let list = &mut self.events[into];
+            list.extend(moved);
+            // Keep `order_ms` (the `before` cursor) unique within the contact.
+            list.sort_by_key(|e| (e.created_at, e.order_ms, e.id));
+            let mut same_second = 0;
+            let mut last = None;
+            for e in list.iter_mut() {
+                same_second = if last == Some(e.created_at) {
+                    same_second + 1
+                } else {
+                    0
+                };
+                last = Some(e.created_at);
+                e.order_ms = e.created_at.saturating_mul(1000) + same_second.min(999);
+            }
+        }
+        let target = &mut self.contacts[into];
+        target.updated_at = target.updated_at.max(now);
+        answer
+    }
+
+    /// Merges contacts until at least `share` of the contacts some conversation names are
+    /// merged: leads first (users when leads run out), each into a user that is not being
+    /// merged, chosen from the seed.
+    pub(crate) fn merge_share(&mut self, share: f64, now: i64) {
+        use rand::seq::SliceRandom;
+        if share <= 0.0 {
+            return;
+        }
+        let referenced = self.referenced_contacts();
+        let want = (share * referenced.len() as f64).ceil() as usize;
+        let need = want.saturating_sub(self.merged.len());
+        if need == 0 {
+            return;
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x3e26_ed00 ^ self.merged.len() as u64);
+        let (mut leads, mut users): (Vec<usize>, Vec<usize>) = referenced
+            .iter()
+            .copied()
+            .partition(|&i| self.contacts[i].role == "lead");
+        leads.shuffle(&mut rng);
+        users.shuffle(&mut rng);
+        let mut sources: Vec<usize> = leads.into_iter().chain(users).take(need).collect();
+        let mut targets: Vec<usize> = (0..self.contacts.len())
+            .filter(|&i| self.contact_live(i) && self.contacts[i].role == "user")
+            .filter(|i| !sources.contains(i))
+            .collect();
+        if targets.is_empty() {
+            // No user to merge into: keep one source back as the target.
+            match sources.pop() {
+                Some(t) => targets.push(t),
+                None => return,
+            }
+        }
+        for from in sources {
+            let into = targets[rng.gen_range(0..targets.len())];
+            self.merge_contact(from, into, None, now);
+        }
+    }
+
+    /// Live contacts named by some live conversation, in index order.
+    fn referenced_contacts(&self) -> Vec<usize> {
+        let mut named: BTreeSet<usize> = BTreeSet::new();
+        for (i, c) in self.conversations.iter().enumerate() {
+            if self.conversation_live(i) {
+                named.extend(c.contacts.iter().copied());
+            }
+        }
+        named
+            .into_iter()
+            .filter(|&i| self.contact_live(i))
+            .collect()
+    }
+
+    /// Deletes conversations and contacts (by index; all must be live): they leave every
+    /// index, so lists, search, retrieve and the truth no longer show them.
+    pub(crate) fn delete_records(&mut self, conversations: &[usize], contacts: &[usize]) {
+        for &idx in conversations {
+            let conv = &self.conversations[idx];
+            let (id, updated, snoozed) = (conv.id, conv.updated_at, conv.snoozed_until);
+            self.conv_by_id.remove(&id);
+            self.by_updated.remove(&(updated, id));
+            if let Some(until) = snoozed {
+                self.snoozes.remove(&(until, id));
+            }
+            self.deleted_conversations.insert(id);
+        }
+        if !conversations.is_empty() {
+            self.by_created.retain(|(_, i)| !conversations.contains(i));
+        }
+        for &idx in contacts {
+            let id = self.contacts[idx].id.clone();
+            self.contact_by_id.remove(&id);
+            self.deleted_contacts.insert(id);
+        }
+    }
+
+    /// The delayed deletion of quirks mode: `conversations` live conversations and
+    /// `contacts` live contacts named by a remaining conversation (never a merge target),
+    /// chosen from the seed.
+    pub(crate) fn delete_chosen(&mut self, conversations: usize, contacts: usize) {
+        use rand::seq::index::sample;
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0xde1e_7ed0);
+        let live: Vec<usize> = (0..self.conversations.len())
+            .filter(|&i| self.conversation_live(i))
+            .collect();
+        let convs: Vec<usize> = sample(&mut rng, live.len(), conversations.min(live.len()))
+            .into_iter()
+            .map(|k| live[k])
+            .collect();
+        self.delete_records(&convs, &[]);
+        let targets: BTreeSet<&str> = self.merged.values().map(|(t, _)| t.as_str()).collect();
+        let named: Vec<usize> = self
+            .referenced_contacts()
+            .into_iter()
+            .filter(|&i| !targets.contains(self.contacts[i].id.as_str()))
+            .collect();
+        let picked: Vec<usize> = sample(&mut rng, named.len(), contacts.min(named.len()))
+            .into_iter()
+            .map(|k| named[k])
+            .collect();
+        self.delete_records(&[], &picked);
     }
 }

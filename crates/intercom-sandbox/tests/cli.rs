@@ -233,7 +233,45 @@ fn help_documents_every_fault_flag() {
         "--rate-limited-rate",
         "--latency-ms",
         "--jitter-ms",
+        "--quirks",
     ] {
         assert!(help.contains(flag), "--help must document {flag}:\n{help}");
     }
+}
+
+#[test]
+fn the_quirks_flag_turns_on_the_hostile_preset() {
+    let (child, line) = spawn(&["--quirks"]);
+    let port = port_of(&line);
+    let quirks = get(port, "/_sandbox/quirks");
+    let me = get(port, "/me");
+    stop_with(child, "TERM");
+    let (status, body) = status_and_body(&quirks);
+    assert!(
+        status.starts_with("HTTP/1.1 200"),
+        "the control API reads the quirks: {status}"
+    );
+    let got: intercom_sandbox::Quirks =
+        serde_json::from_str(body).expect("GET /_sandbox/quirks answers the quirks as JSON");
+    assert_eq!(
+        got,
+        intercom_sandbox::Quirks::hostile(),
+        "--quirks puts the hostile preset in force from the start"
+    );
+    assert!(
+        me.starts_with("HTTP/1.1 200"),
+        "the sandbox still serves with quirks on: {:?}",
+        me.lines().next()
+    );
+
+    let (child, line) = spawn(&[]);
+    let quirks = get(port_of(&line), "/_sandbox/quirks");
+    stop_with(child, "TERM");
+    let got: intercom_sandbox::Quirks = serde_json::from_str(status_and_body(&quirks).1)
+        .expect("GET /_sandbox/quirks answers the quirks as JSON");
+    assert_eq!(
+        got,
+        intercom_sandbox::Quirks::default(),
+        "without --quirks every quirk is off"
+    );
 }

@@ -4,6 +4,7 @@
 use crate::config::{AccessToken, Config, ConfigError, Region};
 use crate::error::{ApiError, TransportKind};
 use crate::governor::{Governor, GovernorStats, RateHeaders};
+use crate::models::de;
 use crate::models::{
     Admin, AdminList, Contact, ContactList, Conversation, ConversationList, CursorPages, DataEvent,
     EventList, EventSummaryList, Team, TeamList,
@@ -760,54 +761,73 @@ async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>,
     Ok(buf)
 }
 
-/// Decodes a whole answer or fails naming the field; never returns half a page.
+/// Decodes an answer or fails naming the field. A list item that cannot be read (`null`, no
+/// id, or not decodable) is left out with a warning naming its path, and the rest of the
+/// answer is used; only an answer that cannot be read as a whole is an error.
 pub(crate) fn decode<T: DeserializeOwned>(
     endpoint: &str,
     bytes: &[u8],
     request_id: Option<String>,
 ) -> Result<T, ApiError> {
-    // Fast path: plain serde_json. Only a failure pays for a second pass that tracks the
-    // field path for the error.
-    if let Ok(v) = serde_json::from_slice(bytes) {
+    // Fast path: plain serde_json (leaving out only `null` and id-less items). Only a failure
+    // pays for a lenient second pass, and only a failure of that for a third that tracks
+    // the field path for the error.
+    let (fast, skipped) = de::decode_recording(false, || serde_json::from_slice::<T>(bytes));
+    if let Ok(v) = fast {
+        warn_skipped(endpoint, request_id.as_deref(), &skipped);
         return Ok(v);
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let path = (path != "." && !path.is_empty()).then_some(path);
-        ApiError::decode(
-            endpoint,
-            path,
-            redact(&e.into_inner().to_string()),
-            request_id.clone(),
-        )
-    })?;
-    match de.end() {
-        Ok(()) => Ok(value),
-        Err(e) => Err(ApiError::decode(
+    let (lenient, skipped) = de::decode_recording(true, || serde_json::from_slice::<T>(bytes));
+    if let Ok(v) = lenient {
+        warn_skipped(endpoint, request_id.as_deref(), &skipped);
+        return Ok(v);
+    }
+    let (tracked, _) = de::decode_recording(true, || {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let value: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+        value.map(|v| (v, de.end()))
+    });
+    match tracked {
+        Ok((value, Ok(()))) => Ok(value),
+        Ok((_, Err(e))) => Err(ApiError::decode(
             endpoint,
             None,
-            redact(&e.to_string()),
+            de::redact(&e.to_string()),
             request_id,
         )),
+        Err(e) => {
+            let path = e.path().to_string();
+            let path = (path != "." && !path.is_empty()).then_some(path);
+            Err(ApiError::decode(
+                endpoint,
+                path,
+                de::redact(&e.into_inner().to_string()),
+                request_id,
+            ))
+        }
     }
 }
 
-/// Drops quoted values from a serde message so customer text never reaches logs.
-fn redact(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len());
-    let mut quoted = false;
-    for c in msg.chars() {
-        if c == '"' {
-            if !quoted {
-                out.push_str("\"…\"");
-            }
-            quoted = !quoted;
-        } else if !quoted {
-            out.push(c);
-        }
+/// One warning per item left out of an answer (at most ten, then a count), naming where.
+fn warn_skipped(endpoint: &str, request_id: Option<&str>, skipped: &[de::Skipped]) {
+    const SHOWN: usize = 10;
+    for s in skipped.iter().take(SHOWN) {
+        tracing::warn!(
+            endpoint,
+            path = %s.path,
+            reason = %s.reason,
+            request_id,
+            "left out a list item Intercom sent that cannot be read; the rest of the answer is used"
+        );
     }
-    out
+    if skipped.len() > SHOWN {
+        tracing::warn!(
+            endpoint,
+            more = skipped.len() - SHOWN,
+            request_id,
+            "left out more unreadable list items of the same answer"
+        );
+    }
 }
 
 #[cfg(test)]
@@ -816,13 +836,12 @@ mod tests {
 
     #[test]
     fn a_wrong_field_is_named_by_path_without_its_value() {
-        let body =
-            br#"{"conversations":[{"id":"1"},{"id":"2","open":{"secret":"customer text"}}]}"#;
+        let body = br#"{"conversations":[{"id":"1"}],"pages":{"next":{"starting_after":{"secret":"customer text"}}}}"#;
         let err = decode::<ConversationList>("POST /conversations/search", body, Some("r9".into()))
-            .expect_err("an object where a boolean belongs cannot decode");
+            .expect_err("an object where the cursor string belongs makes the page unreadable");
         assert_eq!(
             err.field_path(),
-            Some("conversations[1].open"),
+            Some("pages.next.starting_after"),
             "the error names the field path"
         );
         assert_eq!(
@@ -834,6 +853,60 @@ mod tests {
             !err.to_string().contains("customer text"),
             "no body content in the message: {err}"
         );
+    }
+
+    #[test]
+    fn an_unreadable_list_item_is_left_out_and_the_rest_of_the_page_kept() {
+        let body = br#"{"conversations":[{"id":"1"},null,{"id":"2","open":{"secret":"customer text"}},42,{"id":null},{"id":"3","contacts":{"contacts":[null,{"id":"c1"}]}}],"total_count":3}"#;
+        let (list, skipped) = de::decode_recording(false, || {
+            decode::<ConversationList>("POST /conversations/search", body, None)
+        });
+        let list = list.expect("one bad item must not make the page unreadable");
+        let ids: Vec<&str> = list.conversations.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["1", "3"],
+            "the readable conversations are kept in order; null, undecodable, non-object and id-less items are not"
+        );
+        assert_eq!(
+            list.conversations[1].contact_ids().collect::<Vec<_>>(),
+            ["c1"],
+            "a null contact reference inside a kept item is left out too"
+        );
+        assert!(
+            skipped.is_empty(),
+            "decode reports the skipped items as warnings and leaves no record behind"
+        );
+        let (_, recorded) = de::decode_recording(true, || {
+            serde_json::from_slice::<ConversationList>(body).map(|_| ())
+        });
+        let paths: Vec<&str> = recorded.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "conversations[1]",
+                "conversations[2]",
+                "conversations[3]",
+                "conversations[4]",
+                "contacts.contacts[0]"
+            ],
+            "every item left out is named by its path, for its one warning"
+        );
+        assert!(
+            recorded.iter().all(|s| !s.reason.contains("customer text")),
+            "no customer text in the reasons: {recorded:?}"
+        );
+    }
+
+    #[test]
+    fn a_list_that_is_not_a_list_still_fails_the_page() {
+        let err = decode::<ConversationList>(
+            "POST /conversations/search",
+            br#"{"conversations":"nope"}"#,
+            None,
+        )
+        .expect_err("a page whose list is a string cannot be read at all");
+        assert_eq!(err.field_path(), Some("conversations"), "named by its path");
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub struct App {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct AdminList {
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub admins: Vec<Admin>,
 }
 
@@ -127,7 +127,7 @@ pub struct Team {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct TeamList {
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub teams: Vec<Team>,
 }
 
@@ -199,7 +199,7 @@ impl Conversation {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
 pub struct TagList {
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub tags: Vec<Tag>,
 }
 
@@ -219,7 +219,7 @@ pub struct Tag {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
 pub struct ContactRefList {
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub contacts: Vec<ContactRef>,
 }
 
@@ -237,7 +237,7 @@ pub struct ContactRef {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
 pub struct Teammates {
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub teammates: Vec<Author>,
 }
 
@@ -258,7 +258,7 @@ pub struct Source {
     #[serde(deserialize_with = "de::opt_string")]
     pub body: Option<String>,
     pub author: Option<Author>,
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub attachments: Vec<Attachment>,
     #[serde(deserialize_with = "de::opt_string")]
     pub url: Option<String>,
@@ -306,7 +306,7 @@ pub struct Attachment {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
 pub struct PartList {
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub conversation_parts: Vec<Part>,
     #[serde(deserialize_with = "de::opt_i64")]
     pub total_count: Option<i64>,
@@ -330,7 +330,7 @@ pub struct Part {
     pub notified_at: Option<i64>,
     pub assigned_to: Option<Author>,
     pub author: Option<Author>,
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub attachments: Vec<Attachment>,
     #[serde(deserialize_with = "de::opt_string")]
     pub external_id: Option<String>,
@@ -338,7 +338,7 @@ pub struct Part {
     pub redacted: Option<bool>,
     /// The conversation's state when this part was created.
     pub state: Option<ConversationState>,
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub tags: Vec<Tag>,
     pub metadata: Option<Value>,
     pub event_details: Option<Value>,
@@ -427,7 +427,7 @@ pub struct EventSummaryList {
     pub intercom_user_id: Option<String>,
     #[serde(deserialize_with = "de::opt_string")]
     pub user_id: Option<String>,
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub events: Vec<EventSummary>,
 }
 
@@ -494,7 +494,7 @@ pub struct LinkPages {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ConversationList {
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub conversations: Vec<Conversation>,
     #[serde(deserialize_with = "de::opt_i64")]
     pub total_count: Option<i64>,
@@ -505,7 +505,7 @@ pub struct ConversationList {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ContactList {
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub data: Vec<Contact>,
     #[serde(deserialize_with = "de::opt_i64")]
     pub total_count: Option<i64>,
@@ -516,7 +516,7 @@ pub struct ContactList {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct EventList {
-    #[serde(deserialize_with = "de::null_as_empty")]
+    #[serde(deserialize_with = "de::items")]
     pub events: Vec<DataEvent>,
     pub pages: Option<LinkPages>,
 }
@@ -610,3 +610,19 @@ mod tests {
         assert!(event.metadata.is_empty(), "null metadata means none");
     }
 }
+
+// Where each list lives in an answer, for the one warning a skipped item gets, and which
+// items cannot be kept at all (no id to store them under).
+de::list_item!(Admin, "admins", |a| !a.id.is_empty());
+de::list_item!(Team, "teams", |t| !t.id.is_empty());
+de::list_item!(Tag, "tags.tags", |t| !t.id.is_empty());
+de::list_item!(ContactRef, "contacts.contacts", |c| !c.id.is_empty());
+de::list_item!(Author, "teammates.teammates", |_a| true);
+de::list_item!(Attachment, "attachments", |_a| true);
+de::list_item!(Part, "conversation_parts.conversation_parts", |p| !p
+    .id
+    .is_empty());
+de::list_item!(EventSummary, "events", |_e| true);
+de::list_item!(Conversation, "conversations", |c| !c.id.is_empty());
+de::list_item!(Contact, "data", |c| !c.id.is_empty());
+de::list_item!(DataEvent, "events", |_e| true);

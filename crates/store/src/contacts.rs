@@ -180,13 +180,17 @@ impl Reader {
             .map_err(|e| self.err(e))
     }
 
-    /// Contact ids referenced by cached conversations but not cached themselves (to fetch).
+    /// Contact ids referenced by cached conversations but not cached themselves (to fetch),
+    /// leaving out ids known to be merged or gone (`aliases`).
     pub fn missing_contact_ids(&self, limit: usize) -> Result<Vec<String>> {
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT DISTINCT cc.contact_id FROM conversation_contacts cc
-                 WHERE NOT EXISTS (SELECT 1 FROM contacts k WHERE k.id = cc.contact_id) LIMIT ?1",
+                 WHERE NOT EXISTS (SELECT 1 FROM contacts k WHERE k.id = cc.contact_id)
+                   AND NOT EXISTS (SELECT 1 FROM record_aliases a
+                                   WHERE a.kind = 'contact' AND a.id = cc.contact_id)
+                 LIMIT ?1",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt

@@ -298,7 +298,20 @@ pub(crate) fn upsert_conversations(
     let mut add_contact = tx.prepare_cached(
         "INSERT OR IGNORE INTO conversation_contacts (conversation_id, contact_id) VALUES (?1, ?2)",
     )?;
+    // Conversations that still name a contact merged into another name the one it became.
+    let mut merged = crate::aliases::MergedContacts::load(tx)?;
     for c in conversations {
+        let mapped;
+        let c = match merged.as_mut().map(|m| m.map(&c.contact_ids)).transpose()? {
+            Some(Some(ids)) => {
+                mapped = Conversation {
+                    contact_ids: ids,
+                    ..c.clone()
+                };
+                &mapped
+            }
+            _ => c,
+        };
         if c.id.is_empty() {
             return Err(StoreError::InvalidInput(
                 "a conversation without an id cannot be cached".into(),

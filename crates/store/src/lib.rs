@@ -49,6 +49,7 @@
 //! emails; user input is always quoted; snippets are segments, never HTML.
 
 pub mod admins;
+pub mod aliases;
 pub mod contacts;
 pub mod conversations;
 pub mod database;
@@ -67,6 +68,7 @@ pub mod text;
 pub mod views;
 
 pub use admins::Admin;
+pub use aliases::RecordKind;
 pub use contacts::{Contact, ContactConversation};
 pub use conversations::{
     is_contact_type, Author, Conversation, ConversationDetail, ConversationState, PageOutcome,

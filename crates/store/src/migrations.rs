@@ -7,7 +7,14 @@ use rusqlite_migration::{Migrations, M};
 /// Every migration, in order. `user_version` records how many have run.
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
-const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
+const STEPS: &[M<'static>] = &[
+    M::up(V1),
+    M::up(V2),
+    M::up(V3),
+    M::up(V4),
+    M::up(V5),
+    M::up(V6),
+];
 
 /// Version 1: every table of the cache.
 const V1: &str = r#"
@@ -425,4 +432,18 @@ CREATE TABLE contact_events_fetched (
 ) WITHOUT ROWID;
 INSERT INTO contact_events_fetched (contact_id, fetched_at)
   SELECT DISTINCT contact_id, 0 FROM event_summaries;
+"#;
+
+/// Version 6: ids Intercom no longer serves as they were (`aliases.rs`). A contact fetched by
+/// id that came back under another id (merged) was never recorded under the id asked for, so
+/// the contacts pass asked for it again at once, for ever; a contact answered 404 was asked
+/// again at every start. `now_id` is the record it became, or NULL when it is gone.
+const V6: &str = r#"
+CREATE TABLE record_aliases (
+  kind TEXT NOT NULL CHECK (kind IN ('contact', 'conversation')),
+  id TEXT NOT NULL,
+  now_id TEXT,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
 "#;

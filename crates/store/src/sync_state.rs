@@ -56,6 +56,15 @@ impl Store {
         self.write(|tx| save_page_cursor(tx, resource, cursor))
     }
 
+    /// Forgets `resource`'s cursor and history, so its next walk starts afresh (a listing
+    /// whose cursors looped must not resume from one of them).
+    pub fn forget_sync_state(&mut self, resource: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM sync_state WHERE resource = ?1", [resource])?;
+            Ok(())
+        })
+    }
+
     /// Records a failure of `resource` (keeps the cursor, so the next attempt resumes).
     pub fn record_sync_error(&mut self, resource: &str, message: &str) -> Result<()> {
         self.write(|tx| {

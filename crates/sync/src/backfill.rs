@@ -19,9 +19,14 @@ use serde::{Deserialize, Serialize};
 
 use agentdesk_store::PageOutcome;
 
+use crate::budget::Budget;
 use crate::core::{lock, Core, Counters};
 use crate::error::{Deferred, SyncError};
 use crate::events::Phase;
+use crate::walk::Walk;
+
+/// The endpoint the backfill walks.
+const ENDPOINT: &str = "POST /conversations/search";
 
 /// `sync_kv` key: the backfill plan while it runs.
 pub(crate) const PLAN_KEY: &str = "backfill.plan";
@@ -85,11 +90,15 @@ struct Shared {
     deferred: Mutex<Deferred>,
     avg_pages: f64,
     per_page: u64,
+    budget: Arc<Budget>,
 }
 
 impl Core {
     /// Runs (or resumes) the backfill; a no-op once it has completed.
-    pub(crate) async fn backfill(self: &Arc<Self>) -> Result<BackfillReport, SyncError> {
+    pub(crate) async fn backfill(
+        self: &Arc<Self>,
+        budget: &Arc<Budget>,
+    ) -> Result<BackfillReport, SyncError> {
         if self.db.run(|s| s.sync_value(DONE_KEY)).await?.is_some() {
             return Ok(BackfillReport {
                 already_done: true,
@@ -99,9 +108,9 @@ impl Core {
         let plan = match self.db.run(|s| s.sync_value(PLAN_KEY)).await? {
             Some(json) => match serde_json::from_str::<Plan>(&json) {
                 Ok(plan) => plan,
-                Err(_) => self.new_plan().await?,
+                Err(_) => self.new_plan(budget).await?,
             },
-            None => self.new_plan().await?,
+            None => self.new_plan(budget).await?,
         };
         let mut queue = VecDeque::new();
         let mut resumed = 0;
@@ -128,6 +137,7 @@ impl Core {
             failed: std::sync::atomic::AtomicBool::new(false),
             deferred: Mutex::new(Deferred::default()),
             per_page,
+            budget: budget.clone(),
         });
         self.update_status(|s| s.backfill = Some((stored.min(plan.total), plan.total)));
         self.progress(Phase::Backfill, stored.min(plan.total), plan.total);
@@ -191,8 +201,10 @@ impl Core {
 
     /// Finds the oldest conversation and the total with one cheap request, then plans
     /// `2 × partitions` equal windows from the oldest to now.
-    async fn new_plan(&self) -> Result<Plan, SyncError> {
+    async fn new_plan(&self, budget: &Budget) -> Result<Plan, SyncError> {
         let started_at = self.now();
+        budget.found(1);
+        budget.admit("page:backfill:probe")?;
         let probe = SearchRequest::new(Query::filter("created_at", Op::Gt, 0))
             .sort("created_at", Order::Ascending)
             .per_page(1);
@@ -260,6 +272,12 @@ impl Core {
             Some(write) => self.page_stored(shared, write).await,
             None => Ok(()),
         };
+        if let (Err(SyncError::CursorStuck { .. }), Ok(())) = (&walked, &stored) {
+            // Its cursors looped: the next run walks this window from its start, not from one
+            // of them. The pages stored stay.
+            let r = resource(w);
+            self.db.run(move |s| s.forget_sync_state(&r)).await?;
+        }
         walked.and(stored)
     }
 
@@ -277,6 +295,7 @@ impl Core {
             .await?
             .and_then(|s| s.cursor);
         let request = search(w);
+        let mut walk = Walk::new(res.clone(), ENDPOINT, self.client.per_page());
         loop {
             self.check_cancel()?;
             if shared.failed.load(Ordering::Relaxed) {
@@ -284,14 +303,19 @@ impl Core {
                 return Ok(());
             }
             let fresh = cursor.is_none();
+            walk.admit(&shared.budget, cursor.as_deref())?;
             let page = self
                 .client
                 .search_conversations_page(&request, cursor.as_deref())
                 .await
                 .map_err(|e| SyncError::from_api(e, &res))?;
-            if page.next.is_some() && page.next == cursor {
-                return Err(SyncError::CursorStuck { resource: res });
-            }
+            walk.check(
+                &shared.budget,
+                cursor.as_deref(),
+                page.next.as_deref(),
+                page.items.iter().map(|c| c.id.as_str()),
+                page.total_count,
+            )?;
             let rows: Vec<_> = page
                 .items
                 .iter()

@@ -67,6 +67,8 @@ pub(crate) struct Core {
     pub announced: Mutex<HashSet<String>>,
     /// Where the background detail scan continues: (view index, cursor).
     pub background_scan: Mutex<(usize, Option<agentdesk_store::PageCursor>)>,
+    /// The last `(done, total)` reported per phase, repeated by [`Core::phase_spent`].
+    last_progress: Mutex<std::collections::HashMap<Phase, (u64, u64)>>,
     /// Opens in flight (`None`) or when each last finished, for [`Core::claim_open`].
     opens: Mutex<std::collections::HashMap<String, Option<Instant>>>,
 }
@@ -107,6 +109,7 @@ impl Core {
             touched: Mutex::new(std::collections::HashMap::new()),
             background_scan: Mutex::new((0, None)),
             opens: Mutex::new(std::collections::HashMap::new()),
+            last_progress: Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -168,8 +171,31 @@ impl Core {
         if phase == Phase::Backfill {
             self.emit(SyncEvent::Progress { done, total });
         }
+        lock(&self.last_progress).insert(phase, (done, total));
         if let Some(tx) = &self.progress {
-            let _ = tx.send(crate::events::Progress { phase, done, total });
+            let _ = tx.send(crate::events::Progress {
+                phase,
+                done,
+                total,
+                spent: None,
+            });
+        }
+    }
+
+    /// Reports that `phase` ended having sent `spent` requests (`run_once`'s callback only).
+    /// It repeats the phase's last progress, so a consumer of `done`/`total` sees no change.
+    pub(crate) fn phase_spent(&self, phase: Phase, spent: u64) {
+        let (done, total) = lock(&self.last_progress)
+            .get(&phase)
+            .copied()
+            .unwrap_or_default();
+        if let Some(tx) = &self.progress {
+            let _ = tx.send(crate::events::Progress {
+                phase,
+                done,
+                total,
+                spent: Some(spent),
+            });
         }
     }
 
@@ -273,12 +299,17 @@ impl Core {
     }
 
     /// Refreshes admins and teams (two requests) and the acting admin's teams.
-    pub(crate) async fn refresh_directory(&self) -> Result<(), SyncError> {
+    pub(crate) async fn refresh_directory(
+        &self,
+        budget: &crate::budget::Budget,
+    ) -> Result<(), SyncError> {
+        budget.admit_record("directory:admins")?;
         let admins = self
             .client
             .list_admins()
             .await
             .map_err(|e| SyncError::from_api(e, "admins"))?;
+        budget.admit_record("directory:teams")?;
         let teams = self
             .client
             .list_teams()

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
+use crate::budget::Budget;
 use crate::config::EngineConfig;
 use crate::core::Core;
 use crate::db::Db;
@@ -153,20 +154,23 @@ fn interval(period: Duration) -> tokio::time::Interval {
 /// Intercom cannot serve never holds back the others or the agent's replies. While the
 /// backfill is incomplete there is no high-water mark, so the incremental poll waits for it.
 async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
+    // Every request of the cycle is within this budget (see `budget.rs`); the background
+    // passes have one of their own.
+    let budget = Arc::new(Budget::default());
     if first {
-        core.refresh_directory().await?;
+        core.refresh_directory(&budget).await?;
     }
     let mut deferred = Deferred::default();
-    let backfilled = deferred.absorb(core.backfill().await)?;
+    let backfilled = deferred.absorb(core.backfill(&budget).await)?;
     if core.config.metadata_only {
         return deferred.finish().map(|()| false);
     }
     if backfilled.is_some() {
-        deferred.absorb(core.incremental().await)?;
+        deferred.absorb(core.incremental(&budget).await)?;
     }
-    // Changed conversations and the priority views first (a budget of 0 skips the background
+    // Changed conversations and the priority views first (a limit of 0 skips the background
     // tier), so a new customer message is announced as soon as its parts are in.
-    deferred.absorb(core.detail_pass(0).await)?;
+    deferred.absorb(core.detail_pass(0, &budget).await)?;
     if backfilled.is_some_and(|b| b.already_done) {
         core.announce_new_messages().await?;
         core.drain_outbox().await?;
@@ -207,13 +211,14 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
 /// the changed conversations and the priority views), the contacts they reference and the
 /// events of priority contacts. Errors confined to one item are reported at the end.
 async fn background_passes(core: Arc<Core>) -> Result<(), SyncError> {
+    let budget = Arc::new(Budget::default());
     let mut deferred = Deferred::default();
     deferred.absorb(
-        core.background_details(core.config.background_detail_budget)
+        core.background_details(core.config.background_detail_budget, &budget)
             .await,
     )?;
-    deferred.absorb(core.contacts_pass().await)?;
-    deferred.absorb(core.events_pass().await)?;
+    deferred.absorb(core.contacts_pass(&budget).await)?;
+    deferred.absorb(core.events_pass(&budget).await)?;
     core.emit_counts(false).await?;
     deferred.finish()
 }
@@ -224,6 +229,11 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
     let mut current: Option<JoinHandle<Result<bool, SyncError>>> = None;
     // The background passes of the last cycle, at most one at a time, beside the polls.
     let mut background: Option<JoinHandle<Result<(), SyncError>>> = None;
+    // After background passes stopped by their request budget: not before this instant, and
+    // their error stays in the status until they run clean.
+    let mut background_hold: Option<Instant> = None;
+    let mut background_failures: u32 = 0;
+    let mut background_error: Option<crate::error::StatusError> = None;
     let mut again = true; // the first cycle starts at once
     let mut first = true;
     let mut failures: u32 = 0;
@@ -287,7 +297,8 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                 core.db.release_memory().await;
                 match result {
                     Ok(more) => {
-                        if more && background.is_none() {
+                        let held = background_hold.is_some_and(|t| Instant::now() < t);
+                        if more && background.is_none() && !held {
                             background = Some(tokio::spawn(background_passes(core.clone())));
                         }
                         first = false;
@@ -296,7 +307,7 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                         core.update_status(|s| {
                             s.online = true;
                             s.offline_since = None;
-                            s.error = None;
+                            s.error = background_error.clone();
                             s.last_sync_at = Some(now);
                         });
                     }
@@ -315,7 +326,22 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                 let result = result.unwrap_or_else(|e| Err(SyncError::Internal(format!("the background passes failed: {e}"))));
                 core.db.release_memory().await;
                 match result {
-                    Ok(()) | Err(SyncError::Stopped) => {}
+                    Ok(()) => {
+                        background_failures = 0;
+                        background_hold = None;
+                        if background_error.take().is_some() {
+                            core.update_status(|s| s.error = None);
+                        }
+                    }
+                    Err(SyncError::Stopped) => {}
+                    // Spent its budget: the polls go on, the background passes wait (backing
+                    // off) and the status keeps saying why.
+                    Err(e @ SyncError::BudgetExceeded { .. }) => {
+                        report(&core, &e);
+                        background_failures = background_failures.saturating_add(1);
+                        background_hold = Some(Instant::now() + backoff(background_failures, core.config.max_backoff));
+                        background_error = Some(e.to_status());
+                    }
                     // The next cycle's poll goes on regardless; the item is retried next time.
                     Err(e) => report(&core, &e),
                 }

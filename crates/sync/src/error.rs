@@ -29,11 +29,33 @@ pub enum SyncError {
         #[source]
         source: ApiError,
     },
-    /// Intercom answered a page whose next cursor is the one just used (an endless loop).
-    #[error("Intercom returned the same page cursor twice while syncing {resource}; the sync stopped that walk and will retry it")]
+    /// A listing did not advance: its next cursor is one this walk already used, or a page
+    /// repeats the previous page's items. The walk ends (what was stored stays) and the next
+    /// cycle starts it afresh.
+    #[error("Intercom's {endpoint} did not advance while syncing {resource} ({why}); the sync stopped that listing, kept what it had stored, and will start it afresh next time")]
     CursorStuck {
         /// The sync resource.
         resource: String,
+        /// The endpoint (`POST /conversations/search`).
+        endpoint: &'static str,
+        /// What repeated.
+        why: &'static str,
+    },
+    /// One record was asked for a third time in one pass (a loop): the request was not sent,
+    /// and the rest of the pass went on (see `budget.rs`).
+    #[error("the sync asked Intercom for {record} a third time in one pass and skipped it, to save the workspace's rate limit; a later cycle fetches it")]
+    Repeated {
+        /// The record (`contact:<id>`, `conversation:<id>`, `page:<listing>:<cursor>`).
+        record: String,
+    },
+    /// A pass spent more requests than the work it found allows (see `budget.rs`): it stopped,
+    /// and the engine backs off before the next cycle.
+    #[error("the sync stopped after {spent} requests for {work} items of work (at most {per_unit} per item plus {slack}), to keep the workspace's rate limit for the agent and its other apps; it will try again after a pause", per_unit = crate::budget::PER_UNIT, slack = crate::budget::SLACK)]
+    BudgetExceeded {
+        /// Requests the pass sent.
+        spent: u64,
+        /// Units of work it found.
+        work: u64,
     },
     /// The engine stopped (or its handle was dropped) before the command ran.
     #[error("the sync engine has stopped: restart the sync to continue")]
@@ -79,12 +101,13 @@ impl SyncError {
             | Self::Offline(_)
             | Self::Store(_)
             | Self::Stopped
-            | Self::Internal(_) => true,
+            | Self::Internal(_)
+            | Self::BudgetExceeded { .. } => true,
             Self::Api(e) => matches!(
                 e.kind(),
                 ErrorKind::RateLimited | ErrorKind::Forbidden { .. }
             ),
-            Self::Malformed { .. } | Self::CursorStuck { .. } => false,
+            Self::Malformed { .. } | Self::CursorStuck { .. } | Self::Repeated { .. } => false,
         }
     }
 
@@ -97,8 +120,8 @@ impl SyncError {
         }
     }
 
-    /// A stable code for the UI: `unauthorized`, `offline`, `malformed`, `store`, or the
-    /// API error's code (`forbidden`, `not_found`, `rate_limited`, `server_error`, ...).
+    /// A stable code for the UI: `unauthorized`, `offline`, `malformed`, `store`,
+    /// `repeated`, `budget_exceeded`, or the API error's code (`forbidden`, `not_found`, `rate_limited`, `server_error`, ...).
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthorized(_) => "unauthorized",
@@ -106,6 +129,8 @@ impl SyncError {
             Self::Api(e) => e.kind().code(),
             Self::Store(_) => "store",
             Self::Malformed { .. } | Self::CursorStuck { .. } => "malformed",
+            Self::Repeated { .. } => "repeated",
+            Self::BudgetExceeded { .. } => "budget_exceeded",
             Self::Stopped => "stopped",
             Self::Internal(_) => "internal",
         }

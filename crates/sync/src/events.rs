@@ -56,19 +56,41 @@ pub struct Progress {
     pub done: u64,
     /// Items expected (0 when unknown).
     pub total: u64,
+    /// Set once per step, when it has ended (even by an error): the HTTP requests it sent,
+    /// retries included, so a runaway shows. `None` on ordinary progress.
+    pub spent: Option<u64>,
 }
 
 /// The steps of a sync.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Phase {
+    /// Admins and teams.
+    Directory,
     /// Conversation metadata backfill.
     Backfill,
     /// The incremental poll.
     Incremental,
     /// Parts of conversations.
     Details,
-    /// Contacts and their events.
+    /// Contacts referenced by conversations.
     Contacts,
+    /// The data events of contacts.
+    Events,
     /// Sending the outbox.
     Outbox,
+}
+
+impl Phase {
+    /// The step's name as the CLI prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Directory => "directory",
+            Self::Backfill => "backfill",
+            Self::Incremental => "poll",
+            Self::Details => "details",
+            Self::Contacts => "contacts",
+            Self::Events => "events",
+            Self::Outbox => "outbox",
+        }
+    }
 }

@@ -12,9 +12,11 @@ use std::sync::Arc;
 use intercom::{Order, Query, SearchRequest};
 
 use crate::backfill::HWM_KEY;
+use crate::budget::Budget;
 use crate::core::{lock, Core, Counters};
 use crate::error::SyncError;
 use crate::events::{Phase, SyncEvent};
+use crate::walk::Walk;
 
 /// `sync_kv` key: ids whose details must be (re)fetched, as a JSON array.
 pub(crate) const PENDING_KEY: &str = "details.pending";
@@ -40,7 +42,10 @@ pub(crate) fn write_pending(
 
 impl Core {
     /// One incremental poll. Returns the ids that changed.
-    pub(crate) async fn incremental(self: &Arc<Self>) -> Result<Vec<String>, SyncError> {
+    pub(crate) async fn incremental(
+        self: &Arc<Self>,
+        budget: &Budget,
+    ) -> Result<Vec<String>, SyncError> {
         let hwm = self
             .db
             .run(|s| s.sync_value(HWM_KEY))
@@ -53,18 +58,28 @@ impl Core {
         let mut cursor: Option<String> = None;
         let mut max_seen = hwm;
         let mut changed_all = Vec::new();
+        let mut walk = Walk::new(
+            RESOURCE,
+            "POST /conversations/search",
+            self.client.per_page(),
+        );
         loop {
             self.check_cancel()?;
+            walk.admit(budget, cursor.as_deref())?;
             let page = self
                 .client
                 .search_conversations_page(&request, cursor.as_deref())
                 .await
                 .map_err(|e| SyncError::from_api(e, RESOURCE))?;
-            if page.next.is_some() && page.next == cursor {
-                return Err(SyncError::CursorStuck {
-                    resource: RESOURCE.into(),
-                });
-            }
+            // A poll that does not advance ends here; its pages so far are stored and the
+            // high-water mark stays, so the next poll walks it afresh.
+            walk.check(
+                budget,
+                cursor.as_deref(),
+                page.next.as_deref(),
+                page.items.iter().map(|c| c.id.as_str()),
+                page.total_count,
+            )?;
             let rows: Vec<_> = page
                 .items
                 .iter()

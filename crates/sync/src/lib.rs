@@ -22,6 +22,7 @@
 //! flag only for conversations first stored by the initial backfill.
 
 mod backfill;
+mod budget;
 mod config;
 mod convert;
 mod core;
@@ -33,6 +34,7 @@ mod events;
 mod incremental;
 mod outbox;
 mod run;
+mod walk;
 
 pub use backfill::BackfillReport;
 pub use config::{Clock, EngineConfig, SystemClock};

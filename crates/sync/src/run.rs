@@ -3,6 +3,7 @@
 //! and events, and an outbox drain, reporting progress through a callback.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agentdesk_store::Store;
@@ -10,11 +11,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::backfill::BackfillReport;
+use crate::budget::Budget;
 use crate::config::EngineConfig;
 use crate::core::Core;
 use crate::db::Db;
 use crate::error::{Deferred, SyncError};
-use crate::events::Progress;
+use crate::events::{Phase, Progress};
 
 /// What a `run_once` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,6 +43,11 @@ pub struct RunReport {
     pub requests: u64,
     /// 429 answers received.
     pub rate_limited: u64,
+    /// HTTP requests per step, in the order the steps ran (retries included).
+    pub phases: Vec<(Phase, u64)>,
+    /// Units of work the run found (pages its listings promised, records it fetched): its
+    /// requests are bounded by twice this plus a few (see `budget.rs`).
+    pub work: u64,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -63,36 +70,72 @@ pub async fn run_once(
         Some(ptx),
         CancellationToken::new(),
     );
+    let budget = Arc::new(Budget::default());
     let work = {
         let core = core.clone();
+        let budget = budget.clone();
         async move {
-            core.refresh_directory().await?;
+            // Each step's requests are reported as it ends, even by an error.
+            let step = |phase: Phase, since: u64| {
+                core.phase_spent(phase, core.client.stats().requests - since);
+            };
+            let mut since = core.client.stats().requests;
+            let directory = core.refresh_directory(&budget).await;
+            step(Phase::Directory, since);
+            directory?;
             // As the engine's cycle: an error confined to one page or item is reported at
             // the end, after everything else was done (see `SyncError::stops_cycle`).
             let mut deferred = Deferred::default();
-            let backfill = deferred.absorb(core.backfill().await)?;
+            since = core.client.stats().requests;
+            let backfill = core.backfill(&budget).await;
+            step(Phase::Backfill, since);
+            let backfill = deferred.absorb(backfill)?;
             if !core.config.metadata_only {
                 if backfill.is_some() {
-                    deferred.absorb(core.incremental().await)?;
+                    since = core.client.stats().requests;
+                    let r = core.incremental(&budget).await;
+                    step(Phase::Incremental, since);
+                    deferred.absorb(r)?;
                 }
-                deferred.absorb(core.detail_pass(core.config.background_detail_budget).await)?;
-                deferred.absorb(core.contacts_pass().await)?;
-                deferred.absorb(core.events_pass().await)?;
-                core.drain_outbox().await?;
+                since = core.client.stats().requests;
+                let r = core
+                    .detail_pass(core.config.background_detail_budget, &budget)
+                    .await;
+                step(Phase::Details, since);
+                deferred.absorb(r)?;
+                since = core.client.stats().requests;
+                let r = core.contacts_pass(&budget).await;
+                step(Phase::Contacts, since);
+                deferred.absorb(r)?;
+                since = core.client.stats().requests;
+                let r = core.events_pass(&budget).await;
+                step(Phase::Events, since);
+                deferred.absorb(r)?;
+                since = core.client.stats().requests;
+                let r = core.drain_outbox().await;
+                step(Phase::Outbox, since);
+                r?;
             }
             deferred.finish()?;
             Ok::<_, SyncError>(backfill.unwrap_or_default())
         }
     };
     tokio::pin!(work);
+    let mut phases = Vec::new();
+    let mut report = |p: Progress| {
+        if let Some(spent) = p.spent {
+            phases.push((p.phase, spent));
+        }
+        progress(p);
+    };
     let backfill = loop {
         tokio::select! {
             r = &mut work => break r,
-            Some(p) = prx.recv() => progress(p),
+            Some(p) = prx.recv() => report(p),
         }
     };
     while let Ok(p) = prx.try_recv() {
-        progress(p);
+        report(p);
     }
     let backfill = backfill?;
     let after = client.stats();
@@ -109,6 +152,8 @@ pub async fn run_once(
         failed: c.failed.load(Ordering::Relaxed),
         requests: after.requests - before.requests,
         rate_limited: after.rate_limited - before.rate_limited,
+        phases,
+        work: budget.figures().1,
         elapsed: start.elapsed(),
     })
 }

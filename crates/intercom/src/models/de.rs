@@ -4,9 +4,11 @@
 //! "unassigned" as `null`, `0` or `"0"`, and lists as `null` where the spec shows `[]`.
 //! Each helper accepts every such form and normalises it, so the models stay simple.
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::marker::PhantomData;
 
 struct OptIdVisitor;
 
@@ -72,6 +74,148 @@ pub fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
         .into_iter()
         .filter_map(|Id(s)| s)
         .collect())
+}
+
+/// An item of a list in an answer (admins, teams, conversations, contacts, parts, events...).
+pub(crate) trait ListItem: DeserializeOwned {
+    /// Where the list is in its answer (`conversations`, `conversation_parts.conversation_parts`),
+    /// for the warning a skipped item gets.
+    const PATH: &'static str;
+    /// Whether the item can be kept: one without an id has nothing to be stored under.
+    fn keep(&self) -> bool;
+}
+
+/// Implements [`ListItem`] for a model: `list_item!(Type, "path", |item| keep)`.
+macro_rules! list_item {
+    ($ty:ty, $path:literal, |$item:ident| $keep:expr) => {
+        impl $crate::models::de::ListItem for $ty {
+            const PATH: &'static str = $path;
+            fn keep(&self) -> bool {
+                let $item = self;
+                $keep
+            }
+        }
+    };
+}
+pub(crate) use list_item;
+
+/// A list item that was left out of an answer, and why (never its value: customer text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    /// `conversations[3]`.
+    pub path: String,
+    /// `null`, `no id`, or the decode error with quoted values removed.
+    pub reason: String,
+}
+
+thread_local! {
+    /// Set while an answer is decoded the second, lenient way (see [`decode_lenient`]).
+    static LENIENT: Cell<bool> = const { Cell::new(false) };
+    /// Items left out by the decode running on this thread.
+    static SKIPPED: RefCell<Vec<Skipped>> = const { RefCell::new(Vec::new()) };
+}
+
+fn skip(path: &str, index: usize, reason: String) {
+    SKIPPED.with(|s| {
+        s.borrow_mut().push(Skipped {
+            path: format!("{path}[{index}]"),
+            reason,
+        })
+    });
+}
+
+/// Runs one decode and returns what it left out. Decoding is synchronous, so the
+/// thread-local record belongs to this call alone. With `lenient`, an item that cannot be
+/// decoded is left out instead of failing the answer; without, only `null` items and items
+/// without an id are (that costs nothing on the fast path, where every item decodes).
+pub(crate) fn decode_recording<T>(lenient: bool, f: impl FnOnce() -> T) -> (T, Vec<Skipped>) {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            LENIENT.with(|l| l.set(self.0));
+        }
+    }
+    let _reset = Reset(LENIENT.with(|l| l.replace(lenient)));
+    SKIPPED.with(|s| s.borrow_mut().clear());
+    let out = f();
+    let skipped = SKIPPED.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    (out, skipped)
+}
+
+/// Removes quoted values from a serde message, so customer text never reaches logs.
+pub(crate) fn redact(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut quoted = false;
+    for c in msg.chars() {
+        if c == '"' {
+            if !quoted {
+                out.push_str("\"…\"");
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A list of items, tolerant item by item: `null` means an empty list; a `null` item, or
+/// one without an id, is left out (and recorded); on the lenient decode (after the fast one
+/// failed) an item that cannot be decoded at all is left out too, so one bad entry never
+/// costs the rest of its page. Only a list that is not a list fails.
+pub fn items<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: ListItem,
+{
+    if LENIENT.with(Cell::get) {
+        // The slow path, taken only after the fast decode failed: each item through a
+        // `Value`, so a bad one can be dropped without losing the parser's place.
+        let values = Option::<Vec<serde_json::Value>>::deserialize(d)?.unwrap_or_default();
+        let mut out = Vec::with_capacity(values.len());
+        for (i, v) in values.into_iter().enumerate() {
+            if v.is_null() {
+                skip(T::PATH, i, "null".to_owned());
+                continue;
+            }
+            match T::deserialize(v) {
+                Ok(item) if item.keep() => out.push(item),
+                Ok(_) => skip(T::PATH, i, "no id".to_owned()),
+                Err(e) => skip(T::PATH, i, redact(&e.to_string())),
+            }
+        }
+        return Ok(out);
+    }
+    struct ItemsVisitor<T>(PhantomData<T>);
+    impl<'de, T: ListItem> Visitor<'de> for ItemsVisitor<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list, or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(256));
+            let mut i = 0;
+            while let Some(item) = seq.next_element::<Option<T>>()? {
+                match item {
+                    Some(item) if item.keep() => out.push(item),
+                    Some(_) => skip(T::PATH, i, "no id".to_owned()),
+                    None => skip(T::PATH, i, "null".to_owned()),
+                }
+                i += 1;
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_option(ItemsVisitor(PhantomData))
 }
 
 /// An optional list where `null` means empty.

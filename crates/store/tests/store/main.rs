@@ -4,6 +4,7 @@
 mod support;
 
 mod admins_teams;
+mod aliases;
 mod contacts;
 mod conversations;
 mod database;
