@@ -64,30 +64,46 @@ fn id_of(v: &Value) -> String {
     }
 }
 
-/// View totals from the sandbox's truth, keyed like `status --json`'s views.
+/// View totals from the sandbox's truth, keyed like `status --json`'s views: each
+/// conversation counted in the views the store's one membership rule puts it in.
 fn truth_totals(truth: &Value, me: &str) -> Vec<(String, i64)> {
+    use agentdesk_store::{Assignment, ConversationState, View};
     let convs = truth["conversations"].as_array().unwrap();
     let assigned = |c: &Value, k: &str| Some(id_of(&c[k])).filter(|id| !id.is_empty() && id != "0");
-    let count = |f: &dyn Fn(&Value) -> bool| convs.iter().filter(|c| f(c)).count() as i64;
-    vec![
-        (
-            "mine".into(),
-            count(&|c| {
-                c["state"] == "open" && assigned(c, "admin_assignee_id").as_deref() == Some(me)
-            }),
-        ),
-        (
-            "unassigned".into(),
-            count(&|c| {
-                c["state"] == "open"
-                    && assigned(c, "admin_assignee_id").is_none()
-                    && assigned(c, "team_assignee_id").is_none()
-            }),
-        ),
-        ("all_open".into(), count(&|c| c["state"] == "open")),
-        ("snoozed".into(), count(&|c| c["state"] == "snoozed")),
-        ("closed".into(), count(&|c| c["state"] == "closed")),
-    ]
+    let views = [
+        View::Mine,
+        View::Unassigned,
+        View::AllOpen,
+        View::Snoozed,
+        View::Closed,
+    ];
+    views
+        .iter()
+        .map(|view| {
+            let total = convs
+                .iter()
+                .filter(|c| {
+                    let (admin, team) = (
+                        assigned(c, "admin_assignee_id"),
+                        assigned(c, "team_assignee_id"),
+                    );
+                    let Some(state) = ConversationState::parse(c["state"].as_str().unwrap_or(""))
+                    else {
+                        return false;
+                    };
+                    view.contains(
+                        Assignment {
+                            state,
+                            admin_assignee_id: admin.as_deref(),
+                            team_assignee_id: team.as_deref(),
+                        },
+                        me,
+                    )
+                })
+                .count() as i64;
+            (view.to_string(), total)
+        })
+        .collect()
 }
 
 fn status_totals(status: &Value) -> Vec<(String, i64)> {

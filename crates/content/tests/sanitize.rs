@@ -218,3 +218,53 @@ fn snippets_cut_at_a_word_boundary() {
         "the snippet respects its length (plus the ellipsis)"
     );
 }
+
+#[test]
+fn plain_text_strips_tags_scripts_and_decodes_entities() {
+    let text = plain_text(
+        "<p>Hello&nbsp;<b>world</b> &amp; co</p><script>alert(1)</script><p>Bye &#x41;&lt;</p>",
+    );
+    assert_eq!(
+        text, "Hello world & co\nBye A<",
+        "markup and script bodies must not reach the search index"
+    );
+}
+
+#[test]
+fn plain_text_keeps_a_lone_angle_and_an_unknown_entity_as_text() {
+    assert_eq!(
+        plain_text("a < b &bogus; c"),
+        "a < b &bogus; c",
+        "text that is not markup must be kept as written"
+    );
+}
+
+#[test]
+fn plain_text_removes_control_characters() {
+    assert_eq!(
+        plain_text("a\u{2}b\u{3}c"),
+        "a b c",
+        "snippet markers must never come from user text"
+    );
+}
+
+/// Regression: the store's own HTML-to-text decoded six named entities, so `&eacute;` and
+/// `&rsquo;` reached search and notifications literally.
+#[test]
+fn every_named_entity_was_not_decoded() {
+    assert_eq!(
+        plain_text("<p>Caf&eacute; &ndash; it&rsquo;s &hellip; &euro;5 &#128578;</p>"),
+        "Café \u{2013} it\u{2019}s \u{2026} €5 \u{1F642}",
+        "plain text carries the characters, not the entities that encode them"
+    );
+    assert_eq!(
+        plain_text("<b>a &amp;lt; b</b>"),
+        "a &lt; b",
+        "entities decode once: an escaped ampersand leaves the text that followed it"
+    );
+    assert_eq!(
+        plain_text("<style>p { color: red }</style><p title=\"a>b\">x</p><!-- <b>y</b> -->z"),
+        "x\nz",
+        "styles, attributes holding > and comments are not text"
+    );
+}

@@ -1391,9 +1391,3 @@ async fn create_event(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ApiRes
     st.track_event(idx, name.to_string(), created_at, metadata);
     Ok(StatusCode::ACCEPTED.into_response())
 }
-
-/// Used by `Shared::rate_limit` callers to build the reset header.
-pub(crate) fn window_of(now: i64) -> (i64, i64) {
-    let start = now - now.rem_euclid(10);
-    (start, start + 10)
-}

@@ -52,6 +52,12 @@ pub(crate) struct Shared {
     seed: u64,
 }
 
+/// The 10-second rate-limit window holding `now`: its start and its reset.
+pub(crate) fn window_of(now: i64) -> (i64, i64) {
+    let start = now - now.rem_euclid(10);
+    (start, start + 10)
+}
+
 /// The current unix time in seconds.
 pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
@@ -164,7 +170,7 @@ impl Shared {
     /// Counts a request against the token's current 10-second window (aligned to unix
     /// multiples of 10). Returns `(limit, remaining, reset, allowed)`.
     pub(crate) fn rate_limit(&self, token: &str) -> (u32, u32, i64, bool) {
-        let (start, reset) = crate::http::window_of(unix_now());
+        let (start, reset) = window_of(unix_now());
         let mut map = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
         let entry = map.entry(token.to_string()).or_insert((start, 0));
         if entry.0 != start {

@@ -4,13 +4,15 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
+use crate::authors::Author;
 use crate::contacts::Contact;
 use crate::database::{now, Reader, Store};
 use crate::error::{Result, StoreError};
 use crate::fts::{FtsBatch, CONVERSATIONS_FTS};
 use crate::outbox::OutboxEntry;
 use crate::parts::Part;
-use crate::text::{html_to_text, preview};
+use crate::text::preview;
+use agentdesk_content::plain_text;
 
 /// Where a conversation stands. Unknown server values should be mapped by the caller
 /// (Intercom 2.14 documents exactly these three).
@@ -46,45 +48,6 @@ impl ConversationState {
         }
     }
 }
-
-/// Who wrote a part or started a conversation. `author_type` is Intercom's open string
-/// (`user`, `lead`, `contact` are contacts; `admin`, `bot`, `team` are not).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Author {
-    /// Intercom's author type (`user`, `lead`, `contact`, `admin`, `bot`, `team`, ...).
-    pub author_type: Option<String>,
-    /// The author's id.
-    pub id: Option<String>,
-    /// The author's display name.
-    pub name: Option<String>,
-}
-
-impl Author {
-    /// Whether the author is a contact (a customer), the only kind that makes a conversation unread.
-    pub fn is_contact(&self) -> bool {
-        is_contact_type(self.author_type.as_deref())
-    }
-}
-
-/// The Intercom author types that are contacts (customers): the one rule for "is this
-/// author a contact", which decides what is unread and what may notify. Everything else
-/// (`admin`, `bot`, `team`, unknown) is not.
-pub const CONTACT_AUTHOR_TYPES: [&str; 3] = ["user", "lead", "contact"];
-
-/// Whether an Intercom author type denotes a contact ([`CONTACT_AUTHOR_TYPES`]).
-pub fn is_contact_type(t: Option<&str>) -> bool {
-    t.is_some_and(|t| CONTACT_AUTHOR_TYPES.contains(&t))
-}
-
-/// [`CONTACT_AUTHOR_TYPES`] as an SQL list, for `author_type IN ...`. A literal, not built
-/// at run time: the partial index `parts_created` (migrations.rs) serves only queries that
-/// repeat its condition word for word. A test checks it against the constant.
-macro_rules! contact_author_types_sql {
-    () => {
-        "('user', 'lead', 'contact')"
-    };
-}
-pub(crate) use contact_author_types_sql;
 
 /// A tag applied to a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -347,7 +310,7 @@ pub(crate) fn upsert_conversations(
                 }
             }
         }
-        let source_text = c.source_body_html.as_deref().map(html_to_text);
+        let source_text = c.source_body_html.as_deref().map(plain_text);
         let source_contact_at = c.source_author.is_contact().then_some(c.created_at);
         let lcpa = max_opt(
             max_opt(c.last_contact_reply_at, c.waiting_since),
@@ -567,28 +530,5 @@ impl Reader {
             contacts,
             outbox,
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_sql_list_of_contact_author_types_is_the_rust_one() {
-        let listed: Vec<String> = CONTACT_AUTHOR_TYPES
-            .iter()
-            .map(|t| format!("'{t}'"))
-            .collect();
-        assert_eq!(
-            contact_author_types_sql!(),
-            format!("({})", listed.join(", ")),
-            "the SQL that counts unread and finds new messages asks the one author rule"
-        );
-        assert!(is_contact_type(Some("lead")) && !is_contact_type(Some("bot")));
-        assert!(
-            !is_contact_type(None),
-            "an author of no type is not a contact"
-        );
     }
 }

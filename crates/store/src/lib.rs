@@ -50,6 +50,7 @@
 
 pub mod admins;
 pub mod aliases;
+pub mod authors;
 pub mod contacts;
 pub mod conversations;
 pub mod database;
@@ -64,15 +65,15 @@ pub mod read_marks;
 pub mod search;
 pub mod sync_state;
 pub mod teams;
-pub mod text;
+mod text;
 pub mod views;
 
 pub use admins::Admin;
 pub use aliases::RecordKind;
+pub use authors::{is_contact_type, Author, CONTACT_AUTHOR_TYPES};
 pub use contacts::{Contact, ContactConversation};
 pub use conversations::{
-    is_contact_type, Author, Conversation, ConversationDetail, ConversationState, PageOutcome,
-    SyncPage, Tag, CONTACT_AUTHOR_TYPES,
+    Conversation, ConversationDetail, ConversationState, PageOutcome, SyncPage, Tag,
 };
 pub use database::{db_path, safe_file_name, workspace_cache_dir, OpenOutcome, Reader, Store};
 pub use error::{Result, StoreError, StoreErrorKind};

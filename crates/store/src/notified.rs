@@ -4,7 +4,7 @@
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use crate::conversations::contact_author_types_sql;
+use crate::authors::contact_author_types_sql;
 use crate::database::{now, Reader, Store};
 use crate::error::Result;
 use crate::text::preview;

@@ -334,7 +334,7 @@ impl Store {
                             item.conversation_id,
                             part_type,
                             body,
-                            crate::text::html_to_text(body),
+                            agentdesk_content::plain_text(body),
                             item.admin_id,
                             admin_name,
                             t,

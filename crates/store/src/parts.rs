@@ -5,12 +5,12 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
-use crate::conversations::contact_author_types_sql;
-use crate::conversations::{is_contact_type, Author};
+use crate::authors::{contact_author_types_sql, is_contact_type, Author};
 use crate::database::{now, Reader, Store};
 use crate::error::{Result, StoreError};
 use crate::fts::{FtsBatch, PARTS_FTS};
-use crate::text::{html_to_text, preview};
+use crate::text::preview;
+use agentdesk_content::plain_text;
 
 /// One conversation part.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -132,8 +132,8 @@ pub(crate) fn upsert_parts<P: std::borrow::Borrow<Part>>(
             ));
         }
         let text = match (&p.body_text, &p.body_html) {
-            (Some(t), _) => Some(html_to_text(&html_escape_text(t))),
-            (None, Some(html)) => Some(html_to_text(html)),
+            (Some(t), _) => Some(plain_text(&html_escape_text(t))),
+            (None, Some(html)) => Some(plain_text(html)),
             (None, None) => None,
         };
         let before: Option<(i64, Option<String>)> = existing

@@ -13,7 +13,7 @@ use crate::database::Reader;
 use crate::error::Result;
 
 /// Start and end markers given to FTS5 `snippet()`; control characters are removed from all
-/// indexed text (`text::html_to_text`), so they cannot come from user content.
+/// indexed text (`agentdesk_content::plain_text`), so they cannot come from user content.
 const MARK_START: char = '\u{2}';
 const MARK_END: char = '\u{3}';
 

@@ -19,35 +19,50 @@ fn id_of(v: &Value) -> String {
     }
 }
 
-/// View totals computed from the sandbox's truth, the way Intercom's inbox defines them.
+/// View totals computed from the sandbox's truth: each conversation counted in the views
+/// the store's one membership rule (`View::contains`) puts it in.
 fn expected_totals(truth: &Value, me: &str) -> Vec<(String, i64)> {
+    use agentdesk_store::{Assignment, ConversationState, View};
     let convs = truth["conversations"]
         .as_array()
         .expect("truth lists conversations");
-    let count = |f: &dyn Fn(&Value) -> bool| convs.iter().filter(|c| f(c)).count() as i64;
     let assigned = |c: &Value, key: &str| {
         let id = id_of(&c[key]);
         (!id.is_empty() && id != "0").then_some(id)
     };
-    vec![
-        (
-            "mine".into(),
-            count(&|c| {
-                c["state"] == "open" && assigned(c, "admin_assignee_id").as_deref() == Some(me)
-            }),
-        ),
-        (
-            "unassigned".into(),
-            count(&|c| {
-                c["state"] == "open"
-                    && assigned(c, "admin_assignee_id").is_none()
-                    && assigned(c, "team_assignee_id").is_none()
-            }),
-        ),
-        ("all_open".into(), count(&|c| c["state"] == "open")),
-        ("snoozed".into(), count(&|c| c["state"] == "snoozed")),
-        ("closed".into(), count(&|c| c["state"] == "closed")),
+    [
+        View::Mine,
+        View::Unassigned,
+        View::AllOpen,
+        View::Snoozed,
+        View::Closed,
     ]
+    .iter()
+    .map(|view| {
+        let total = convs
+            .iter()
+            .filter(|c| {
+                let Some(state) = ConversationState::parse(c["state"].as_str().unwrap_or(""))
+                else {
+                    return false;
+                };
+                let (admin, team) = (
+                    assigned(c, "admin_assignee_id"),
+                    assigned(c, "team_assignee_id"),
+                );
+                view.contains(
+                    Assignment {
+                        state,
+                        admin_assignee_id: admin.as_deref(),
+                        team_assignee_id: team.as_deref(),
+                    },
+                    me,
+                )
+            })
+            .count() as i64;
+        (view.to_string(), total)
+    })
+    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

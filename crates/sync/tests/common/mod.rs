@@ -62,8 +62,9 @@ fn id_of(v: &Value) -> Option<String> {
     }
 }
 
+/// The store's one author rule, on Intercom's JSON.
 fn is_contact(author: &Value) -> bool {
-    matches!(author["type"].as_str(), Some("user" | "lead" | "contact"))
+    agentdesk_store::is_contact_type(author["type"].as_str())
 }
 
 /// Asserts the cache equals the sandbox's truth: every conversation's metadata and parts,
@@ -262,26 +263,17 @@ pub fn assert_exact(s: &Store, truth: &Value, admin: &str, check_parts: bool) {
                 .as_array()
                 .is_some_and(|ps| ps.iter().any(|p| is_contact(&p["author"])));
         let unread = i64::from(!c["read"].as_bool().unwrap_or(false) && contact_wrote);
-        let mut add = |k: String| {
-            let e = want.entry(k).or_default();
+        // The views holding it, by the store's one membership rule.
+        let assignment = agentdesk_store::Assignment {
+            state: agentdesk_store::ConversationState::parse(state)
+                .unwrap_or(agentdesk_store::ConversationState::Closed),
+            admin_assignee_id: a.as_deref(),
+            team_assignee_id: t.as_deref(),
+        };
+        for view in agentdesk_store::views_of(assignment, admin, &teams) {
+            let e = want.entry(view.to_string()).or_default();
             e.0 += 1;
             e.1 += unread;
-        };
-        match state {
-            "open" => {
-                add("all_open".into());
-                if a.as_deref() == Some(admin) {
-                    add("mine".into());
-                }
-                if a.is_none() && t.is_none() {
-                    add("unassigned".into());
-                }
-                if let Some(t) = t.filter(|t| teams.contains(t)) {
-                    add(format!("team:{t}"));
-                }
-            }
-            "snoozed" => add("snoozed".into()),
-            _ => add("closed".into()),
         }
     }
     let counts = s.view_counts(admin, &teams).expect("view counts");
