@@ -43,9 +43,14 @@ pub async fn mark_unread(state: State<'_, AppState>, id: String) -> AppResult<()
     state.mark_unread(id).await
 }
 
+/// The conversation on screen (null when none): opening one refreshes it from Intercom once.
 #[tauri::command]
-pub fn set_open_conversation(state: State<'_, AppState>, id: Option<String>) {
-    state.set_open_conversation(id);
+pub async fn set_open_conversation(
+    state: State<'_, AppState>,
+    id: Option<String>,
+) -> AppResult<()> {
+    state.set_open_conversation(id).await;
+    Ok(())
 }
 
 #[tauri::command]

@@ -11,7 +11,7 @@ use agentdesk_store::{self as store, View};
 use crate::dto;
 use crate::error::{AppError, AppResult};
 use crate::ids;
-use crate::session::{blocking, Shared, UiEvent};
+use crate::session::{blocking, lock, Shared, UiEvent};
 
 /// The most rows a page of a view may hold.
 const MAX_PAGE_ROWS: usize = 500;
@@ -53,9 +53,33 @@ impl Shared {
         .await
     }
 
-    /// The thread of a conversation. With `load_images`, its remote images that the session
-    /// fetched already are inlined at once; the rest are fetched in the background, and an
-    /// `inbox://changed` for the conversation follows when they are in.
+    /// The conversation on screen changed: the window opened one (`Some`), or its thread
+    /// went away (`None`). Notifications skip the one on screen while the window has focus,
+    /// and a newly opened conversation is refreshed from Intercom once (its newest parts,
+    /// contact and events). That refresh's change event makes the window read the thread
+    /// again through [`Shared::conversation`], which only reads: opening has this one path,
+    /// so nothing loops and no timer is needed to stop a loop.
+    pub async fn set_open_conversation(&self, id: Option<String>) {
+        let opened = {
+            let mut on_screen = lock(&self.open_conversation);
+            let opened = id
+                .as_ref()
+                .filter(|id| on_screen.as_ref() != Some(*id) && ids::is_valid(id))
+                .cloned();
+            *on_screen = id;
+            opened
+        };
+        if let Some(id) = opened {
+            if let Some(session) = self.current_if_any().await {
+                session.handle.open_conversation(&id);
+            }
+        }
+    }
+
+    /// The thread of a conversation, as the cache has it (a read, never a fetch: see
+    /// [`Shared::set_open_conversation`]). With `load_images`, its remote images that the
+    /// session fetched already are inlined at once; the rest are fetched in the background,
+    /// and an `inbox://changed` for the conversation follows when they are in.
     pub async fn conversation(
         &self,
         id: &str,
@@ -63,8 +87,6 @@ impl Shared {
     ) -> AppResult<dto::ConversationDetail> {
         ids::check(id, "conversation")?;
         let session = self.current().await?;
-        // Opening a conversation asks the engine for its newest parts, contact and events now.
-        session.handle.open_conversation(id);
         let s = Arc::clone(&session);
         let wanted = id.to_string();
         let (detail, admins, teams) = blocking(move || -> AppResult<_> {
@@ -165,4 +187,159 @@ fn blocked_image_urls(detail: &store::ConversationDetail) -> Vec<String> {
         }
     }
     urls
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use intercom_sandbox::{Sandbox, SandboxConfig};
+
+    use crate::notify::Notifier;
+    use crate::session::{AppState, Ui, UiEvent};
+    use crate::workspaces::{RegionSpec, Workspace};
+
+    /// A window that records what the session tells it.
+    struct Window {
+        events: tokio::sync::mpsc::UnboundedSender<UiEvent>,
+        synced: Mutex<bool>,
+    }
+
+    impl Ui for Window {
+        fn send(&self, event: UiEvent) {
+            if let UiEvent::Status(s) = &event {
+                *self.synced.lock().expect("flag") |= s.last_sync_at.is_some();
+            }
+            let _ = self.events.send(event);
+        }
+        fn tray(&self, _: &[crate::dto::ViewCount], _: bool) {}
+        fn window_visible(&self) -> bool {
+            true
+        }
+    }
+
+    async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+        let end = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !done() {
+            assert!(
+                tokio::time::Instant::now() < end,
+                "timed out waiting until {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Regression (moved here from the sync crate with the rule): the window reads the open
+    /// conversation again on every `inbox://changed` that names it. Each read used to ask the
+    /// engine to open it again, and every open emitted that event, so an open conversation
+    /// was fetched again and again (in the demo about 40 times a second) until the engine
+    /// grew a timed guard. Now a read only reads; opening (`set_open_conversation`) fetches,
+    /// once per open.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rereading_on_every_change_event_does_not_refetch_the_conversation_in_a_loop() {
+        let sb = Sandbox::start(SandboxConfig {
+            conversations: 60,
+            contacts: 20,
+            ..Default::default()
+        })
+        .await
+        .expect("a sandbox starts on loopback");
+        let open_ids: Vec<String> = sb.truth()["conversations"]
+            .as_array()
+            .expect("conversations")
+            .iter()
+            .filter(|c| c["state"] == "open")
+            .filter_map(|c| c["id"].as_str().map(String::from))
+            .take(2)
+            .collect();
+        let (id, other) = (open_ids[0].clone(), open_ids[1].clone());
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let window = std::sync::Arc::new(Window {
+            events: tx,
+            synced: Mutex::new(false),
+        });
+        let state = AppState::new(
+            dir.path().to_path_buf(),
+            std::sync::Arc::new(Notifier::new(|_| {})),
+            window.clone(),
+        );
+        let workspace = Workspace {
+            id: "w1".into(),
+            name: "Sandbox".into(),
+            region: RegionSpec::Custom(sb.base_url().to_string()),
+            admin_id: sb.admin_id().to_string(),
+            admin_name: "Me".into(),
+            demo: false,
+        };
+        state
+            .boot(workspace, sb.token(), None)
+            .await
+            .expect("the session boots");
+        wait_until("the first sync completes", || {
+            *window.synced.lock().expect("flag")
+        })
+        .await;
+
+        // The window: once the conversation is open, every change event naming it makes the
+        // window read the thread again.
+        let rereads = std::sync::Arc::new(AtomicUsize::new(0));
+        let is_open = std::sync::Arc::new(AtomicBool::new(false));
+        let reader = {
+            let (state, id) = (state.clone(), id.clone());
+            let (rereads, is_open) = (rereads.clone(), is_open.clone());
+            tokio::spawn(async move {
+                while let Some(event) = rx.recv().await {
+                    let names_it =
+                        matches!(&event, UiEvent::Changed(c) if c.conversation_ids.contains(&id));
+                    if names_it && is_open.load(SeqCst) {
+                        rereads.fetch_add(1, SeqCst);
+                        state
+                            .conversation(&id, false)
+                            .await
+                            .expect("the thread reads");
+                    }
+                }
+            })
+        };
+        let count = |route: &str| sb.route_counts().get(route).copied().unwrap_or(0);
+        let fetches = || count("GET /conversations/{id}");
+        let polls = || count("POST /conversations/search");
+        let fetched_before = fetches();
+
+        is_open.store(true, SeqCst);
+        state.set_open_conversation(Some(id.clone())).await;
+        state
+            .conversation(&id, false)
+            .await
+            .expect("the thread reads at once, from the cache");
+        wait_until("the open's change event is read", || {
+            rereads.load(SeqCst) > 0
+        })
+        .await;
+        // Three polls after the open: the loop, if any, has had every chance to run.
+        for _ in 0..3 {
+            let before = polls();
+            state.sync_now().await.expect("a session is open");
+            wait_until("a poll", || polls() > before).await;
+        }
+        assert_eq!(
+            fetches() - fetched_before,
+            1,
+            "opening fetches the conversation once; the {} re-reads its change events caused \
+             fetch nothing",
+            rereads.load(SeqCst)
+        );
+
+        state.set_open_conversation(Some(other)).await;
+        state.set_open_conversation(Some(id.clone())).await;
+        wait_until("each new open fetches, with no waiting period", || {
+            fetches() >= fetched_before + 3
+        })
+        .await;
+        reader.abort();
+        state.close().await;
+    }
 }

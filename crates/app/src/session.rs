@@ -23,4 +23,4 @@ pub use life::demo_url_file;
 pub use state::{AppState, OpenQueue, Session, Shared};
 pub use ui::{Ui, UiEvent};
 
-pub(crate) use state::blocking;
+pub(crate) use state::{blocking, lock};

@@ -52,11 +52,6 @@ pub struct EngineConfig {
     pub events_for_open_contacts: bool,
     /// Upper bound of the retry backoff after failures (default 60 s).
     pub max_backoff: Duration,
-    /// An open of a conversation fetches it only if no open of it is in flight and the last
-    /// one finished at least this long ago (default 10 s). The window reads the open
-    /// conversation again on every change event that names it, and each read asks to open
-    /// it again: without this, each open's own event would start the next one.
-    pub open_refetch_after: Duration,
 }
 
 impl EngineConfig {
@@ -73,7 +68,6 @@ impl EngineConfig {
             background_detail_budget: 300,
             events_for_open_contacts: true,
             max_backoff: Duration::from_secs(60),
-            open_refetch_after: Duration::from_secs(10),
         }
     }
 }
@@ -88,7 +82,6 @@ impl std::fmt::Debug for EngineConfig {
             .field("metadata_only", &self.metadata_only)
             .field("overlap_secs", &self.overlap_secs)
             .field("background_detail_budget", &self.background_detail_budget)
-            .field("open_refetch_after", &self.open_refetch_after)
             .finish_non_exhaustive()
     }
 }

@@ -69,8 +69,6 @@ pub(crate) struct Core {
     pub background_scan: Mutex<(usize, Option<agentdesk_store::PageCursor>)>,
     /// The last `(done, total)` reported per phase, repeated by [`Core::phase_spent`].
     last_progress: Mutex<std::collections::HashMap<Phase, (u64, u64)>>,
-    /// Opens in flight (`None`) or when each last finished, for [`Core::claim_open`].
-    opens: Mutex<std::collections::HashMap<String, Option<Instant>>>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -108,40 +106,8 @@ impl Core {
             announced: Mutex::new(HashSet::new()),
             touched: Mutex::new(std::collections::HashMap::new()),
             background_scan: Mutex::new((0, None)),
-            opens: Mutex::new(std::collections::HashMap::new()),
             last_progress: Mutex::new(std::collections::HashMap::new()),
         })
-    }
-
-    /// Whether an open of `id` should fetch it now, claiming it if so: not while an open of
-    /// it is in flight, nor within `open_refetch_after` of the last one finishing. The window
-    /// reads the open conversation again on every change event naming it, and each read asks
-    /// to open it again; without this each open's own event would start the next, forever.
-    pub(crate) fn claim_open(&self, id: &str) -> bool {
-        let window = self.config.open_refetch_after;
-        let mut opens = lock(&self.opens);
-        if opens.len() > 1_000 {
-            opens.retain(|_, done| done.is_none_or(|at| at.elapsed() < window));
-        }
-        match opens.get(id) {
-            Some(None) => false,
-            Some(Some(at)) if at.elapsed() < window => false,
-            _ => {
-                opens.insert(id.to_owned(), None);
-                true
-            }
-        }
-    }
-
-    /// Ends an open claimed with [`Core::claim_open`]. A failed one is forgotten, so opening
-    /// the conversation again retries at once (a failure emits no change event to loop on).
-    pub(crate) fn finish_open(&self, id: &str, ok: bool) {
-        let mut opens = lock(&self.opens);
-        if ok {
-            opens.insert(id.to_owned(), Some(Instant::now()));
-        } else {
-            opens.remove(id);
-        }
     }
 
     pub(crate) fn now(&self) -> i64 {

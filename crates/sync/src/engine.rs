@@ -64,9 +64,11 @@ impl SyncHandle {
         let _ = self.tx.send(Msg::SetPollInterval(interval));
     }
 
-    /// Fetches this conversation's parts, contacts and their events now, unless an open of
-    /// it is in flight or finished less than `open_refetch_after` ago (the window asks again
-    /// on every change event that names it, including the one this open causes).
+    /// Fetches this conversation's parts, contacts and their events now, then announces it
+    /// changed. Call it when the agent opens the conversation, not when the window reads it
+    /// again: the app calls it once per open (`agentdesk_app`'s `set_open_conversation`),
+    /// so the change event it causes, which makes the window read the thread again, never
+    /// asks for another fetch.
     pub fn open_conversation(&self, id: &str) {
         let _ = self.tx.send(Msg::Open(id.to_owned()));
     }
@@ -263,16 +265,12 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                     ticker = interval(d);
                 }
                 Some(Msg::Open(id)) => {
-                    if core.claim_open(&id) {
-                        let core = core.clone();
-                        tokio::spawn(async move {
-                            let result = core.open_conversation(&id).await;
-                            core.finish_open(&id, result.is_ok());
-                            if let Err(e) = result {
-                                report(&core, &e);
-                            }
-                        });
-                    }
+                    let core = core.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = core.open_conversation(&id).await {
+                            report(&core, &e);
+                        }
+                    });
                 }
                 Some(Msg::Execute(cmd, reply)) => {
                     let core = core.clone();

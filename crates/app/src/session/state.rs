@@ -128,11 +128,6 @@ impl Shared {
         status
     }
 
-    /// The conversation the window shows (none when it shows a list only).
-    pub fn set_open_conversation(&self, id: Option<String>) {
-        *lock(&self.open_conversation) = id;
-    }
-
     /// The window gained or lost the focus: a conversation on screen in a focused window
     /// needs no notification.
     pub fn set_window_focused(&self, focused: bool) {
