@@ -53,6 +53,8 @@ lint-rust: ui
 	@cargo fmt --all --check
 	@echo "==> cargo clippy --all-targets -- -D warnings"
 	@cargo clippy --quiet --workspace --all-targets -- -D warnings
+	@echo "==> cargo doc --no-deps (warnings denied: broken links, missing docs)"
+	@RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --workspace
 
 test-rust: ui
 	@echo "==> Rust tests (every crate but the e2e harness; no display needed)"

@@ -15,7 +15,7 @@ use crate::window::{self, show_main_window, MAIN_WINDOW};
 use crate::{commands, tray};
 
 /// Opens the window and runs the event loop; returns the exit code.
-pub fn run_window(global: &GlobalArgs) -> i32 {
+pub(crate) fn run_window(global: &GlobalArgs) -> i32 {
     window::limit_javascript_tiers();
     let data_dir = paths::data_dir(global.data_dir.as_ref());
     let _log_guard = logging::init(&paths::log_dir(&data_dir), true);

@@ -3,8 +3,8 @@
 //! (`agentdesk_app`), and returns its DTOs or its `{code, message}` error as they are. No
 //! SQL, no HTTP, no rule of the app here.
 
-pub mod app;
-pub mod contacts;
-pub mod conversations;
-pub mod outbox;
-pub mod workspaces;
+pub(crate) mod app;
+pub(crate) mod contacts;
+pub(crate) mod conversations;
+pub(crate) mod outbox;
+pub(crate) mod workspaces;

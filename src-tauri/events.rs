@@ -7,28 +7,28 @@ use agentdesk_app::{Ui, UiEvent};
 use tauri::{AppHandle, Emitter, Manager};
 
 /// UI event names, declared once.
-pub mod names {
+pub(crate) mod names {
     /// The view counts (`Vec<ViewCount>`).
-    pub const COUNTS: &str = "inbox://counts";
+    pub(crate) const COUNTS: &str = "inbox://counts";
     /// Conversations that changed (`{conversationIds}`).
-    pub const CHANGED: &str = "inbox://changed";
+    pub(crate) const CHANGED: &str = "inbox://changed";
     /// The sync status.
-    pub const STATUS: &str = "sync://status";
+    pub(crate) const STATUS: &str = "sync://status";
     /// A session started or ended (the session, or null).
-    pub const SESSION: &str = "session://changed";
+    pub(crate) const SESSION: &str = "session://changed";
     /// Open a conversation (`{id, prefill}`).
-    pub const OPEN_CONVERSATION: &str = "app://open-conversation";
+    pub(crate) const OPEN_CONVERSATION: &str = "app://open-conversation";
     /// Show a view (its id).
-    pub const SHOW_VIEW: &str = "app://show-view";
+    pub(crate) const SHOW_VIEW: &str = "app://show-view";
 }
 
 /// The window and tray of this app, as the session sees them.
-pub struct TauriUi {
+pub(crate) struct TauriUi {
     app: AppHandle,
 }
 
 impl TauriUi {
-    pub fn new(app: AppHandle) -> TauriUi {
+    pub(crate) fn new(app: AppHandle) -> TauriUi {
         TauriUi { app }
     }
 }

@@ -20,23 +20,7 @@ pub use agentdesk_app::exit;
 /// Entry point of the binary; returns the process exit code.
 pub fn run() -> i32 {
     limit_malloc_arenas();
-    let args = match agentdesk_app::cli::Cli::parse_args() {
-        Ok(args) => args,
-        Err(err) => {
-            // --help and --version are "errors" to clap but successes to the user.
-            let code = if err.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
-            let _ = err.print();
-            return code;
-        }
-    };
-    match args.command {
-        Some(command) => agentdesk_app::cli::run_headless(command, &args.global),
-        None => app::run_window(&args.global),
-    }
+    agentdesk_app::cli::run(app::run_window)
 }
 
 /// At most two glibc malloc arenas. By default glibc gives threads up to 8 arenas per core,

@@ -21,14 +21,14 @@ const ICON_PNG: &[u8] = include_bytes!("../icons/64x64.png");
 
 /// The tray's current text, kept for tests and the About panel.
 #[derive(Default)]
-pub struct TrayState {
-    pub tooltip: Mutex<String>,
+pub(crate) struct TrayState {
+    pub(crate) tooltip: Mutex<String>,
     last_badge: Mutex<Option<u64>>,
 }
 
 impl TrayState {
     /// The tooltip as last set (empty before the first count).
-    pub fn tooltip(&self) -> String {
+    pub(crate) fn tooltip(&self) -> String {
         self.tooltip
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -37,7 +37,7 @@ impl TrayState {
 }
 
 /// Builds the tray (no counts yet).
-pub fn build(app: &AppHandle) -> tauri::Result<()> {
+pub(crate) fn build(app: &AppHandle) -> tauri::Result<()> {
     let menu = menu(app, &[], false)?;
     let mut tray = TrayIconBuilder::with_id(TRAY_ID)
         .tooltip("Agentdesk")
@@ -128,7 +128,7 @@ fn on_menu(app: &AppHandle, id: &str) {
 }
 
 /// Redraws the badge, tooltip, title and menu for new counts.
-pub fn update(app: &AppHandle, counts: &[ViewCount], dnd: bool) {
+pub(crate) fn update(app: &AppHandle, counts: &[ViewCount], dnd: bool) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };

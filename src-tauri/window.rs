@@ -7,17 +7,17 @@ use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt as _;
 
 /// The label of the one main window (see tauri.conf.json).
-pub const MAIN_WINDOW: &str = "main";
+pub(crate) const MAIN_WINDOW: &str = "main";
 
 /// Tells the session whether the window is on screen (the engine polls slower while it is
 /// hidden in the tray).
-pub fn set_visible(app: &AppHandle, visible: bool) {
+pub(crate) fn set_visible(app: &AppHandle, visible: bool) {
     let state = app.state::<AppState>().inner().clone();
     tauri::async_runtime::spawn(async move { state.set_window_visible(visible).await });
 }
 
 /// Start at login on or off (the autostart plugin writes the desktop entry).
-pub fn set_autostart(app: &AppHandle, on: bool) {
+pub(crate) fn set_autostart(app: &AppHandle, on: bool) {
     let launcher = app.autolaunch();
     let result = if on {
         launcher.enable()
@@ -33,7 +33,7 @@ pub fn set_autostart(app: &AppHandle, on: bool) {
 /// instead. The variables alone are not enough: a `DISPLAY` left over from a closed session
 /// or a stopped Xvfb names a server nobody answers, so GTK is initialised here, on the main
 /// thread the event loop will use (tao's own `gtk::init()` then finds it done).
-pub fn missing_display() -> Option<String> {
+pub(crate) fn missing_display() -> Option<String> {
     #[cfg(target_os = "linux")]
     {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -60,7 +60,7 @@ pub fn missing_display() -> Option<String> {
 }
 
 /// Brings the window up: unminimized, shown, focused.
-pub fn show_main_window(app: &AppHandle) {
+pub(crate) fn show_main_window(app: &AppHandle) {
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         let _ = window.unminimize();
         let _ = window.show();
@@ -77,7 +77,7 @@ pub fn show_main_window(app: &AppHandle) {
 /// figure 6b). The interpreter-only mode (`JSC_useJIT=false`) saves 10 MB but made switching
 /// about 1.5 times slower, so the baseline JIT stays. A value already in the environment
 /// wins. Called before Tauri starts any thread: the web process inherits the environment.
-pub fn limit_javascript_tiers() {
+pub(crate) fn limit_javascript_tiers() {
     for var in ["JSC_useDFGJIT", "JSC_useFTLJIT"] {
         if std::env::var_os(var).is_none() {
             std::env::set_var(var, "false");
@@ -99,7 +99,7 @@ pub fn limit_javascript_tiers() {
 /// second copy of every layer in the web process (about 95 MB measured, BENCHMARKS.md
 /// figure 6) and CPU for emulated GL, for nothing a CPU-drawn page lacks. With a render node
 /// WebKit's own policy stays.
-pub fn configure_webkit(window: &tauri::WebviewWindow) {
+pub(crate) fn configure_webkit(window: &tauri::WebviewWindow) {
     #[cfg(target_os = "linux")]
     {
         let software_only = !has_gpu_render_node();

@@ -10,7 +10,7 @@ use crate::tray::TrayState;
 
 /// Version and the directories in use, for the About line and bug reports.
 #[tauri::command]
-pub fn get_app_info(state: State<'_, AppState>, tray: State<'_, TrayState>) -> AppInfo {
+pub(crate) fn get_app_info(state: State<'_, AppState>, tray: State<'_, TrayState>) -> AppInfo {
     AppInfo {
         name: "Agentdesk".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -23,14 +23,14 @@ pub fn get_app_info(state: State<'_, AppState>, tray: State<'_, TrayState>) -> A
 }
 
 #[tauri::command]
-pub fn get_settings(state: State<'_, AppState>) -> Settings {
+pub(crate) fn get_settings(state: State<'_, AppState>) -> Settings {
     state.settings()
 }
 
 /// Merges a partial update into the settings, validates, saves, and applies what applies
 /// now; start at login is the desktop's, so it is applied here.
 #[tauri::command]
-pub async fn update_settings(
+pub(crate) async fn update_settings(
     app: AppHandle,
     state: State<'_, AppState>,
     settings: serde_json::Value,
@@ -43,12 +43,12 @@ pub async fn update_settings(
 }
 
 #[tauri::command]
-pub fn list_saved_replies(state: State<'_, AppState>) -> Vec<dto::SavedReply> {
+pub(crate) fn list_saved_replies(state: State<'_, AppState>) -> Vec<dto::SavedReply> {
     agentdesk_app::saved_replies::load(&state.data_dir)
 }
 
 #[tauri::command]
-pub fn save_saved_reply(
+pub(crate) fn save_saved_reply(
     state: State<'_, AppState>,
     reply: dto::SavedReply,
 ) -> AppResult<Vec<dto::SavedReply>> {
@@ -56,7 +56,7 @@ pub fn save_saved_reply(
 }
 
 #[tauri::command]
-pub fn delete_saved_reply(
+pub(crate) fn delete_saved_reply(
     state: State<'_, AppState>,
     id: String,
 ) -> AppResult<Vec<dto::SavedReply>> {
@@ -64,19 +64,19 @@ pub fn delete_saved_reply(
 }
 
 #[tauri::command]
-pub async fn sync_now(state: State<'_, AppState>) -> AppResult<()> {
+pub(crate) async fn sync_now(state: State<'_, AppState>) -> AppResult<()> {
     state.sync_now().await
 }
 
 #[tauri::command]
-pub fn get_status(state: State<'_, AppState>) -> dto::SyncStatus {
+pub(crate) fn get_status(state: State<'_, AppState>) -> dto::SyncStatus {
     state.status()
 }
 
 /// Opens a link from a message in the system browser. Only web and mail links: anything
 /// else (`file:`, `javascript:`, custom schemes) could run something on this computer.
 #[tauri::command]
-pub fn open_external(app: AppHandle, url: String) -> AppResult<()> {
+pub(crate) fn open_external(app: AppHandle, url: String) -> AppResult<()> {
     let parsed = url::Url::parse(url.trim())
         .map_err(|_| AppError::invalid("That link is not a valid URL."))?;
     if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
@@ -94,7 +94,7 @@ pub fn open_external(app: AppHandle, url: String) -> AppResult<()> {
 /// The UI calls this once its first screen is interactive; with `AGENTDESK_READY_FILE` set
 /// (benchmarks), the time is written there in unix milliseconds.
 #[tauri::command]
-pub fn mark_ready() {
+pub(crate) fn mark_ready() {
     if let Some(path) = std::env::var_os("AGENTDESK_READY_FILE") {
         let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

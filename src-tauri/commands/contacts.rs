@@ -7,12 +7,12 @@ use agentdesk_app::{AppResult, AppState};
 use tauri::State;
 
 #[tauri::command]
-pub async fn get_directory(state: State<'_, AppState>) -> AppResult<dto::Directory> {
+pub(crate) async fn get_directory(state: State<'_, AppState>) -> AppResult<dto::Directory> {
     state.directory().await
 }
 
 #[tauri::command]
-pub async fn get_contact_panel(
+pub(crate) async fn get_contact_panel(
     state: State<'_, AppState>,
     contact_id: String,
 ) -> AppResult<dto::ContactPanel> {
@@ -20,7 +20,7 @@ pub async fn get_contact_panel(
 }
 
 #[tauri::command]
-pub async fn track_event(
+pub(crate) async fn track_event(
     state: State<'_, AppState>,
     contact_id: String,
     name: String,

@@ -8,12 +8,12 @@ use agentdesk_app::{AppResult, AppState};
 use tauri::State;
 
 #[tauri::command]
-pub async fn get_view_counts(state: State<'_, AppState>) -> AppResult<Vec<dto::ViewCount>> {
+pub(crate) async fn get_view_counts(state: State<'_, AppState>) -> AppResult<Vec<dto::ViewCount>> {
     state.view_counts().await
 }
 
 #[tauri::command]
-pub async fn list_conversations(
+pub(crate) async fn list_conversations(
     state: State<'_, AppState>,
     view: String,
     cursor: Option<String>,
@@ -25,7 +25,7 @@ pub async fn list_conversations(
 }
 
 #[tauri::command]
-pub async fn get_conversation(
+pub(crate) async fn get_conversation(
     state: State<'_, AppState>,
     id: String,
     load_images: bool,
@@ -34,18 +34,18 @@ pub async fn get_conversation(
 }
 
 #[tauri::command]
-pub async fn mark_read(state: State<'_, AppState>, id: String) -> AppResult<()> {
+pub(crate) async fn mark_read(state: State<'_, AppState>, id: String) -> AppResult<()> {
     state.mark_read(id).await
 }
 
 #[tauri::command]
-pub async fn mark_unread(state: State<'_, AppState>, id: String) -> AppResult<()> {
+pub(crate) async fn mark_unread(state: State<'_, AppState>, id: String) -> AppResult<()> {
     state.mark_unread(id).await
 }
 
 /// The conversation on screen (null when none): opening one refreshes it from Intercom once.
 #[tauri::command]
-pub async fn set_open_conversation(
+pub(crate) async fn set_open_conversation(
     state: State<'_, AppState>,
     id: Option<String>,
 ) -> AppResult<()> {
@@ -54,7 +54,7 @@ pub async fn set_open_conversation(
 }
 
 #[tauri::command]
-pub async fn send_reply(
+pub(crate) async fn send_reply(
     state: State<'_, AppState>,
     conversation_id: String,
     body: String,
@@ -64,7 +64,7 @@ pub async fn send_reply(
 }
 
 #[tauri::command]
-pub async fn close_conversation(
+pub(crate) async fn close_conversation(
     state: State<'_, AppState>,
     id: String,
 ) -> AppResult<dto::OutboxItem> {
@@ -72,7 +72,7 @@ pub async fn close_conversation(
 }
 
 #[tauri::command]
-pub async fn reopen_conversation(
+pub(crate) async fn reopen_conversation(
     state: State<'_, AppState>,
     id: String,
 ) -> AppResult<dto::OutboxItem> {
@@ -80,7 +80,7 @@ pub async fn reopen_conversation(
 }
 
 #[tauri::command]
-pub async fn snooze_conversation(
+pub(crate) async fn snooze_conversation(
     state: State<'_, AppState>,
     id: String,
     until: i64,
@@ -89,7 +89,7 @@ pub async fn snooze_conversation(
 }
 
 #[tauri::command]
-pub async fn assign_conversation(
+pub(crate) async fn assign_conversation(
     state: State<'_, AppState>,
     id: String,
     assignee: AssigneeArg,
@@ -98,7 +98,7 @@ pub async fn assign_conversation(
 }
 
 #[tauri::command]
-pub async fn search(
+pub(crate) async fn search(
     state: State<'_, AppState>,
     query: String,
     limit: usize,
@@ -110,6 +110,6 @@ pub async fn search(
 /// listened (a cold start with a link), or null. The inbox calls it once it listens for
 /// `app://open-conversation`; later requests come as that event.
 #[tauri::command]
-pub fn take_pending_open(state: State<'_, AppState>) -> Option<dto::OpenConversation> {
+pub(crate) fn take_pending_open(state: State<'_, AppState>) -> Option<dto::OpenConversation> {
     state.take_pending_open()
 }

@@ -4,11 +4,11 @@ use agentdesk_app::{AppResult, AppState};
 use tauri::State;
 
 #[tauri::command]
-pub async fn retry_outbox(state: State<'_, AppState>, id: String) -> AppResult<()> {
+pub(crate) async fn retry_outbox(state: State<'_, AppState>, id: String) -> AppResult<()> {
     state.retry_outbox(&id).await
 }
 
 #[tauri::command]
-pub async fn discard_outbox(state: State<'_, AppState>, id: String) -> AppResult<()> {
+pub(crate) async fn discard_outbox(state: State<'_, AppState>, id: String) -> AppResult<()> {
     state.discard_outbox(&id).await
 }

@@ -11,7 +11,7 @@ fn parse_region(region: &str) -> AppResult<RegionSpec> {
 }
 
 #[tauri::command]
-pub async fn get_session(state: State<'_, AppState>) -> AppResult<Option<dto::Session>> {
+pub(crate) async fn get_session(state: State<'_, AppState>) -> AppResult<Option<dto::Session>> {
     // At start-up the first session boots in the background; answer once it has.
     state
         .first_boot_done(std::time::Duration::from_secs(15))
@@ -20,12 +20,12 @@ pub async fn get_session(state: State<'_, AppState>) -> AppResult<Option<dto::Se
 }
 
 #[tauri::command]
-pub async fn open_demo(state: State<'_, AppState>) -> AppResult<dto::Session> {
+pub(crate) async fn open_demo(state: State<'_, AppState>) -> AppResult<dto::Session> {
     state.boot_demo().await
 }
 
 #[tauri::command]
-pub async fn check_token(token: String, region: String) -> AppResult<dto::TokenCheck> {
+pub(crate) async fn check_token(token: String, region: String) -> AppResult<dto::TokenCheck> {
     let region = parse_region(&region)?;
     let check = agentdesk_app::connect::check_token(&region, &token).await?;
     Ok(dto::TokenCheck::from(&check))
@@ -33,7 +33,7 @@ pub async fn check_token(token: String, region: String) -> AppResult<dto::TokenC
 
 /// Checks the token again (never trust the UI's earlier check), stores it, and boots.
 #[tauri::command]
-pub async fn connect_workspace(
+pub(crate) async fn connect_workspace(
     state: State<'_, AppState>,
     token: String,
     region: String,
@@ -44,22 +44,27 @@ pub async fn connect_workspace(
 }
 
 #[tauri::command]
-pub async fn list_workspaces(state: State<'_, AppState>) -> AppResult<Vec<dto::WorkspaceSummary>> {
+pub(crate) async fn list_workspaces(
+    state: State<'_, AppState>,
+) -> AppResult<Vec<dto::WorkspaceSummary>> {
     state.workspace_summaries().await
 }
 
 #[tauri::command]
-pub async fn switch_workspace(state: State<'_, AppState>, id: String) -> AppResult<dto::Session> {
+pub(crate) async fn switch_workspace(
+    state: State<'_, AppState>,
+    id: String,
+) -> AppResult<dto::Session> {
     state.switch_workspace(&id).await
 }
 
 #[tauri::command]
-pub async fn remove_workspace(state: State<'_, AppState>, id: String) -> AppResult<()> {
+pub(crate) async fn remove_workspace(state: State<'_, AppState>, id: String) -> AppResult<()> {
     state.remove_workspace(&id).await
 }
 
 #[tauri::command]
-pub async fn set_acting_admin(
+pub(crate) async fn set_acting_admin(
     state: State<'_, AppState>,
     admin_id: String,
 ) -> AppResult<dto::Session> {
@@ -67,6 +72,6 @@ pub async fn set_acting_admin(
 }
 
 #[tauri::command]
-pub async fn logout(state: State<'_, AppState>, force: bool) -> AppResult<()> {
+pub(crate) async fn logout(state: State<'_, AppState>, force: bool) -> AppResult<()> {
     state.logout(force).await
 }

@@ -27,23 +27,23 @@ use crate::{exit, paths};
 // Not `args_conflicts_with_subcommands`: that makes clap read a subcommand's name as the LINK
 // once any option came before it, so `agentdesk --data-dir D status` opened the window.
 // Subcommand names take precedence over the LINK; `Cli::parse_args` refuses the two together.
-pub struct Cli {
+struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    global: GlobalArgs,
     /// Start with the window hidden in the tray.
     #[arg(long)]
-    pub hidden: bool,
+    hidden: bool,
     /// An agentdesk://conversation/<id>?prefill=TEXT link to open.
     #[arg(value_name = "LINK")]
-    pub link: Option<String>,
+    link: Option<String>,
     #[command(subcommand)]
-    pub command: Option<Command>,
+    command: Option<Command>,
 }
 
 impl Cli {
     /// Parses the process's arguments. The LINK and `--hidden` belong to the window, so beside
     /// a subcommand they are a usage error rather than silently ignored.
-    pub fn parse_args() -> Result<Cli, clap::Error> {
+    fn parse_args() -> Result<Cli, clap::Error> {
         let cli = Cli::try_parse()?;
         if cli.command.is_some() && (cli.link.is_some() || cli.hidden) {
             return Err(Cli::command().error(
@@ -52,6 +52,29 @@ impl Cli {
             ));
         }
         Ok(cli)
+    }
+}
+
+/// Parses the process's arguments and runs what they ask: a headless subcommand here, or,
+/// with none, `open_window` (the shell's, with the global options); returns the exit code.
+/// `--help` and `--version` print and exit 0; a usage error exits 2.
+pub fn run(open_window: impl FnOnce(&GlobalArgs) -> i32) -> i32 {
+    let args = match Cli::parse_args() {
+        Ok(args) => args,
+        Err(err) => {
+            // --help and --version are "errors" to clap but successes to the user.
+            let code = if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = err.print();
+            return code;
+        }
+    };
+    match args.command {
+        Some(command) => run_headless(command, &args.global),
+        None => open_window(&args.global),
     }
 }
 
@@ -64,7 +87,7 @@ pub struct GlobalArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+enum Command {
     /// Connect a workspace: check the token with Intercom, store it, make the workspace active.
     Login(LoginArgs),
     /// Sync the active workspace into the local cache: the first run backfills every
@@ -105,7 +128,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct LoginArgs {
+struct LoginArgs {
     /// Read the access token from standard input (or set AGENTDESK_TOKEN).
     #[arg(long)]
     token_stdin: bool,
@@ -122,9 +145,9 @@ pub struct LoginArgs {
 
 /// A failed subcommand: the message for stderr and the exit code.
 #[derive(Debug)]
-pub struct CliError {
-    pub message: String,
-    pub code: i32,
+struct CliError {
+    message: String,
+    code: i32,
 }
 
 impl CliError {
@@ -158,7 +181,7 @@ impl From<agentdesk_store::StoreError> for CliError {
 }
 
 /// Runs a headless subcommand and returns the exit code.
-pub fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
+fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
     // Like other command-line tools, end quietly when the reader of our output goes away
     // (`agentdesk status --json | head`) instead of panicking on a broken pipe.
     #[cfg(unix)]

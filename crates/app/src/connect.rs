@@ -14,10 +14,15 @@ use crate::workspaces::{RegionSpec, RegistryFile, Workspace};
 /// What a good token opens.
 #[derive(Debug, Clone)]
 pub struct TokenCheck {
+    /// Intercom's app id (`id_code`), or one made from the region and admin when absent.
     pub workspace_id: String,
+    /// The workspace's name.
     pub workspace_name: String,
+    /// The region the token answered in.
     pub region: RegionSpec,
+    /// The admin the token belongs to.
     pub token_admin_id: String,
+    /// Whom the agent may act as.
     pub admins: Vec<intercom::models::Admin>,
 }
 
@@ -25,11 +30,14 @@ pub struct TokenCheck {
 /// `offline`, `invalid_input`, `internal`), `message` for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectError {
+    /// What the UI branches on.
     pub code: &'static str,
+    /// A sentence that says what to do.
     pub message: String,
 }
 
 impl ConnectError {
+    /// An error with this code and sentence.
     pub fn new(code: &'static str, message: impl Into<String>) -> ConnectError {
         ConnectError {
             code,
@@ -86,7 +94,7 @@ pub fn client(region: &RegionSpec, token: &str) -> Result<Client, ConnectError> 
 
 /// Checks a token against a region. On a 401 in one of Intercom's regions, the other two are
 /// tried, so a token from the wrong region gets "choose EU" instead of "token rejected".
-/// Then the reads the inbox depends on are tried once each (see [`probe_reads`]), so a token
+/// Then the reads the inbox depends on are tried once each (see `probe_reads`), so a token
 /// whose app lacks a permission fails here, naming it, instead of passing and failing in sync.
 pub async fn check_token(region: &RegionSpec, token: &str) -> Result<TokenCheck, ConnectError> {
     check_token_at(region, token, &|r| r.clone()).await

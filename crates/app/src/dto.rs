@@ -16,28 +16,40 @@ pub(crate) use thread::conversation_detail;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
+    /// The app's name.
     pub name: String,
+    /// The app's version (the package's).
     pub version: String,
+    /// The data directory in use.
     pub data_dir: String,
+    /// Where the log files are.
     pub log_dir: String,
     /// What the tray's tooltip says now (`Agentdesk: 5 unread (Your inbox 3, Unassigned 2)`):
     /// the About panel shows it, and tests read the tray through it.
     pub tray_tooltip: String,
 }
 
+/// A team of the workspace.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Team {
+    /// Intercom's id.
     pub id: String,
+    /// Its name.
     pub name: String,
 }
 
+/// A teammate (Intercom admin) the agent may act as or assign to.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Admin {
+    /// Intercom's id.
     pub id: String,
+    /// Display name (the id when Intercom gives none).
     pub name: String,
+    /// Email, empty when unknown.
     pub email: String,
+    /// Whether their away mode is on.
     pub away: bool,
 }
 
@@ -52,15 +64,23 @@ impl From<&intercom::models::Admin> for Admin {
     }
 }
 
+/// The open workspace as the UI shows it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
+    /// Intercom's app id (`demo` for the demo).
     pub workspace_id: String,
+    /// The workspace's name.
     pub workspace_name: String,
+    /// `us`, `eu`, `au`, a custom base URL, or `demo`.
     pub region: String,
+    /// The acting admin.
     pub admin_id: String,
+    /// The acting admin's name.
     pub admin_name: String,
+    /// Whether this is the built-in demo workspace.
     pub demo: bool,
+    /// The acting admin's teams (one view each).
     pub teams: Vec<Team>,
 }
 
@@ -98,13 +118,19 @@ fn region_label(w: &Workspace) -> String {
     }
 }
 
+/// What a checked token opens (the connect screen's second step).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenCheck {
+    /// Intercom's app id.
     pub workspace_id: String,
+    /// The workspace's name.
     pub workspace_name: String,
+    /// The region it was checked against.
     pub region: String,
+    /// The admin the token belongs to (the default acting admin).
     pub token_admin_id: String,
+    /// Whom the agent may act as.
     pub admins: Vec<Admin>,
 }
 
@@ -120,14 +146,21 @@ impl From<&crate::connect::TokenCheck> for TokenCheck {
     }
 }
 
+/// A saved workspace in the switcher.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceSummary {
+    /// Intercom's app id (`demo` for the demo).
     pub id: String,
+    /// The workspace's name.
     pub name: String,
+    /// `us`, `eu`, `au`, a custom base URL, or `demo`.
     pub region: String,
+    /// The acting admin's name.
     pub admin_name: String,
+    /// Whether its session is the open one.
     pub active: bool,
+    /// Whether this is the demo workspace.
     pub demo: bool,
 }
 
@@ -145,12 +178,17 @@ impl WorkspaceSummary {
     }
 }
 
+/// A sidebar view with its counts (`inbox://counts`).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ViewCount {
+    /// `mine`, `unassigned`, `team:<id>`, `all_open`, `snoozed` or `closed`.
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// Conversations in the view.
     pub total: i64,
+    /// Unread ones among them.
     pub unread: i64,
 }
 
@@ -165,18 +203,29 @@ impl From<store::ViewCount> for ViewCount {
     }
 }
 
+/// One row of a conversation list.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationRow {
+    /// Conversation id.
     pub id: String,
+    /// Who the conversation is with.
     pub contact_name: String,
+    /// Title, subject, or the latest message's first words.
     pub subject: String,
+    /// Reserved (always empty; the subject carries the preview).
     pub snippet: String,
+    /// Unix seconds of the latest activity (the sort key).
     pub last_activity_at: i64,
+    /// The assigned admin's or team's name.
     pub assignee_name: Option<String>,
+    /// Unread for the acting admin.
     pub unread: bool,
+    /// Something of the agent's is on its way to Intercom.
     pub pending: bool,
+    /// Intercom refused something of the agent's (retry or discard in the thread).
     pub failed: bool,
+    /// `open`, `snoozed` or `closed`.
     pub state: String,
 }
 
@@ -197,10 +246,13 @@ impl From<store::ListRow> for ConversationRow {
     }
 }
 
+/// A page of a view.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationPage {
+    /// The rows, newest activity first.
     pub rows: Vec<ConversationRow>,
+    /// Where the next page starts (an opaque string), or null on the last page.
     pub next_cursor: Option<String>,
 }
 
@@ -222,6 +274,7 @@ pub fn encode_cursor(c: &store::PageCursor) -> String {
     format!("{}:{}", c.last_activity_at, c.id)
 }
 
+/// The cursor a UI string stands for; `None` for one this app did not make.
 pub fn decode_cursor(s: &str) -> Option<store::PageCursor> {
     let (at, id) = s.split_once(':')?;
     Some(store::PageCursor {
@@ -230,38 +283,61 @@ pub fn decode_cursor(s: &str) -> Option<store::PageCursor> {
     })
 }
 
+/// A file attached to a message (web links only).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attachment {
+    /// File name.
     pub name: String,
+    /// Where it is (http or https; opened in the system browser).
     pub url: String,
+    /// Size, 0 when unknown.
     pub size_bytes: i64,
+    /// MIME type, empty when unknown.
     pub content_type: String,
 }
 
+/// One entry of a thread: a message, a note or an event.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Part {
+    /// Intercom's part id (`source-<id>` for the first message).
     pub id: String,
+    /// `message`, `note` or `event`.
     pub kind: &'static str,
+    /// `contact`, `admin` or `bot`.
     pub author_kind: &'static str,
+    /// Who wrote it.
     pub author_name: String,
+    /// Unix seconds.
     pub created_at: i64,
+    /// Sanitized HTML (empty for events).
     pub body_html: String,
+    /// What happened, for events (`Ann closed the conversation`).
     pub event_text: Option<String>,
+    /// Its attachments.
     pub attachments: Vec<Attachment>,
+    /// Whether Intercom redacted it.
     pub redacted: bool,
 }
 
+/// Something the agent did that is on its way to Intercom (or refused).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxItem {
+    /// The outbox id (a number, as a string).
     pub id: String,
+    /// Its conversation (empty for a contact's data event).
     pub conversation_id: String,
+    /// `reply`, `note`, `close`, `reopen`, `snooze`, `assign`, `mark_read` or `track_event`.
     pub kind: &'static str,
+    /// A short description for the thread.
     pub summary: String,
+    /// `pending`, `in_doubt`, `sent` or `failed`.
     pub state: &'static str,
+    /// Why Intercom refused it, when it did.
     pub error: Option<String>,
+    /// Unix seconds.
     pub created_at: i64,
 }
 
@@ -305,65 +381,104 @@ impl From<&store::OutboxEntry> for OutboxItem {
     }
 }
 
+/// A conversation's thread as the UI shows it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationDetail {
+    /// Conversation id.
     pub id: String,
+    /// Title, subject, or the first message's first words.
     pub title: String,
+    /// `open`, `snoozed` or `closed`.
     pub state: String,
+    /// Unix seconds, when snoozed.
     pub snoozed_until: Option<i64>,
+    /// The assigned admin.
     pub admin_assignee_id: Option<String>,
+    /// The assigned team.
     pub team_assignee_id: Option<String>,
+    /// The customer (for the contact panel).
     pub contact_id: String,
+    /// The customer's name.
     pub contact_name: String,
+    /// The thread, oldest first.
     pub parts: Vec<Part>,
+    /// The agent's items not yet confirmed by Intercom.
     pub pending: Vec<OutboxItem>,
+    /// Whether a remote image is still a placeholder ("Load images" offered).
     pub remote_images_blocked: bool,
 }
 
+/// A named value for the contact panel.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct KeyValue {
+    /// The name.
     pub key: String,
+    /// The value as one line of text.
     pub value: String,
 }
 
+/// One of a customer's recent conversations.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecentConversation {
+    /// Conversation id.
     pub id: String,
+    /// Its subject or title.
     pub subject: String,
+    /// `open`, `snoozed` or `closed`.
     pub state: String,
+    /// Unix seconds.
     pub last_activity_at: i64,
 }
 
+/// A data event recorded on a customer.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactEvent {
+    /// The event's name.
     pub name: String,
+    /// Unix seconds.
     pub created_at: i64,
+    /// Its metadata.
     pub metadata: Vec<KeyValue>,
 }
 
+/// How often a customer did something.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventSummary {
+    /// The event's name.
     pub name: String,
+    /// How many times.
     pub count: i64,
+    /// Unix seconds of the first (0 when unknown).
     pub first: i64,
+    /// Unix seconds of the last (0 when unknown).
     pub last: i64,
 }
 
+/// The customer panel beside a thread.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactPanel {
+    /// Contact id.
     pub id: String,
+    /// Name, else email, else a placeholder.
     pub name: String,
+    /// Email, empty when unknown.
     pub email: String,
+    /// Companies, comma separated.
     pub company: String,
+    /// Where they are, when known.
     pub location: String,
+    /// The workspace's custom attributes.
     pub custom_attributes: Vec<KeyValue>,
+    /// Their latest conversations.
     pub recent_conversations: Vec<RecentConversation>,
+    /// Their latest data events.
     pub events: Vec<ContactEvent>,
+    /// Counts of every event they did.
     pub summaries: Vec<EventSummary>,
 }
 
@@ -423,6 +538,7 @@ pub fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
+/// The fields of a JSON object as named values (anything else: none).
 pub fn key_values(v: &serde_json::Value) -> Vec<KeyValue> {
     v.as_object()
         .map(|m| {
@@ -436,20 +552,29 @@ pub fn key_values(v: &serde_json::Value) -> Vec<KeyValue> {
         .unwrap_or_default()
 }
 
+/// A piece of a search snippet.
 #[derive(Debug, Clone, Serialize)]
 pub struct SnippetSegment {
+    /// The text.
     pub text: String,
+    /// Whether it matched the query (serialized as `match`).
     #[serde(rename = "match")]
     pub matched: bool,
 }
 
+/// A conversation found by search.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchHit {
+    /// Conversation id.
     pub conversation_id: String,
+    /// Who it is with.
     pub contact_name: String,
+    /// Its title or subject.
     pub subject: String,
+    /// Unix seconds.
     pub last_activity_at: i64,
+    /// Where it matched, as segments (never HTML).
     pub snippet: Vec<SnippetSegment>,
 }
 
@@ -491,7 +616,9 @@ impl SearchHit {
 /// The teammates and teams to assign to (`get_directory`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Directory {
+    /// The teammates.
     pub admins: Vec<Admin>,
+    /// The teams.
     pub teams: Vec<Team>,
 }
 
@@ -513,35 +640,53 @@ impl Directory {
     }
 }
 
+/// A short text that prefills the composer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SavedReply {
+    /// Its id (given when saved without one).
     pub id: String,
+    /// What the list shows.
     pub title: String,
+    /// The text.
     pub body: String,
 }
 
+/// How far the first sync is.
 #[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
+    /// Conversations stored.
     pub done: u64,
+    /// Conversations in the workspace.
     pub total: u64,
 }
 
+/// Why sync is not working, in the status line.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct StatusError {
+    /// What the UI branches on.
     pub code: String,
+    /// A sentence that says what to do.
     pub message: String,
 }
 
+/// The sync status line (`sync://status`, `get_status`).
 #[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncStatus {
+    /// Whether Intercom answers.
     pub online: bool,
+    /// Unix seconds of the last complete cycle.
     pub last_sync_at: Option<i64>,
+    /// Unix seconds since Intercom stopped answering.
     pub offline_since: Option<i64>,
+    /// The first sync's progress while it runs.
     pub backfill: Option<Progress>,
+    /// The error sync stopped on, if any.
     pub error: Option<StatusError>,
+    /// Whether notifications can be shown.
     pub notifications_available: bool,
+    /// Why not, when they cannot.
     pub notifications_problem: Option<String>,
     /// Set while the open workspace's token sits in the private file because no keychain
     /// service answered: the sentence that says so (issue 6, Security).
@@ -592,16 +737,21 @@ impl SyncStatus {
     }
 }
 
+/// Conversations that changed in the cache (`inbox://changed`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationsChanged {
+    /// Their ids.
     pub conversation_ids: Vec<String>,
 }
 
+/// A conversation to open (`app://open-conversation`, links, notification clicks).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenConversation {
+    /// Conversation id.
     pub id: String,
+    /// Text for the composer (from a link), if any.
     pub prefill: Option<String>,
 }
 

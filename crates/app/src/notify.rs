@@ -13,8 +13,11 @@ use std::sync::{Arc, Mutex};
 /// One new customer message, as the notifier needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMessage {
+    /// Its conversation (a click opens it).
     pub conversation_id: String,
+    /// Who wrote.
     pub contact_name: String,
+    /// What they wrote, as plain text.
     pub text: String,
 }
 
@@ -22,8 +25,11 @@ pub struct NewMessage {
 /// several conversations: then the click opens the inbox).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
+    /// The title line.
     pub summary: String,
+    /// The text under it.
     pub body: String,
+    /// The conversation a click opens; none opens the inbox.
     pub conversation_id: Option<String>,
 }
 

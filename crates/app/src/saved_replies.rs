@@ -17,6 +17,7 @@ fn defaults() -> Vec<SavedReply> {
     ]
 }
 
+/// The saved replies; the defaults when there is no file or it is not valid.
 pub fn load(data_dir: &Path) -> Vec<SavedReply> {
     match std::fs::read(data_dir.join(FILE)) {
         Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
@@ -75,6 +76,7 @@ pub fn save_one(data_dir: &Path, reply: SavedReply) -> Result<Vec<SavedReply>, S
     Ok(replies)
 }
 
+/// Deletes one reply (by id) and returns the list.
 pub fn delete(data_dir: &Path, id: &str) -> Result<Vec<SavedReply>, String> {
     let mut replies = load(data_dir);
     replies.retain(|r| r.id != id);

@@ -10,6 +10,7 @@ const SERVICE: &str = "dev.agentdesk.app";
 /// Where a token was stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenLocation {
+    /// The system keychain (Secret Service).
     Keychain,
     /// No keychain service was available; the token is in this private file.
     File(PathBuf),
@@ -89,6 +90,7 @@ impl TokenStore {
         })
     }
 
+    /// Stores `account`'s token: in the keychain, else in the private file.
     pub fn save(&self, account: &str, token: &str) -> Result<TokenLocation, String> {
         if let Some(result) = self.with_entry(account, |e| e.set_password(token)) {
             match result {
@@ -108,6 +110,7 @@ impl TokenStore {
         Ok(TokenLocation::File(path))
     }
 
+    /// `account`'s token, from the keychain or the private file; `None` when neither has one.
     pub fn load(&self, account: &str) -> Result<Option<String>, String> {
         if let Some(result) = self.with_entry(account, |e| e.get_password()) {
             match result {

@@ -14,14 +14,19 @@ use crate::error::{AppError, AppResult};
 pub struct Settings {
     /// View ids whose new customer messages raise notifications.
     pub notify_views: Vec<String>,
+    /// Notifications play a sound.
     pub sound: bool,
     /// Notifications say who wrote, not what.
     pub hide_message_text: bool,
     /// Poll interval while the window is visible (it is 60 s while hidden).
     pub poll_interval_secs: u64,
+    /// The desktop starts the app when the agent logs in.
     pub start_at_login: bool,
+    /// The window starts hidden in the tray.
     pub start_hidden: bool,
+    /// Closing the window keeps the app in the tray.
     pub close_to_tray: bool,
+    /// No notifications (the tray still counts).
     pub do_not_disturb: bool,
 }
 
@@ -82,6 +87,7 @@ pub struct SettingsFile {
 }
 
 impl SettingsFile {
+    /// `settings.json` in `data_dir`.
     pub fn new(data_dir: &Path) -> SettingsFile {
         SettingsFile {
             path: data_dir.join("settings.json"),

@@ -11,9 +11,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RegionSpec {
+    /// Intercom's US region.
     Us,
+    /// Intercom's EU region.
     Eu,
+    /// Intercom's Australian region.
     Au,
+    /// Another base URL (the sandbox, the demo).
     #[serde(untagged)]
     Custom(String),
 }
@@ -47,6 +51,7 @@ impl RegionSpec {
         })
     }
 
+    /// `us`, `eu`, `au`, or the base URL.
     pub fn label(&self) -> String {
         match self {
             RegionSpec::Us => "us".into(),
@@ -57,27 +62,37 @@ impl RegionSpec {
     }
 }
 
+/// A workspace this computer knows, seen as one acting admin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Workspace {
     /// Intercom's app id (`id_code`), or `demo` for the built-in demo workspace.
     pub id: String,
+    /// The workspace's name.
     pub name: String,
+    /// Where its API lives.
     pub region: RegionSpec,
+    /// The acting admin.
     pub admin_id: String,
+    /// The acting admin's name.
     pub admin_name: String,
+    /// Whether this is the demo workspace.
     #[serde(default)]
     pub demo: bool,
 }
 
+/// The contents of `workspaces.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Registry {
+    /// Every known workspace.
     pub workspaces: Vec<Workspace>,
+    /// The active one's id.
     pub active: Option<String>,
 }
 
 impl Registry {
+    /// The active workspace, if any.
     pub fn active(&self) -> Option<&Workspace> {
         let id = self.active.as_deref()?;
         self.workspaces.iter().find(|w| w.id == id)
@@ -110,6 +125,7 @@ pub struct RegistryFile {
 }
 
 impl RegistryFile {
+    /// `workspaces.json` in `data_dir`.
     pub fn new(data_dir: &Path) -> RegistryFile {
         RegistryFile {
             path: data_dir.join("workspaces.json"),
@@ -132,6 +148,7 @@ impl RegistryFile {
         })
     }
 
+    /// Saves atomically (a temporary file, then a rename).
     pub fn save(&self, registry: &Registry) -> Result<(), String> {
         let write = || -> std::io::Result<()> {
             if let Some(dir) = self.path.parent() {

@@ -36,6 +36,7 @@ pub enum Images {
 /// Sanitized HTML plus what was held back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sanitized {
+    /// The safe HTML.
     pub html: String,
     /// Remote image URLs in the message, in order of appearance, each once.
     pub remote_images: Vec<String>,

@@ -114,9 +114,13 @@ use crate::state::State;
 pub struct SandboxConfig {
     /// Seed of the generator: the same seed (and `epoch`) gives the same workspace.
     pub seed: u64,
+    /// Conversations generated.
     pub conversations: usize,
+    /// Contacts generated.
     pub contacts: usize,
+    /// Admins (teammates) generated; the first is the token's.
     pub admins: usize,
+    /// Teams generated.
     pub teams: usize,
     /// Tokens with full access. The first one is [`Sandbox::token`].
     pub tokens: Vec<String>,
@@ -128,7 +132,9 @@ pub struct SandboxConfig {
     pub limited_tokens: Vec<(String, Vec<String>)>,
     /// Requests per 10-second window per token (Intercom's private-app default: 1666).
     pub rate_limit: u32,
+    /// Added to every response.
     pub latency: Duration,
+    /// Up to this much more, at random.
     pub jitter: Duration,
     /// Share of requests answered 500/502/503.
     pub fault_rate: f64,
@@ -174,14 +180,19 @@ impl Default for SandboxConfig {
 /// Why the sandbox could not start or an injection failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
+    /// The port could not be bound.
     #[error("could not listen on 127.0.0.1:{port}: {source}")]
     Bind {
+        /// The port asked for.
         port: u16,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
+    /// The injection names something the workspace does not have.
     #[error("{0}")]
     NotFound(String),
+    /// The injection is not valid.
     #[error("{0}")]
     Invalid(String),
 }
@@ -191,8 +202,11 @@ pub enum SandboxError {
 /// and a `null` value removes that attribute.
 #[derive(Clone, Debug, Default)]
 pub struct ContactUpdate {
+    /// The name.
     pub name: Option<String>,
+    /// The email.
     pub email: Option<String>,
+    /// The phone number.
     pub phone: Option<String>,
     /// `location.city`.
     pub city: Option<String>,

@@ -63,10 +63,12 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// See [`Config::connect_timeout`].
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.config.connect_timeout = d;
         self
     }
+    /// See [`Config::request_timeout`].
     pub fn request_timeout(mut self, d: Duration) -> Self {
         self.config.request_timeout = d;
         self
@@ -77,10 +79,12 @@ impl ClientBuilder {
         self.config.per_page = n;
         self
     }
+    /// See [`Config::max_body_bytes`].
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.config.max_body_bytes = n;
         self
     }
+    /// See [`Config::max_retries`].
     pub fn max_retries(mut self, n: u32) -> Self {
         self.config.max_retries = n;
         self
@@ -102,6 +106,7 @@ impl ClientBuilder {
         self.governor = Some(g);
         self
     }
+    /// The client, or why the configuration cannot be used.
     pub fn build(self) -> Result<Client, ConfigError> {
         Client::with_governor(self.config, self.governor)
     }

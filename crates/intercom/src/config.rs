@@ -107,7 +107,9 @@ impl From<String> for AccessToken {
 /// Everything a [`crate::Client`] needs. Build with [`Config::new`] and adjust fields.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Which Intercom (or a custom base URL).
     pub region: Region,
+    /// The access token.
     pub token: AccessToken,
     /// TCP + TLS connect timeout.
     pub connect_timeout: Duration,
@@ -124,6 +126,7 @@ pub struct Config {
     pub max_rate_limit_retries: u32,
     /// First backoff delay; doubles with jitter up to `max_backoff`.
     pub min_backoff: Duration,
+    /// The longest backoff delay.
     pub max_backoff: Duration,
     /// The Agentdesk version named in the `User-Agent` (`Agentdesk/<version>`).
     pub product_version: String,
@@ -151,15 +154,25 @@ impl Config {
 /// A configuration the client refuses to start with.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The base URL is not one the client may call.
     #[error("the base URL {url:?} cannot be used: {reason}")]
-    BaseUrl { url: String, reason: &'static str },
+    BaseUrl {
+        /// The URL given.
+        url: String,
+        /// Why it cannot be used.
+        reason: &'static str,
+    },
     #[error("no access token was given: paste the access token of your Intercom app (Developer Hub > Your Apps > your app > Authentication)")]
+    /// No token.
     EmptyToken,
     #[error("the access token contains characters that cannot be sent in a header: paste it again, without line breaks")]
+    /// The token cannot go in a header.
     TokenCharacters,
     #[error("the product version {0:?} cannot be sent in the User-Agent header")]
+    /// The product version cannot go in a header.
     ProductVersion(String),
     #[error("the HTTP client could not be set up")]
+    /// The HTTP client could not be built.
     Http(#[source] reqwest::Error),
 }
 

@@ -13,7 +13,9 @@ pub enum ErrorKind {
     /// 403: the plan (`api_plan_restricted`) or a missing permission forbids it; 402 (the
     /// API is not on the workspace's plan) is `api_plan_restricted`.
     Forbidden {
+        /// Intercom's error code (`api_plan_restricted`, `action_forbidden`, ...).
         code: String,
+        /// The permission Intercom named, when it named one.
         permission: Option<String>,
     },
     /// 404: no such object (or a merged contact, in 2.14).
@@ -24,7 +26,10 @@ pub enum ErrorKind {
     RateLimited,
     /// 400, 409, 422 and other 4xx: the request itself is wrong. Also a 3xx redirect to
     /// another host, which is not followed (its message says so).
-    InvalidRequest { field: Option<String> },
+    InvalidRequest {
+        /// The field Intercom named, when it named one.
+        field: Option<String>,
+    },
     /// 5xx, and 408 (Intercom gave up waiting for the request; retried for reads).
     Server,
     /// No answer: connect failure, timeout, connection reset, truncated body.

@@ -69,7 +69,9 @@ pub struct GovernorStats {
 /// What the last responses said about the current window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WindowState {
+    /// Requests per window (`X-RateLimit-Limit`).
     pub limit: Option<u32>,
+    /// Requests left in this window (`X-RateLimit-Remaining`).
     pub remaining: Option<u32>,
     /// Unix seconds at which the window resets.
     pub reset: Option<u64>,

@@ -7,13 +7,16 @@ use serde_json::{json, Value};
 /// Whether a reply is sent to the customer or kept as an internal note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyKind {
+    /// A reply the customer sees.
     Comment,
+    /// An internal note.
     Note,
 }
 
 /// An admin's reply or note (`POST /conversations/{id}/reply`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
+    /// A reply or a note.
     pub kind: ReplyKind,
     /// The acting admin (the token owner is not necessarily the agent).
     pub admin_id: String,
@@ -59,7 +62,9 @@ impl Reply {
 /// Whom to assign a conversation to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assignee {
+    /// An admin, by id.
     Admin(String),
+    /// A team, by id.
     Team(String),
     /// Unassigned (Intercom's `assignee_id: "0"`).
     Nobody,
@@ -68,16 +73,23 @@ pub enum Assignee {
 /// An action on a conversation (`POST /conversations/{id}/parts`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// Close, with an optional message.
     Close {
+        /// A message sent with the close.
         body: Option<String>,
     },
+    /// Reopen.
     Open,
     /// Snooze until this unix time (seconds).
     Snooze {
+        /// Unix seconds.
         until: i64,
     },
+    /// Assign, with an optional note.
     Assign {
+        /// To whom.
         to: Assignee,
+        /// A note added with the assignment.
         body: Option<String>,
     },
 }
@@ -115,6 +127,7 @@ pub enum ContactKey {
     IntercomId(String),
     /// The workspace's own `user_id` (external id).
     UserId(String),
+    /// The contact's email.
     Email(String),
 }
 
@@ -131,9 +144,11 @@ impl ContactKey {
 /// A data event to record (`POST /events`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataEventRequest {
+    /// The event's name.
     pub event_name: String,
     /// Unix seconds (part of Intercom's dedup key).
     pub created_at: i64,
+    /// Whose event it is.
     pub contact: ContactKey,
     /// At most 10 flat keys are kept by Intercom.
     pub metadata: JsonMap,

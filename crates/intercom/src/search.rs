@@ -8,15 +8,21 @@ use serde_json::{json, Value};
 /// A filter operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
+    /// `=`
     Eq,
+    /// `!=`
     Ne,
+    /// `IN`: one of a list.
     In,
+    /// `NIN`: none of a list.
     Nin,
     /// `>`: for conversations Intercom documents it as "greater than or equal".
     Gt,
     /// `<`: for conversations Intercom documents it as "lower than or equal".
     Lt,
+    /// `>=`
     Gte,
+    /// `<=`
     Lte,
     /// `~`
     Contains,
@@ -51,9 +57,20 @@ impl Op {
 /// A query: one filter, an AND/OR group of queries, or raw JSON passed through as given.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Query {
-    Filter { field: String, op: Op, value: Value },
+    /// `{field, operator, value}`.
+    Filter {
+        /// The field (`updated_at`, `state`, ...).
+        field: String,
+        /// The comparison.
+        op: Op,
+        /// What it is compared with.
+        value: Value,
+    },
+    /// All of these.
     And(Vec<Query>),
+    /// Any of these.
     Or(Vec<Query>),
+    /// A query as JSON, sent as is.
     Raw(Value),
 }
 
@@ -122,7 +139,9 @@ impl Serialize for Query {
 /// Sort order of a search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
+    /// Oldest (smallest) first.
     Ascending,
+    /// Newest (largest) first.
     Descending,
 }
 
@@ -130,8 +149,11 @@ pub enum Order {
 /// and an optional page size (the client's `per_page` otherwise).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchRequest {
+    /// What to find.
     pub query: Query,
+    /// The field to sort by, and the order.
     pub sort: Option<(String, Order)>,
+    /// Items per page (the client's default when `None`).
     pub per_page: Option<u32>,
 }
 

@@ -9,7 +9,7 @@
 //!
 //! # Steps of a cycle
 //! 1. **Backfill** (until it completes once): `created_at` windows paged concurrently
-//!    (see [`backfill`](crate::backfill) docs in the source); resumable per window.
+//!    (see the `backfill` module in the source); resumable per window.
 //! 2. **Incremental poll**: `updated_at >= high_water - overlap`, ascending.
 //! 3. **Details by priority**: pending refetches, Your inbox and Unassigned, my teams, then
 //!    the rest within a budget. Opening a conversation fetches it at once.

@@ -43,6 +43,7 @@ pub async fn within<F: std::future::Future>(what: &str, body: F) -> F::Output {
 
 /// A private D-Bus session bus (`dbus-daemon`), killed on drop.
 pub struct Bus {
+    /// `DBUS_SESSION_BUS_ADDRESS` for processes on this bus.
     pub address: String,
     daemon: Child,
     /// The configuration file of a bus that starts no services (kept until the bus ends).
@@ -149,6 +150,7 @@ pub struct NotificationWatch {
 }
 
 impl NotificationWatch {
+    /// Notifications seen so far.
     pub fn count(&self) -> usize {
         self.count.load(Ordering::SeqCst)
     }
@@ -190,7 +192,9 @@ async fn wait_for_port(port: u16, what: &str) {
 /// its process group (tauri-driver, WebKitWebDriver, the app and its WebKit processes) and its
 /// bus as a fallback.
 pub struct App {
+    /// The WebDriver session.
     pub client: Client,
+    /// The app's `--data-dir`, deleted on drop.
     pub data_dir: tempfile::TempDir,
     /// The app's private session bus (for a second launch, or to watch notifications).
     pub bus: Bus,
@@ -572,6 +576,7 @@ fn tauri_driver() -> PathBuf {
 
 /// The demo workspace's sandbox, driven through its loopback control API.
 pub struct Sandbox {
+    /// Its base URL.
     pub url: String,
     http: reqwest::Client,
 }

@@ -20,7 +20,9 @@ pub struct Cli {
 pub struct Run {
     /// Exit code (`None` when killed by a signal).
     pub code: Option<i32>,
+    /// What it printed on stdout.
     pub stdout: String,
+    /// What it printed on stderr.
     pub stderr: String,
 }
 

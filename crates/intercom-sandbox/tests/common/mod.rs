@@ -8,20 +8,20 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 /// A response as the tests see it.
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Value,
 }
 
 /// A small client bound to one sandbox and token.
-pub struct Api {
+pub(crate) struct Api {
     pub base: String,
     pub token: String,
     pub http: reqwest::Client,
 }
 
-pub async fn start(config: SandboxConfig) -> (Sandbox, Api) {
+pub(crate) async fn start(config: SandboxConfig) -> (Sandbox, Api) {
     let sb = Sandbox::start(config)
         .await
         .expect("the sandbox must start on a free loopback port");
@@ -33,7 +33,7 @@ pub async fn start(config: SandboxConfig) -> (Sandbox, Api) {
     (sb, api)
 }
 
-pub fn small() -> SandboxConfig {
+pub(crate) fn small() -> SandboxConfig {
     SandboxConfig {
         seed: 11,
         conversations: 240,
@@ -43,7 +43,7 @@ pub fn small() -> SandboxConfig {
 }
 
 impl Api {
-    pub fn with_token(&self, token: &str) -> Api {
+    pub(crate) fn with_token(&self, token: &str) -> Api {
         Api {
             base: self.base.clone(),
             token: token.to_string(),
@@ -51,7 +51,12 @@ impl Api {
         }
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<&str>) -> Reply {
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&str>,
+    ) -> Reply {
         let url = if path.starts_with("http") {
             path.to_string()
         } else {
@@ -88,22 +93,22 @@ impl Api {
         }
     }
 
-    pub async fn get(&self, path: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str) -> Reply {
         self.send(reqwest::Method::GET, path, None).await
     }
 
-    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Reply {
         self.send(reqwest::Method::POST, path, Some(&body.to_string()))
             .await
     }
 
-    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+    pub(crate) async fn put(&self, path: &str, body: &Value) -> Reply {
         self.send(reqwest::Method::PUT, path, Some(&body.to_string()))
             .await
     }
 }
 
 /// The first error code of an `error.list`.
-pub fn error_code(body: &Value) -> &str {
+pub(crate) fn error_code(body: &Value) -> &str {
     body["errors"][0]["code"].as_str().unwrap_or("")
 }

@@ -49,23 +49,23 @@ impl<'de> Visitor<'de> for OptIdVisitor {
 }
 
 /// An id that may arrive as a string, an integer or null: `Some(string)` or `None`.
-pub fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     d.deserialize_option(OptIdVisitor)
 }
 
 /// An id that must be there but may arrive as an integer; `null` becomes the empty string.
-pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(opt_id(d)?.unwrap_or_default())
 }
 
 /// An assignee id: `null`, `0` and `"0"` all mean unassigned (2.14 says null, its examples
 /// and 2.16 send 0), so they become `None`.
-pub fn assignee<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn assignee<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(opt_id(d)?.filter(|s| !s.is_empty() && s != "0"))
 }
 
 /// A list of ids that may be integers or strings; `null` is an empty list.
-pub fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     struct Id(#[serde(deserialize_with = "opt_id")] Option<String>);
     let items: Option<Vec<Id>> = Option::deserialize(d)?;
@@ -163,7 +163,7 @@ pub(crate) fn redact(msg: &str) -> String {
 /// one without an id, is left out (and recorded); on the lenient decode (after the fast one
 /// failed) an item that cannot be decoded at all is left out too, so one bad entry never
 /// costs the rest of its page. Only a list that is not a list fails.
-pub fn items<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn items<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: ListItem,
@@ -219,7 +219,7 @@ where
 }
 
 /// An optional list where `null` means empty.
-pub fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -229,7 +229,7 @@ where
 
 /// A value whose `null` means its default: custom attributes and event metadata arrive as
 /// `null` where the spec shows `{}`, and one such item must not fail its whole page.
-pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+pub(crate) fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
@@ -319,22 +319,22 @@ scalar_visitor!(BoolVisitor, bool, "a boolean, or null", |v| {
 
 /// An optional integer that may arrive as a digit string (`"per_page": "5"`) or a float
 /// with no fraction; an empty string is `None`.
-pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     d.deserialize_option(I64Visitor)
 }
 
 /// An optional string that may arrive as a number or boolean (rendered as text).
-pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     d.deserialize_option(StringVisitor)
 }
 
 /// An optional boolean that tolerates `"true"`/`"false"` strings and 0/1.
-pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     d.deserialize_option(BoolVisitor)
 }
 
 /// An avatar that is an object `{type, image_url}` on `/me` but a URL string on `/admins`.
-pub fn avatar_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn avatar_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Avatar {

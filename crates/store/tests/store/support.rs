@@ -2,11 +2,11 @@
 
 use agentdesk_store::{Author, Conversation, ConversationState, Part, Store};
 
-pub fn store() -> Store {
+pub(crate) fn store() -> Store {
     Store::open_in_memory().expect("an in-memory store must open")
 }
 
-pub fn conv(id: &str, updated_at: i64) -> Conversation {
+pub(crate) fn conv(id: &str, updated_at: i64) -> Conversation {
     Conversation {
         id: id.to_owned(),
         title: None,
@@ -27,7 +27,7 @@ pub fn conv(id: &str, updated_at: i64) -> Conversation {
     }
 }
 
-pub fn part(
+pub(crate) fn part(
     id: &str,
     conversation_id: &str,
     author_type: &str,

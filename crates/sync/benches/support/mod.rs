@@ -7,7 +7,7 @@ use intercom::{AccessToken, Client, Region, Url};
 use intercom_sandbox::{Sandbox, SandboxConfig};
 
 /// A size or count from the environment; a missing or unreadable value is the default.
-pub fn env_usize(name: &str, default: usize) -> usize {
+pub(crate) fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -16,7 +16,7 @@ pub fn env_usize(name: &str, default: usize) -> usize {
 
 /// A sandbox of `n` conversations (and a fifth as many contacts) with this latency and rate
 /// limit per 10 s window.
-pub async fn sandbox(seed: u64, n: usize, latency: Duration, rate_limit: u32) -> Sandbox {
+pub(crate) async fn sandbox(seed: u64, n: usize, latency: Duration, rate_limit: u32) -> Sandbox {
     Sandbox::start(SandboxConfig {
         seed,
         conversations: n,
@@ -30,7 +30,7 @@ pub async fn sandbox(seed: u64, n: usize, latency: Duration, rate_limit: u32) ->
 }
 
 /// A client of the sandbox with Intercom's largest page (150), as the engine uses.
-pub fn client(sb: &Sandbox) -> Client {
+pub(crate) fn client(sb: &Sandbox) -> Client {
     let url = Url::parse(sb.base_url()).expect("the sandbox URL parses");
     Client::builder(Region::Custom(url), AccessToken::new(sb.token()))
         .per_page(150)

@@ -13,7 +13,10 @@ use intercom::{AccessToken, Client, Region, Url};
 use intercom_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 
-pub async fn sandbox(conversations: usize, edit: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
+pub(crate) async fn sandbox(
+    conversations: usize,
+    edit: impl FnOnce(&mut SandboxConfig),
+) -> Sandbox {
     let mut cfg = SandboxConfig {
         seed: 11,
         conversations,
@@ -26,7 +29,7 @@ pub async fn sandbox(conversations: usize, edit: impl FnOnce(&mut SandboxConfig)
         .expect("the sandbox must start on a free loopback port")
 }
 
-pub fn client_with(sb: &Sandbox, token: &str, per_page: u32) -> Client {
+pub(crate) fn client_with(sb: &Sandbox, token: &str, per_page: u32) -> Client {
     let url = Url::parse(sb.base_url()).expect("the sandbox base URL parses");
     Client::builder(Region::Custom(url), AccessToken::new(token))
         .per_page(per_page)
@@ -36,15 +39,15 @@ pub fn client_with(sb: &Sandbox, token: &str, per_page: u32) -> Client {
         .expect("a client for the sandbox builds")
 }
 
-pub fn client(sb: &Sandbox, per_page: u32) -> Client {
+pub(crate) fn client(sb: &Sandbox, per_page: u32) -> Client {
     client_with(sb, sb.token(), per_page)
 }
 
-pub fn store(dir: &Path) -> Store {
+pub(crate) fn store(dir: &Path) -> Store {
     Store::open(&dir.join("cache.sqlite3")).expect("a store opens in a temp dir")
 }
 
-pub fn config(sb: &Sandbox) -> EngineConfig {
+pub(crate) fn config(sb: &Sandbox) -> EngineConfig {
     let mut c = EngineConfig::new(sb.admin_id());
     c.partitions = 4;
     c.detail_concurrency = 8;
@@ -70,7 +73,7 @@ fn is_contact(author: &Value) -> bool {
 /// Asserts the cache equals the sandbox's truth: every conversation's metadata and parts,
 /// every referenced contact, events of the contacts whose events were fetched, and each
 /// view's counts (total and unread) computed independently from the truth.
-pub fn assert_exact(s: &Store, truth: &Value, admin: &str, check_parts: bool) {
+pub(crate) fn assert_exact(s: &Store, truth: &Value, admin: &str, check_parts: bool) {
     let convs = truth["conversations"]
         .as_array()
         .expect("truth lists conversations");
@@ -293,7 +296,7 @@ pub fn assert_exact(s: &Store, truth: &Value, admin: &str, check_parts: bool) {
 }
 
 /// Waits (polling, with a deadline) until `f` holds.
-pub async fn wait_until(what: &str, deadline: Duration, mut f: impl FnMut() -> bool) {
+pub(crate) async fn wait_until(what: &str, deadline: Duration, mut f: impl FnMut() -> bool) {
     let end = tokio::time::Instant::now() + deadline;
     while !f() {
         assert!(
