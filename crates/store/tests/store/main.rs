@@ -14,6 +14,7 @@ mod notified;
 mod outbox;
 mod parts;
 mod read_marks;
+mod schema;
 mod search;
 mod sync_state;
 mod views;
