@@ -17,15 +17,12 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::core::lock;
 use crate::error::SyncError;
+use crate::mutex::lock;
 
 /// How often one record may be asked for in one pass.
 pub(crate) const MAX_FETCHES_PER_RECORD: u8 = 2;
-/// Requests allowed per unit of work found.
-pub(crate) const PER_UNIT: u64 = 2;
-/// Requests allowed beyond that (the directory, probes, a poll's first page).
-pub(crate) const SLACK: u64 = 16;
+pub(crate) use crate::config::{PER_UNIT, SLACK};
 
 /// The budget of one pass (a cycle, a background run, an open). Shared by its tasks.
 #[derive(Debug, Default)]

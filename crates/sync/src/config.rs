@@ -4,6 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The per-pass request budget (`budget.rs`): requests allowed per unit of work found.
+pub(crate) const PER_UNIT: u64 = 2;
+/// The per-pass request budget: requests allowed beyond that (the directory, probes, a
+/// poll's first page).
+pub(crate) const SLACK: u64 = 16;
+
 /// Wall-clock time in unix seconds.
 pub trait Clock: Send + Sync {
     /// Now, in unix seconds.

@@ -71,9 +71,7 @@ pub(crate) struct Core {
     last_progress: Mutex<std::collections::HashMap<Phase, (u64, u64)>>,
 }
 
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub(crate) use crate::mutex::lock;
 
 impl Core {
     pub(crate) fn new(

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use agentdesk_store::{Conversation, PageOutcome, Store, StoreError, SyncPage};
 use tokio::sync::oneshot;
 
-use crate::core::lock;
 use crate::error::SyncError;
+use crate::mutex::lock;
 
 /// Most pages written in one transaction (150 rows each).
 const MAX_GROUP: usize = 16;

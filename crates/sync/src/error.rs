@@ -50,7 +50,7 @@ pub enum SyncError {
     },
     /// A pass spent more requests than the work it found allows (see `budget.rs`): it stopped,
     /// and the engine backs off before the next cycle.
-    #[error("the sync stopped after {spent} requests for {work} items of work (at most {per_unit} per item plus {slack}), to keep the workspace's rate limit for the agent and its other apps; it will try again after a pause", per_unit = crate::budget::PER_UNIT, slack = crate::budget::SLACK)]
+    #[error("the sync stopped after {spent} requests for {work} items of work (at most {per_unit} per item plus {slack}), to keep the workspace's rate limit for the agent and its other apps; it will try again after a pause", per_unit = crate::config::PER_UNIT, slack = crate::config::SLACK)]
     BudgetExceeded {
         /// Requests the pass sent.
         spent: u64,

@@ -32,6 +32,7 @@ mod engine;
 mod error;
 mod events;
 mod incremental;
+mod mutex;
 mod outbox;
 mod run;
 mod walk;
