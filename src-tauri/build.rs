@@ -9,7 +9,8 @@ fn main() {
 }
 
 /// Every `#[tauri::command]` the shell registers, by name. Keep in step with
-/// `src-tauri/commands.rs`; a command missing here cannot be invoked from the UI.
+/// `src-tauri/commands/` (and `generate_handler!` in `src-tauri/app.rs`); a command missing
+/// here cannot be invoked from the UI.
 fn agentdesk_commands() -> &'static [&'static str] {
     &[
         "get_app_info",

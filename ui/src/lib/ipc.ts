@@ -1,5 +1,5 @@
 // The UI's one door to the Rust shell: typed wrappers over `invoke`, the event names and
-// `listen` helpers. Types mirror src-tauri/dto.rs (camelCase) and docs/IPC.md; change all
+// `listen` helpers. Types mirror crates/app/src/dto.rs (camelCase) and docs/IPC.md; change all
 // three together.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";

@@ -57,7 +57,7 @@ describe("settings", () => {
   it("settings_scrolled_sideways_at_1200x780: the panel fits its width with the shipped saved replies", async () => {
     const page = await openFake(h, { session: "demo", viewport: { width: 1200, height: 780 } });
     await page.evaluate(() => {
-      // The three saved replies a new install starts with (src-tauri/saved_replies.rs).
+      // The three saved replies a new install starts with (crates/app/src/saved_replies.rs).
       (window as unknown as { __fake: { db: { savedReplies: unknown[] } } }).__fake.db.savedReplies = [
         { id: "thanks", title: "Thanks for reaching out", body: "Thanks for reaching out! I'm looking into this now and will get back to you shortly." },
         { id: "more-info", title: "Ask for details", body: "Could you share a few more details (what you expected, what happened, and when)? That will help me sort this out quickly." },
