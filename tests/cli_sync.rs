@@ -167,7 +167,15 @@ fn login_sync_status_search_logout() {
         .lines()
         .find(|l| l.starts_with("requests by step: "))
         .unwrap_or_else(|| panic!("sync --once prints its requests per step: {stdout}"));
-    for step in ["directory", "backfill", "poll", "details", "contacts", "events", "outbox"] {
+    for step in [
+        "directory",
+        "backfill",
+        "poll",
+        "details",
+        "contacts",
+        "events",
+        "outbox",
+    ] {
         assert!(
             line.contains(&format!("{step} ")),
             "each step that ran is named with its requests: {line}"

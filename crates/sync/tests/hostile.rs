@@ -22,7 +22,11 @@ fn most_fetches_since(
     let mut worst = (0, String::new());
     for (route, ids) in sb.fetches_per_id() {
         for (id, n) in ids {
-            let was = before.get(&route).and_then(|m| m.get(&id)).copied().unwrap_or(0);
+            let was = before
+                .get(&route)
+                .and_then(|m| m.get(&id))
+                .copied()
+                .unwrap_or(0);
             if n - was > worst.0 {
                 worst = (n - was, format!("{route} {id}"));
             }
@@ -107,9 +111,14 @@ async fn a_full_sync_against_a_hostile_intercom_ends_by_itself_exact_within_its_
     // The same workspace served well, for the minimum a sync of it needs.
     let clean = sandbox(2_000, |_| {}).await;
     let clean_dir = tempfile::tempdir().expect("temp dir");
-    run_once(client(&clean, 50), store(clean_dir.path()), config(&clean), |_| {})
-        .await
-        .expect("a sync against a well-behaved sandbox succeeds");
+    run_once(
+        client(&clean, 50),
+        store(clean_dir.path()),
+        config(&clean),
+        |_| {},
+    )
+    .await
+    .expect("a sync against a well-behaved sandbox succeeds");
     let minimum = clean.request_count();
 
     let sb = sandbox(2_000, |c| c.quirks = Quirks::hostile()).await;
@@ -125,7 +134,9 @@ async fn a_full_sync_against_a_hostile_intercom_ends_by_itself_exact_within_its_
 
     let truth = sb.truth();
     assert!(
-        !truth["merged_contacts"].as_object().is_some_and(|m| m.is_empty())
+        !truth["merged_contacts"]
+            .as_object()
+            .is_some_and(|m| m.is_empty())
             && !truth["deleted"]["conversations"]
                 .as_array()
                 .is_some_and(|d| d.is_empty()),
@@ -178,10 +189,16 @@ async fn contacts_pass_never_ended_when_a_contact_came_back_under_another_id() {
     .expect("the sync ends by itself (it used to ask for the contact for ever)")
     .expect("the sync succeeds");
     let (most, record) = most_fetches_since(&sb, &before);
-    assert!(most <= 1, "{record} was fetched {most} times: a merged contact is asked for once");
+    assert!(
+        most <= 1,
+        "{record} was fetched {most} times: a merged contact is asked for once"
+    );
     let s = store(dir.path());
     let id = conversation["id"].as_str().unwrap();
-    let cached = s.conversation(id).unwrap().expect("the conversation is cached");
+    let cached = s
+        .conversation(id)
+        .unwrap()
+        .expect("the conversation is cached");
     assert!(
         cached.contact_ids.contains(&into) && !cached.contact_ids.contains(&from),
         "the conversation names the contact the lead became: {:?}",
@@ -198,3 +215,60 @@ async fn contacts_pass_never_ended_when_a_contact_came_back_under_another_id() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_shows_a_listing_that_did_not_advance_then_completes_by_itself() {
+    let sb = sandbox(600, |c| {
+        c.quirks = Quirks {
+            stuck_cursors: 1,
+            paging_quirk_every: 1,
+            ..Default::default()
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (handle, rx) = agentdesk_sync::spawn(client(&sb, 20), store(dir.path()), config(&sb));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        let mut rx = rx;
+        while let Some(e) = rx.recv().await {
+            if let agentdesk_sync::SyncEvent::Status(s) = e {
+                log.lock().expect("log").push(s);
+            }
+        }
+    });
+    common::wait_until(
+        "the status line says which listing did not advance",
+        Duration::from_secs(60),
+        || {
+            seen.lock().expect("log").iter().any(|s| {
+                s.error.as_ref().is_some_and(|e| {
+                    e.message
+                        .contains("POST /conversations/search did not advance")
+                })
+            })
+        },
+    )
+    .await;
+    common::wait_until(
+        "a later cycle completes with no error, by itself",
+        Duration::from_secs(60),
+        || {
+            let s = handle.status();
+            s.error.is_none() && s.last_sync_at.is_some() && s.backfill.is_none()
+        },
+    )
+    .await;
+    let stored = store(dir.path()).conversation_count().expect("count") as usize;
+    assert_eq!(
+        stored,
+        sb.truth()["conversations"].as_array().map_or(0, Vec::len),
+        "the window that stuck was walked afresh: every conversation is cached"
+    );
+    assert_eq!(
+        sb.quirks().stuck_cursors,
+        0,
+        "the stuck cursor was served (the test saw the quirk, not a healthy sandbox)"
+    );
+    handle.stop(Duration::from_secs(5)).await;
+}

@@ -160,7 +160,9 @@ fn check_exact(
         );
         let mut contacts: Vec<String> = Vec::new();
         for x in c["contacts"]["contacts"].as_array().into_iter().flatten() {
-            let Some(cid) = x["id"].as_str() else { continue };
+            let Some(cid) = x["id"].as_str() else {
+                continue;
+            };
             let cid = merged.get(cid).cloned().unwrap_or_else(|| cid.to_owned());
             if !contacts.contains(&cid) {
                 contacts.push(cid);
@@ -170,7 +172,11 @@ fn check_exact(
             got.contact_ids, contacts,
             "contacts of {id} must match, merged ones under the id they became"
         );
-        referenced.extend(contacts.into_iter().filter(|c| !deleted_contacts.contains(c)));
+        referenced.extend(
+            contacts
+                .into_iter()
+                .filter(|c| !deleted_contacts.contains(c)),
+        );
         if check_parts {
             let parts = c["conversation_parts"]["conversation_parts"]
                 .as_array()
