@@ -174,8 +174,33 @@ fn login_sync_status_search_logout() {
         "the token is stored once, in the private file store"
     );
 
+    let before = sb.request_count();
     let out = agentdesk(data, &["sync", "--once"], &[], None);
     assert!(out.status.success(), "sync --once: {}", text(&out));
+    let spent = sb.request_count() - before;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("requests by step: "))
+        .unwrap_or_else(|| panic!("sync --once prints its requests per step: {stdout}"));
+    for step in [
+        "directory",
+        "backfill",
+        "poll",
+        "details",
+        "contacts",
+        "events",
+        "outbox",
+    ] {
+        assert!(
+            line.contains(&format!("{step} ")),
+            "each step that ran is named with its requests: {line}"
+        );
+    }
+    assert!(
+        line.ends_with(&format!("({spent} in all)")),
+        "the steps add up to the requests the server saw, so a runaway shows: {line}"
+    );
 
     let out = agentdesk(data, &["status", "--json"], &[], None);
     assert!(out.status.success(), "status --json: {}", text(&out));

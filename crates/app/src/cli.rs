@@ -354,10 +354,30 @@ async fn sync(data_dir: &Path, once: bool, metadata_only: bool) -> Result<(), Cl
         return sync_forever(client, store, config).await;
     }
     let mut bar = Progress::new(std::io::stderr().is_terminal());
-    let report = agentdesk_sync::run_once(client, store, config, |p| bar.update(p))
-        .await
-        .map_err(sync_error);
+    let mut spent: Vec<(agentdesk_sync::Phase, u64)> = Vec::new();
+    let report = agentdesk_sync::run_once(client, store, config, |p| {
+        if let Some(n) = p.spent {
+            spent.push((p.phase, n));
+        }
+        bar.update(p)
+    })
+    .await
+    .map_err(sync_error);
     bar.finish();
+    // The requests of each step, also when the sync failed, so a runaway shows to anyone
+    // who runs it.
+    if !spent.is_empty() {
+        let steps: Vec<String> = spent
+            .iter()
+            .map(|(phase, n)| format!("{} {n}", phase.name()))
+            .collect();
+        let total: u64 = spent.iter().map(|(_, n)| n).sum();
+        let line = format!("requests by step: {} ({total} in all)", steps.join(", "));
+        match &report {
+            Ok(_) => println!("{line}"),
+            Err(_) => eprintln!("{line}"),
+        }
+    }
     let report = report?;
     println!(
         "synced {} in {:.1}s: {} conversations in the workspace ({} new, {} changed), {} with details, {} contacts, {} sent; {} requests, {} rate-limited",

@@ -862,7 +862,7 @@ mod tests {
 
     #[test]
     fn an_unreadable_list_item_is_left_out_and_the_rest_of_the_page_kept() {
-        let body = br#"{"conversations":[{"id":"1"},null,{"id":"2","open":{"secret":"customer text"}},42,{"id":null},{"id":"3","contacts":{"contacts":[null,{"id":"c1"}]}}],"total_count":3}"#;
+        let body = br#"{"conversations":[{"id":"1"},null,{"id":"2","open":{"secret":"customer text"}},42,{"id":null},["9","x"],{"id":"3","contacts":{"contacts":[null,{"id":"c1"}]}}],"total_count":3}"#;
         let (list, skipped) = de::decode_recording(false, || {
             decode::<ConversationList>("POST /conversations/search", body, None)
         });
@@ -871,7 +871,7 @@ mod tests {
         assert_eq!(
             ids,
             ["1", "3"],
-            "the readable conversations are kept in order; null, undecodable, non-object and id-less items are not"
+            "the readable conversations are kept in order; null, undecodable, id-less items and arrays (which serde would read as a struct's fields in order) are not"
         );
         assert_eq!(
             list.conversations[1].contact_ids().collect::<Vec<_>>(),
@@ -893,6 +893,7 @@ mod tests {
                 "conversations[2]",
                 "conversations[3]",
                 "conversations[4]",
+                "conversations[5]",
                 "contacts.contacts[0]"
             ],
             "every item left out is named by its path, for its one warning"

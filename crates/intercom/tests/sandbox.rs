@@ -875,3 +875,58 @@ async fn a_retry_is_logged_at_debug_with_the_request_id_and_never_the_token() {
     assert!(!log.contains(sb.token()), "the token never reaches the log");
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_null_or_unreadable_entry_costs_one_warning_not_the_whole_list() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let clean = sandbox(20).await;
+    let want: Vec<String> = client(&clean)
+        .list_admins()
+        .await
+        .expect("admins")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let sb = sandbox_with(SandboxConfig {
+        seed: 7,
+        conversations: 20,
+        quirks: intercom_sandbox::Quirks {
+            junk_items: 1.0,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let got: Vec<String> = client(&sb)
+        .list_admins()
+        .await
+        .expect("an admin list with null and unknown-shaped entries is still read (login used to fail on it)")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(
+        got, want,
+        "every real admin is kept, in order, and no junk entry becomes one"
+    );
+    let log = String::from_utf8(captured.0.lock().expect("capture lock").clone())
+        .expect("the log is text");
+    let warnings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("left out a list item"))
+        .collect();
+    assert!(
+        !warnings.is_empty()
+            && warnings
+                .iter()
+                .all(|l| l.contains("WARN") && l.contains("path=admins[")),
+        "each entry left out gets a warning naming its path: {log}"
+    );
+    sb.shutdown().await;
+    clean.shutdown().await;
+}

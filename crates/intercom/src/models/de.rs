@@ -159,6 +159,27 @@ pub(crate) fn redact(msg: &str) -> String {
     out
 }
 
+/// A list item that must be a JSON object: serde's derived structs also accept an array of
+/// their fields in order, so `[1, "x", null]` in a list would otherwise become an item with
+/// id "1".
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(ObjectVisitor(PhantomData)).map(Object)
+    }
+}
+
 /// A list of items, tolerant item by item: `null` means an empty list; a `null` item, or
 /// one without an id, is left out (and recorded); on the lenient decode (after the fast one
 /// failed) an item that cannot be decoded at all is left out too, so one bad entry never
@@ -178,8 +199,8 @@ where
                 skip(T::PATH, i, "null".to_owned());
                 continue;
             }
-            match T::deserialize(v) {
-                Ok(item) if item.keep() => out.push(item),
+            match Object::<T>::deserialize(v) {
+                Ok(Object(item)) if item.keep() => out.push(item),
                 Ok(_) => skip(T::PATH, i, "no id".to_owned()),
                 Err(e) => skip(T::PATH, i, redact(&e.to_string())),
             }
@@ -204,9 +225,9 @@ where
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(256));
             let mut i = 0;
-            while let Some(item) = seq.next_element::<Option<T>>()? {
+            while let Some(item) = seq.next_element::<Option<Object<T>>>()? {
                 match item {
-                    Some(item) if item.keep() => out.push(item),
+                    Some(Object(item)) if item.keep() => out.push(item),
                     Some(_) => skip(T::PATH, i, "no id".to_owned()),
                     None => skip(T::PATH, i, "null".to_owned()),
                 }

@@ -72,8 +72,49 @@ fn is_contact(author: &Value) -> bool {
 
 /// Asserts the cache equals the sandbox's truth: every conversation's metadata and parts,
 /// every referenced contact, events of the contacts whose events were fetched, and each
-/// view's counts (total and unread) computed independently from the truth.
+/// view's counts (total and unread) computed independently from the truth. Contacts merged
+/// into others are expected under the id they became; deleted ones not at all.
 pub(crate) fn assert_exact(s: &Store, truth: &Value, admin: &str, check_parts: bool) {
+    let merged: BTreeMap<String, String> = truth["merged_contacts"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let gone: BTreeSet<String> = truth["deleted"]["contacts"]
+        .as_array()
+        .map(|a| a.iter().filter_map(id_of).collect())
+        .unwrap_or_default();
+    check_exact(s, truth, admin, check_parts, false, &merged, &gone);
+}
+
+/// [`assert_exact`] for a sandbox serving with quirks: what the quirks may leave out or
+/// rename on the wire (an optional `title`, the `author.type` of admin and bot parts) is
+/// compared only as far as the inbox depends on it (a part is a contact's or not).
+/// `merged`: contacts Intercom answered under another id (expected under that id); `gone`:
+/// contacts it answered 404 for (deleted, or merged without saying into what: expected
+/// under their old id in conversations, and not cached).
+pub(crate) fn assert_exact_under_quirks(
+    s: &Store,
+    truth: &Value,
+    admin: &str,
+    merged: &BTreeMap<String, String>,
+    gone: &BTreeSet<String>,
+) {
+    check_exact(s, truth, admin, true, true, merged, gone);
+}
+
+fn check_exact(
+    s: &Store,
+    truth: &Value,
+    admin: &str,
+    check_parts: bool,
+    quirks: bool,
+    merged: &BTreeMap<String, String>,
+    deleted_contacts: &BTreeSet<String>,
+) {
     let convs = truth["conversations"]
         .as_array()
         .expect("truth lists conversations");
@@ -109,26 +150,37 @@ pub(crate) fn assert_exact(s: &Store, truth: &Value, admin: &str, check_parts: b
             id_of(&c["team_assignee_id"]),
             "team assignee of {id} must match"
         );
-        assert_eq!(
-            got.title.as_deref(),
-            c["title"].as_str(),
-            "title of {id} must match"
-        );
+        if !quirks || got.title.is_some() {
+            assert_eq!(
+                got.title.as_deref(),
+                c["title"].as_str(),
+                "title of {id} must match"
+            );
+        }
         assert_eq!(
             got.waiting_since,
             c["waiting_since"].as_i64(),
             "waiting_since of {id} must match"
         );
-        let contacts: Vec<String> = c["contacts"]["contacts"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x["id"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert_eq!(got.contact_ids, contacts, "contacts of {id} must match");
-        referenced.extend(contacts);
+        let mut contacts: Vec<String> = Vec::new();
+        for x in c["contacts"]["contacts"].as_array().into_iter().flatten() {
+            let Some(cid) = x["id"].as_str() else {
+                continue;
+            };
+            let cid = merged.get(cid).cloned().unwrap_or_else(|| cid.to_owned());
+            if !contacts.contains(&cid) {
+                contacts.push(cid);
+            }
+        }
+        assert_eq!(
+            got.contact_ids, contacts,
+            "contacts of {id} must match, merged ones under the id they became"
+        );
+        referenced.extend(
+            contacts
+                .into_iter()
+                .filter(|c| !deleted_contacts.contains(c)),
+        );
         if check_parts {
             let parts = c["conversation_parts"]["conversation_parts"]
                 .as_array()
@@ -158,11 +210,21 @@ pub(crate) fn assert_exact(s: &Store, truth: &Value, admin: &str, check_parts: b
                     p["created_at"].as_i64().unwrap_or(0),
                     "created_at of part {pid}"
                 );
-                assert_eq!(
-                    got.author.author_type.as_deref(),
-                    p["author"]["type"].as_str(),
-                    "author type of part {pid}"
-                );
+                if quirks && !is_contact(&p["author"]) {
+                    assert!(
+                        !matches!(
+                            got.author.author_type.as_deref(),
+                            Some("user" | "lead" | "contact")
+                        ),
+                        "an admin or bot part of {pid} must not count as the customer's"
+                    );
+                } else {
+                    assert_eq!(
+                        got.author.author_type.as_deref(),
+                        p["author"]["type"].as_str(),
+                        "author type of part {pid}"
+                    );
+                }
                 assert_eq!(
                     got.author.id,
                     id_of(&p["author"]["id"]),
@@ -177,6 +239,12 @@ pub(crate) fn assert_exact(s: &Store, truth: &Value, admin: &str, check_parts: b
         .iter()
         .filter_map(|c| c["id"].as_str().map(|id| (id, c)))
         .collect();
+    for gone in merged.keys().chain(deleted_contacts) {
+        assert!(
+            s.contact(gone).expect("query").is_none(),
+            "contact {gone} is merged away or deleted in Intercom and must not be cached"
+        );
+    }
     if check_parts {
         for cid in &referenced {
             let t = by_id
