@@ -73,21 +73,14 @@ pub(crate) fn get_status(state: State<'_, AppState>) -> dto::SyncStatus {
     state.status()
 }
 
-/// Opens a link from a message in the system browser. Only web and mail links: anything
-/// else (`file:`, `javascript:`, custom schemes) could run something on this computer.
+/// Opens a link from a message in the system browser (web and mail links only:
+/// `agentdesk_app::links`).
 #[tauri::command]
 pub(crate) fn open_external(app: AppHandle, url: String) -> AppResult<()> {
-    let parsed = url::Url::parse(url.trim())
-        .map_err(|_| AppError::invalid("That link is not a valid URL."))?;
-    if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
-        return Err(AppError::invalid(format!(
-            "Links of type {}: are not opened.",
-            parsed.scheme()
-        )));
-    }
+    let link = agentdesk_app::links::external(&url)?;
     use tauri_plugin_opener::OpenerExt;
     app.opener()
-        .open_url(parsed.as_str(), None::<&str>)
+        .open_url(link.as_str(), None::<&str>)
         .map_err(|e| AppError::internal(format!("No browser could open the link: {e}")))
 }
 

@@ -20,6 +20,7 @@ pub mod error;
 pub mod ids;
 pub mod images;
 pub mod inbox;
+pub mod links;
 pub mod logging;
 pub mod notify;
 pub mod outbox;

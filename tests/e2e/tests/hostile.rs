@@ -18,12 +18,13 @@
 //! the panel: the test fails on the text, while the hook stays empty).
 //!
 //! The app refreshes a contact it has cached only when one of its conversations is opened
-//! (`get_conversation`), so the test edits the contacts first and then opens: the thread by a
-//! click, the new conversations by asking for each the way opening it does. Conversations
-//! created during the test used to be "not synced in time": each re-read of the open thread
-//! asked the engine to refetch it, whose change event caused the next re-read, and that loop
-//! starved the sync cycle (fixed in the engine; `crates/sync/tests/engine.rs` ::
-//! `reopening_on_every_change_event_does_not_refetch_the_conversation_in_a_loop`).
+//! (`set_open_conversation`, as the window does on a click), so the test edits the contacts
+//! first and then opens: the thread by a click, the new conversations by opening each through
+//! the same command and reading it (`get_conversation`). Conversations created during the test
+//! used to be "not synced in time": each re-read of the open thread asked the engine to
+//! refetch it, whose change event caused the next re-read, and that loop starved the sync
+//! cycle (fixed: a read never fetches; `crates/app/src/inbox.rs` ::
+//! `rereading_on_every_change_event_does_not_refetch_the_conversation_in_a_loop`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -266,18 +267,24 @@ async fn scenario() {
         },
     )
     .await;
+    // Open each the way the window opens one (it refreshes the conversation and its contact
+    // once), then read it; the thread the window shows is the open one again afterwards.
     let refused = app
         .client
         .execute_async(
-            "const [ids, done] = arguments; \
-             Promise.all(ids.map((id) => window.__TAURI_INTERNALS__ \
-               .invoke('get_conversation', {id, loadImages: false}) \
-               .then(() => null, (e) => ({id, e})))) \
-             .then((r) => done(r.filter(Boolean)));",
-            vec![json!(ids)],
+            "const [ids, shown, done] = arguments; \
+             const invoke = window.__TAURI_INTERNALS__.invoke; \
+             (async () => { const failed = []; \
+               for (const id of ids) { \
+                 await invoke('set_open_conversation', {id}); \
+                 await invoke('get_conversation', {id, loadImages: false}) \
+                   .catch((e) => failed.push({id, e})); } \
+               await invoke('set_open_conversation', {id: shown}); \
+               return failed; })().then(done);",
+            vec![json!(ids), json!(conv)],
         )
         .await
-        .expect("ask for every new conversation");
+        .expect("open every new conversation");
     assert_eq!(
         refused,
         json!([]),
