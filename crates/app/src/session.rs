@@ -19,7 +19,7 @@ mod ui;
 
 pub use alerts::in_followed_views;
 pub use controls::SettingsChange;
-pub use life::demo_url_file;
+pub use life::{demo_secret_file, demo_url_file};
 pub use state::{AppState, OpenQueue, Session, Shared};
 pub use ui::{Ui, UiEvent};
 

@@ -1,6 +1,8 @@
-//! The control API under `/_sandbox/` (loopback peers only, no auth): inject activity,
-//! edit contacts, set faults, and read the truth, the write log and the counters. The in-process
-//! [`crate::Sandbox`] methods call the same functions.
+//! The control API under `/_sandbox/`: inject activity, edit contacts, set faults, and read
+//! the truth, the write log and the counters. It answers loopback peers only, never a request
+//! from another origin (a web page), and, when the sandbox has a control secret, only
+//! requests carrying it ([`Access`]). The in-process [`crate::Sandbox`] methods call the same
+//! functions.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -8,7 +10,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -39,11 +41,54 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_sandbox/truth", get(truth))
         .route("/_sandbox/writes", get(writes))
         .route("/_sandbox/stats", get(stats))
-        .layer(middleware::from_fn(loopback_only))
+        .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
 }
 
-async fn loopback_only(
+/// Who the control API answers besides loopback peers' origin-less requests.
+pub(crate) struct Access {
+    /// [`crate::SandboxConfig::control_secret`].
+    pub secret: Option<String>,
+    /// The sandbox's own origin (`http://127.0.0.1:PORT`), the one `Origin` allowed.
+    pub origin: String,
+}
+
+impl Access {
+    /// Why `headers` may not use the control API, if they may not.
+    fn refusal(&self, headers: &HeaderMap) -> Option<(StatusCode, String)> {
+        // A browser names the page's origin on every cross-origin request and on every
+        // POST; tools and tests send none. Refused even without a secret: nothing a web page
+        // sends may reach the control API, whatever the sandbox is used for.
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            if origin.as_bytes() != self.origin.as_bytes() {
+                return Some((
+                    StatusCode::FORBIDDEN,
+                    "the control API does not answer requests from web pages (a foreign Origin)"
+                        .into(),
+                ));
+            }
+        }
+        let secret = self.secret.as_deref()?;
+        let given = headers
+            .get(crate::CONTROL_SECRET_HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        // Constant time: how much of a guess matched must not show in the answer's timing.
+        let matches: bool = subtle::ConstantTimeEq::ct_eq(given, secret.as_bytes()).into();
+        (!matches).then(|| {
+            (
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "the control API of this sandbox needs its secret in the {} header",
+                    crate::CONTROL_SECRET_HEADER
+                ),
+            )
+        })
+    }
+}
+
+async fn guard(
+    State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
     next: Next,
@@ -54,14 +99,19 @@ async fn loopback_only(
             "the control API only answers loopback peers".into(),
         );
     }
+    if let Some((status, message)) = shared.control.refusal(req.headers()) {
+        tracing::warn!(path = %req.uri().path(), %status, "control request refused");
+        return fail(status, message);
+    }
     next.run(req).await
 }
 
 fn fail(status: StatusCode, message: String) -> Response {
-    let code = if status == StatusCode::NOT_FOUND {
-        "not_found"
-    } else {
-        "parameter_invalid"
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        _ => "parameter_invalid",
     };
     (status, Json(json!({"type": "error.list", "request_id": Value::Null, "errors": [{"code": code, "message": message}]})))
         .into_response()

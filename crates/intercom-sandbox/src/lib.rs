@@ -32,7 +32,17 @@
 //! the last item served, and the next page is everything strictly after it. An item updated
 //! between two page requests moves, so a careless client sees it twice or never.
 //!
-//! # Control API (loopback peers only, no auth)
+//! # Control API (loopback peers only; a secret when configured)
+//! Only loopback peers are answered, and never a request whose `Origin` header names
+//! another origin than the sandbox's own (`http://127.0.0.1:PORT`): a web page in a browser
+//! on this machine can reach loopback, and a `text/plain` POST needs no CORS preflight, so
+//! without these walls any page could write into the workspace. With
+//! [`SandboxConfig::control_secret`] set (the demo workspace always sets one, from
+//! [`new_control_secret`]), every control request must also carry it in the
+//! `x-sandbox-secret` header, else 401 and nothing changes; a page cannot learn it, and a
+//! custom header forces the preflight the sandbox never grants. Without a secret (tests,
+//! benchmarks, the binary) the control API is open to loopback clients, as before.
+//!
 //! | route | body | effect |
 //! |---|---|---|
 //! | `POST /_sandbox/contact_reply` | `{"conversation_id", "body"}` | contact reply now; returns `{"part_id"}` |
@@ -151,6 +161,11 @@ pub struct SandboxConfig {
     /// Quirks mode at start (default: all off). Contacts it merges at start are merged at
     /// `epoch`, so the workspace stays a function of the seed and the epoch.
     pub quirks: Quirks,
+    /// When set, the control API (`/_sandbox/*`) answers only requests carrying it in the
+    /// `x-sandbox-secret` header (see the crate docs). None (the default, for tests and
+    /// benchmarks that start their own sandbox): open to loopback clients. A sandbox a web
+    /// page could find (the demo workspace) sets one from [`new_control_secret`].
+    pub control_secret: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -173,8 +188,21 @@ impl Default for SandboxConfig {
             port: 0,
             epoch: None,
             quirks: Quirks::default(),
+            control_secret: None,
         }
     }
+}
+
+/// The header that carries [`SandboxConfig::control_secret`].
+pub const CONTROL_SECRET_HEADER: &str = "x-sandbox-secret";
+
+/// A fresh control secret: 32 bytes from the operating system's CSPRNG, base64url.
+pub fn new_control_secret() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Why the sandbox could not start or an injection failed.
@@ -224,6 +252,7 @@ pub struct Sandbox {
     shared: Arc<Shared>,
     base_url: String,
     token: String,
+    control_secret: Option<String>,
     admin_id: String,
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
@@ -284,6 +313,10 @@ impl Sandbox {
             config.rate_limit,
             FaultBook::new(rates, config.seed),
             config.seed,
+            control::Access {
+                secret: config.control_secret.clone(),
+                origin: base_url.clone(),
+            },
         ));
         let epoch = sizes.epoch;
         control::set_quirks(&shared, config.quirks.clone(), epoch)?;
@@ -308,6 +341,7 @@ impl Sandbox {
             shared,
             base_url,
             token: config.tokens.first().cloned().unwrap_or_default(),
+            control_secret: config.control_secret,
             admin_id,
             stop,
             server: Some(server),
@@ -323,6 +357,11 @@ impl Sandbox {
     /// The first configured full-access token.
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// The secret the control API asks for ([`SandboxConfig::control_secret`]), if any.
+    pub fn control_secret(&self) -> Option<&str> {
+        self.control_secret.as_deref()
     }
 
     /// The id of the admin `GET /me` returns.

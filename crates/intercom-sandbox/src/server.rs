@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use crate::control::Access;
 use crate::faults::FaultBook;
 use crate::state::State;
 
@@ -50,6 +51,8 @@ pub(crate) struct Shared {
     pub stats: Stats,
     request_seq: AtomicU64,
     seed: u64,
+    /// Who the control API answers.
+    pub control: Access,
 }
 
 /// The 10-second rate-limit window holding `now`: its start and its reset.
@@ -73,6 +76,7 @@ impl Shared {
         rate_limit: u32,
         faults: FaultBook,
         seed: u64,
+        control: Access,
     ) -> Shared {
         Shared {
             state: Mutex::new(state),
@@ -85,6 +89,7 @@ impl Shared {
             stats: Stats::default(),
             request_seq: AtomicU64::new(0),
             seed,
+            control,
         }
     }
 

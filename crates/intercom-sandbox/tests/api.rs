@@ -1069,6 +1069,178 @@ async fn control_api_injects_and_reports_over_http() {
     sb.shutdown().await;
 }
 
+/// A `text/plain` POST is what any web page may send to any address, loopback included,
+/// without a CORS preflight: it must never reach the control API.
+async fn post_as(
+    http: &reqwest::Client,
+    base: &str,
+    origin: Option<&str>,
+    secret: Option<&str>,
+    body: &str,
+) -> u16 {
+    let mut req = http
+        .post(format!("{base}/_sandbox/conversations"))
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body(body.to_string());
+    if let Some(origin) = origin {
+        req = req.header("origin", origin);
+    }
+    if let Some(secret) = secret {
+        req = req.header(intercom_sandbox::CONTROL_SECRET_HEADER, secret);
+    }
+    req.send()
+        .await
+        .expect("the sandbox answers")
+        .status()
+        .as_u16()
+}
+
+/// How many conversations of the truth mention `marker`.
+fn mentioning(sb: &intercom_sandbox::Sandbox, marker: &str) -> usize {
+    sb.truth()["conversations"]
+        .as_array()
+        .expect("the truth lists conversations")
+        .iter()
+        .filter(|c| c.to_string().contains(marker))
+        .count()
+}
+
+#[tokio::test]
+async fn the_control_api_answers_only_requests_carrying_its_secret_and_no_web_page() {
+    let secret = intercom_sandbox::new_control_secret();
+    assert!(
+        secret.len() >= 43,
+        "a control secret carries 32 random bytes (43 base64url characters), got {secret:?}"
+    );
+    assert_ne!(
+        secret,
+        intercom_sandbox::new_control_secret(),
+        "every run gets its own secret"
+    );
+    let (sb, api) = start(SandboxConfig {
+        control_secret: Some(secret.clone()),
+        ..small()
+    })
+    .await;
+    assert_eq!(
+        sb.control_secret(),
+        Some(secret.as_str()),
+        "the sandbox says which secret it asks for"
+    );
+    let http = reqwest::Client::new();
+    let base = api.base.as_str();
+    let evil = Some("http://evil.example");
+    let body =
+        |marker: &str| json!({"subject": marker, "body": format!("<p>{marker}</p>")}).to_string();
+
+    let refused = [
+        (
+            evil,
+            None,
+            "a cross-origin text/plain POST from a web page",
+            403,
+        ),
+        (
+            None,
+            None,
+            "a request without the secret (no Origin: an old browser, a tool)",
+            401,
+        ),
+        (
+            None,
+            Some("not-the-secret"),
+            "a request with a wrong secret",
+            401,
+        ),
+        (
+            evil,
+            Some(secret.as_str()),
+            "a foreign Origin, even with the secret",
+            403,
+        ),
+    ];
+    for (n, (origin, given, what, status)) in refused.into_iter().enumerate() {
+        let marker = format!("REFUSED-{n}");
+        assert_eq!(
+            post_as(&http, base, origin, given, &body(&marker)).await,
+            status,
+            "{what} is refused"
+        );
+        assert_eq!(
+            mentioning(&sb, &marker),
+            0,
+            "{what} changes nothing in the workspace"
+        );
+    }
+    let read = http
+        .get(format!("{base}/_sandbox/truth"))
+        .send()
+        .await
+        .expect("the sandbox answers");
+    assert_eq!(
+        read.status().as_u16(),
+        401,
+        "reading the truth needs the secret too (a DNS-rebound page must not read it)"
+    );
+
+    assert_eq!(
+        post_as(&http, base, None, Some(&secret), &body("ALLOWED-1")).await,
+        200,
+        "a request carrying the secret works"
+    );
+    assert_eq!(
+        post_as(&http, base, Some(base), Some(&secret), &body("ALLOWED-2")).await,
+        200,
+        "the sandbox's own Origin is not a foreign one"
+    );
+    assert_eq!(
+        mentioning(&sb, "ALLOWED-1"),
+        1,
+        "the allowed injection is in the truth"
+    );
+    assert_eq!(
+        mentioning(&sb, "ALLOWED-2"),
+        1,
+        "the allowed injection is in the truth"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_secret_the_control_api_stays_open_to_tools_but_not_to_web_pages() {
+    let (sb, api) = start(small()).await;
+    let http = reqwest::Client::new();
+    let body = |marker: &str| json!({"subject": marker}).to_string();
+    assert_eq!(
+        post_as(
+            &http,
+            &api.base,
+            Some("http://evil.example"),
+            None,
+            &body("PAGE")
+        )
+        .await,
+        403,
+        "a web page's POST is refused even by a sandbox without a secret"
+    );
+    assert_eq!(
+        mentioning(&sb, "PAGE"),
+        0,
+        "the refused POST changes nothing"
+    );
+    assert_eq!(
+        post_as(&http, &api.base, None, None, &body("TOOL")).await,
+        200,
+        "tests, benchmarks and scripts that start their own sandbox need no secret"
+    );
+    assert_eq!(
+        mentioning(&sb, "TOOL"),
+        1,
+        "the tool's injection is in the truth"
+    );
+    sb.shutdown().await;
+}
+
 #[tokio::test]
 async fn control_api_updates_a_contact_visible_through_get_contact() {
     let (sb, api) = start(small()).await;

@@ -372,18 +372,27 @@ impl App {
         }
     }
 
-    /// The demo workspace's sandbox URL, once the app has started it.
+    /// The demo workspace's sandbox, once the app has started it: its URL, and the control
+    /// secret without which its control API answers nothing.
     pub async fn demo_sandbox(&self) -> Sandbox {
         let file = self.data_dir.path().join("demo-sandbox.url");
+        let secret_file = self.data_dir.path().join("demo-sandbox.secret");
         let start = Instant::now();
         loop {
-            if let Ok(url) = std::fs::read_to_string(&file) {
-                if !url.trim().is_empty() {
-                    return Sandbox {
-                        url: url.trim().to_string(),
-                        http: reqwest::Client::new(),
-                    };
-                }
+            let url = std::fs::read_to_string(&file).unwrap_or_default();
+            let secret = std::fs::read_to_string(&secret_file).unwrap_or_default();
+            if !url.trim().is_empty() && !secret.trim().is_empty() {
+                let mut headers = reqwest::header::HeaderMap::new();
+                let value = reqwest::header::HeaderValue::from_str(secret.trim())
+                    .expect("the control secret is a header value");
+                headers.insert("x-sandbox-secret", value);
+                return Sandbox {
+                    url: url.trim().to_string(),
+                    http: reqwest::Client::builder()
+                        .default_headers(headers)
+                        .build()
+                        .expect("an HTTP client"),
+                };
             }
             assert!(
                 start.elapsed() < DEADLINE,

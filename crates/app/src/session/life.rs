@@ -25,6 +25,25 @@ pub fn demo_url_file(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("demo-sandbox.url")
 }
 
+/// Where the demo server's control secret is written (0600) while the demo runs, beside
+/// [`demo_url_file`]: the end-to-end tests read it to drive the control API, which answers
+/// nothing without it. A web page can reach the server's loopback port but cannot read this
+/// file; a program running as the agent could, and could read the cache just as well.
+pub fn demo_secret_file(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("demo-sandbox.secret")
+}
+
+/// Writes `text` to a file only its owner may read, whatever the umask.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
 impl AppState {
     /// The active workspace, or the demo when nothing is configured, so a first start shows
     /// a living inbox. A failure lands on the connect screen with its message. Marks the
@@ -67,6 +86,10 @@ impl AppState {
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(6.0),
+            // The server listens on loopback, where any web page in the agent's browser can
+            // send it requests: its control API must answer only this app (and the e2e tests,
+            // through the secret file).
+            control_secret: Some(intercom_sandbox::new_control_secret()),
             ..Default::default()
         };
         let sandbox = intercom_sandbox::Sandbox::start(config)
@@ -83,6 +106,12 @@ impl AppState {
         let token = sandbox.token().to_string();
         let url = sandbox.base_url().to_string();
         let _ = std::fs::create_dir_all(&self.data_dir);
+        // The secret first: whoever sees the address can use the control API at once.
+        if let Some(secret) = sandbox.control_secret() {
+            if let Err(e) = write_private(&demo_secret_file(&self.data_dir), secret) {
+                tracing::warn!(error = %e, "could not write the demo server's control secret");
+            }
+        }
         let _ = std::fs::write(demo_url_file(&self.data_dir), &url);
         // The demo's data is generated afresh each start: an old cache would not match it.
         let db = store::db_path(&self.data_dir, &workspace.id, &workspace.admin_id);
@@ -364,6 +393,7 @@ impl Shared {
         if let Some(sandbox) = demo {
             sandbox.shutdown().await;
             let _ = std::fs::remove_file(demo_url_file(&self.data_dir));
+            let _ = std::fs::remove_file(demo_secret_file(&self.data_dir));
         }
         *lock(&self.open_conversation) = None;
         self.clear_status_and_counts();
@@ -404,4 +434,151 @@ async fn read_counts(session: &Arc<Session>) -> Vec<dto::ViewCount> {
     .into_iter()
     .map(dto::ViewCount::from)
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::notify::Notifier;
+    use crate::session::Ui;
+
+    /// A window nobody looks at.
+    struct NoWindow;
+
+    impl Ui for NoWindow {
+        fn send(&self, _: UiEvent) {}
+        fn tray(&self, _: &[dto::ViewCount], _: bool) {}
+        fn window_visible(&self) -> bool {
+            false
+        }
+    }
+
+    /// Regression (issue 21, item 9): the demo's server listens on loopback, and its control
+    /// API took any body as JSON, so a web page open in the agent's browser could write into
+    /// the demo inbox with a `text/plain` POST (no CORS preflight) to its port.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_web_page_cannot_write_into_the_demo_workspace() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = AppState::new(
+            dir.path().to_path_buf(),
+            Arc::new(Notifier::new(|_| {})),
+            Arc::new(NoWindow),
+        );
+        state.boot_demo().await.expect("the demo workspace starts");
+        let base = std::fs::read_to_string(demo_url_file(dir.path()))
+            .expect("the demo writes its server's address");
+        let secret_file = demo_secret_file(dir.path());
+        let secret = std::fs::read_to_string(&secret_file)
+            .expect("the demo writes its control secret for the e2e tests");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&secret_file)
+                .expect("the secret file")
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "no other user of the computer may read the control secret"
+            );
+        }
+        let http = reqwest::Client::new();
+        let inject = |marker: &str| {
+            http.post(format!("{base}/_sandbox/conversations"))
+                .header("content-type", "text/plain;charset=UTF-8")
+                .body(format!(
+                    r#"{{"subject": "{marker}", "body": "<p>{marker}</p>"}}"#
+                ))
+        };
+        let mentioning = |marker: String| {
+            let (http, base, secret) = (http.clone(), base.clone(), secret.clone());
+            async move {
+                let body = http
+                    .get(format!("{base}/_sandbox/truth"))
+                    .header(intercom_sandbox::CONTROL_SECRET_HEADER, &secret)
+                    .send()
+                    .await
+                    .expect("the demo server answers")
+                    .bytes()
+                    .await
+                    .expect("the truth's body");
+                let truth: serde_json::Value = serde_json::from_slice(&body)
+                    .expect("the secret from the file opens the truth (JSON, not an error)");
+                truth["conversations"]
+                    .as_array()
+                    .expect("the truth lists conversations")
+                    .iter()
+                    .filter(|c| c.to_string().contains(&marker))
+                    .count()
+            }
+        };
+
+        let page = inject("FROM-A-WEB-PAGE")
+            .header("origin", "http://evil.example")
+            .send()
+            .await
+            .expect("the demo server answers");
+        assert!(
+            page.status().is_client_error(),
+            "a web page's cross-origin text/plain POST is refused, got {}",
+            page.status()
+        );
+        let bare = inject("WITHOUT-THE-SECRET")
+            .send()
+            .await
+            .expect("the demo server answers");
+        assert_eq!(
+            bare.status().as_u16(),
+            401,
+            "a request without the secret is refused even with no Origin to give it away \
+             (a browser that sends none, a page rebound to 127.0.0.1)"
+        );
+        let with_secret_from_a_page = inject("SECRET-BUT-FOREIGN")
+            .header("origin", "http://evil.example")
+            .header(intercom_sandbox::CONTROL_SECRET_HEADER, &secret)
+            .send()
+            .await
+            .expect("the demo server answers");
+        assert_eq!(
+            with_secret_from_a_page.status().as_u16(),
+            403,
+            "a foreign Origin is refused even with the secret (defence in depth)"
+        );
+        for marker in [
+            "FROM-A-WEB-PAGE",
+            "WITHOUT-THE-SECRET",
+            "SECRET-BUT-FOREIGN",
+        ] {
+            assert_eq!(
+                mentioning(marker.into()).await,
+                0,
+                "a refused request changes nothing in the demo workspace ({marker})"
+            );
+        }
+
+        let app = inject("WITH-THE-SECRET")
+            .header(intercom_sandbox::CONTROL_SECRET_HEADER, &secret)
+            .send()
+            .await
+            .expect("the demo server answers");
+        assert_eq!(
+            app.status().as_u16(),
+            200,
+            "a request carrying the secret works (the e2e tests drive the demo this way)"
+        );
+        assert_eq!(
+            mentioning("WITH-THE-SECRET".into()).await,
+            1,
+            "the injection with the secret is in the demo workspace"
+        );
+
+        state.close().await;
+        assert!(
+            !secret_file.exists(),
+            "the secret goes with the demo server it opens"
+        );
+    }
 }
