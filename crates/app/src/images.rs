@@ -1,17 +1,30 @@
 //! "Load images": the shell fetches a message's remote images itself and hands them to the
 //! sanitizer as `data:` URLs, so the webview never contacts a stranger's server (its CSP
-//! forbids it anyway) and no cookie or referrer leaves with the request. Only images, only
-//! http(s), at most 5 MB each and 20 per conversation; whatever fails stays a placeholder.
-//! Fetched images are kept for the session ([`ImageCache`]): the thread is read again on
-//! every change that names it, and neither its text nor the network should pay for that.
+//! forbids it anyway) and no cookie or referrer leaves with the request. Only public
+//! addresses (checked after name resolution and at every redirect: `address`), only raster
+//! images (`fetch`), at most 5 MB each and 20 per conversation; whatever fails stays a
+//! placeholder. Fetched images are kept for the session ([`ImageCache`]), per conversation:
+//! the thread is read again on every change that names it, and neither its text nor the
+//! network should pay for that.
+//!
+//! Consent is the agent's click, per conversation: the window asks for a thread's images
+//! (`loadImages`) only for the conversations whose "Load images" the agent clicked in this
+//! session (`ui/src/components/Inbox.svelte`, `imagesAllowed`), and this cache hands a
+//! conversation only the images fetched for that conversation, so one click never loads or
+//! shows another conversation's images, even the same URL.
+
+mod address;
+mod fetch;
+#[cfg(test)]
+pub(crate) mod test_server;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
+pub(crate) use address::Policy;
+use fetch::Fetcher;
 
-const MAX_BYTES: usize = 5 * 1024 * 1024;
 const MAX_IMAGES: usize = 20;
 /// The most the cache holds (data URLs); the conversations loaded longest ago go first.
 const MAX_CACHED_BYTES: usize = 64 * 1024 * 1024;
@@ -20,9 +33,17 @@ const RETRY_FAILED_AFTER: Duration = Duration::from_secs(60);
 
 /// The session's fetched images, per conversation. Dropped with the session (switch,
 /// logout), and cleared at its shutdown.
-#[derive(Default)]
 pub struct ImageCache {
     state: Mutex<CacheState>,
+    /// Where fetches may connect: [`Policy::PUBLIC`] but in tests.
+    policy: Policy,
+}
+
+impl Default for ImageCache {
+    /// A cache whose fetches reach public addresses only.
+    fn default() -> Self {
+        ImageCache::new(Policy::PUBLIC)
+    }
 }
 
 #[derive(Default)]
@@ -43,6 +64,14 @@ enum Fetched {
 }
 
 impl ImageCache {
+    /// A cache fetching under `policy`.
+    pub(crate) fn new(policy: Policy) -> ImageCache {
+        ImageCache {
+            state: Mutex::default(),
+            policy,
+        }
+    }
+
     /// The images of `conversation` fetched so far, at once, so the thread never waits for
     /// the network. The ones missing (or failed a while ago) are fetched in the background
     /// (a task on the current tokio runtime); when any new one is in, `fetched` runs, so the
@@ -74,7 +103,7 @@ impl ImageCache {
         let cache = Arc::clone(self);
         let conversation = conversation.to_string();
         tokio::spawn(async move {
-            let got = fetch_all(&missing).await;
+            let got = fetch_all(cache.policy, &missing).await;
             let any = !got.is_empty();
             cache.store(&conversation, &missing, got);
             if any {
@@ -135,65 +164,29 @@ impl ImageCache {
     }
 }
 
-/// Fetches what it can; the map holds `url -> data:image/...;base64,...`.
-pub async fn fetch_all(urls: &[String]) -> HashMap<String, String> {
-    let Ok(client) = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(5))
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .user_agent(concat!("Agentdesk/", env!("CARGO_PKG_VERSION")))
-        .build()
-    else {
-        return HashMap::new();
+/// Fetches what it can under `policy`; the map holds `url -> data:image/...;base64,...`.
+async fn fetch_all(policy: Policy, urls: &[String]) -> HashMap<String, String> {
+    let fetcher = match Fetcher::new(policy) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot build the image client");
+            return HashMap::new();
+        }
     };
-    let fetches = urls.iter().take(MAX_IMAGES).map(|url| {
-        let client = client.clone();
-        async move { (url.clone(), fetch_one(&client, url).await) }
+    let fetcher = &fetcher;
+    let fetches = urls.iter().take(MAX_IMAGES).map(|url| async move {
+        let got = fetcher.fetch(url).await;
+        if let Err(e) = &got {
+            // The URL is a customer's: debug only.
+            tracing::debug!(%url, error = %e, "an image was not loaded");
+        }
+        (url.clone(), got.ok())
     });
     futures_util::future::join_all(fetches)
         .await
         .into_iter()
         .filter_map(|(url, data)| data.map(|d| (url, d)))
         .collect()
-}
-
-async fn fetch_one(client: &reqwest::Client, url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return None;
-    }
-    let mut response = client
-        .get(parsed)
-        .send()
-        .await
-        .ok()?
-        .error_for_status()
-        .ok()?;
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)?
-        .to_str()
-        .ok()?
-        .to_ascii_lowercase();
-    let mime = content_type.split(';').next()?.trim().to_string();
-    // SVG can carry scripts; only raster formats are inlined.
-    if !matches!(
-        mime.as_str(),
-        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
-    ) {
-        return None;
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.ok()? {
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_BYTES {
-            return None;
-        }
-    }
-    Some(format!(
-        "data:{mime};base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(body)
-    ))
 }
 
 #[cfg(test)]
@@ -207,6 +200,7 @@ mod tests {
     /// released, like a slow stranger's server.
     struct ImageServer {
         base: String,
+        port: u16,
         requests: Arc<AtomicUsize>,
         /// One message per request received, so a test wakes when one arrives.
         arrived: Mutex<mpsc::Receiver<()>>,
@@ -216,7 +210,8 @@ mod tests {
     impl ImageServer {
         fn start() -> ImageServer {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-            let base = format!("http://{}", listener.local_addr().expect("address"));
+            let port = listener.local_addr().expect("address").port();
+            let base = format!("http://127.0.0.1:{port}");
             let requests = Arc::new(AtomicUsize::new(0));
             let released = Arc::new((Mutex::new(false), Condvar::new()));
             let (count, gate) = (Arc::clone(&requests), Arc::clone(&released));
@@ -229,6 +224,7 @@ mod tests {
             });
             ImageServer {
                 base,
+                port,
                 requests,
                 arrived: Mutex::new(arrived),
                 released,
@@ -319,7 +315,9 @@ mod tests {
         let runtime = runtime();
         let _inside = runtime.enter();
         let server = ImageServer::start();
-        let cache = Arc::new(ImageCache::default());
+        let cache = Arc::new(ImageCache::new(Policy::public_and_loopback_port(
+            server.port,
+        )));
         let urls = vec![server.url("/a.png"), server.url("/b.png")];
         let announced = Arc::new(AtomicUsize::new(0));
         let (tx, rx) = mpsc::channel();
@@ -385,12 +383,12 @@ mod tests {
     fn an_image_that_fails_is_not_fetched_on_every_read() {
         let runtime = runtime();
         let _inside = runtime.enter();
-        let cache = Arc::new(ImageCache::default());
         // Nothing listens there: the fetch fails at once.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
+        let cache = Arc::new(ImageCache::new(Policy::public_and_loopback_port(port)));
         let urls = vec![format!("http://127.0.0.1:{port}/gone.png")];
         let announced = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&announced);

@@ -231,6 +231,128 @@ mod tests {
         }
     }
 
+    /// The thread's HTML, every part.
+    fn thread_html(detail: &crate::dto::ConversationDetail) -> String {
+        detail
+            .parts
+            .iter()
+            .map(|p| p.body_html.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Consent (issue 21, item 4): "Load images" is the agent's click on one conversation.
+    /// The window passes `loadImages` only for conversations clicked in this session; here,
+    /// a click must fetch and show that conversation's images only, never another's, even
+    /// one that shows the same URL, and the backend keeps no consent of its own.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_conversations_load_images_click_never_loads_another_conversations_images() {
+        use crate::images::test_server::{Answer, Server};
+        let images = Server::start(|_| Answer::png());
+        let (only_a, only_b, both) = (
+            images.url("/only-a.png"),
+            images.url("/only-b.png"),
+            images.url("/both.png"),
+        );
+        let sb = Sandbox::start(SandboxConfig {
+            conversations: 10,
+            contacts: 5,
+            ..Default::default()
+        })
+        .await
+        .expect("a sandbox starts on loopback");
+        let body =
+            |text: &str, own: &str| format!(r#"<p>{text}</p><img src="{own}"><img src="{both}">"#);
+        let a = sb
+            .inject_new_conversation(None, &body("Conversation A", &only_a))
+            .expect("conversation A");
+        let b = sb
+            .inject_new_conversation(None, &body("Conversation B", &only_b))
+            .expect("conversation B");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let window = std::sync::Arc::new(Window {
+            events: tx,
+            synced: Mutex::new(false),
+        });
+        let state = AppState::new(
+            dir.path().to_path_buf(),
+            std::sync::Arc::new(Notifier::new(|_| {})),
+            window.clone(),
+        )
+        .with_image_policy(crate::images::Policy::public_and_loopback_port(images.port));
+        let workspace = Workspace {
+            id: "w1".into(),
+            name: "Sandbox".into(),
+            region: RegionSpec::Custom(sb.base_url().to_string()),
+            admin_id: sb.admin_id().to_string(),
+            admin_name: "Me".into(),
+            demo: false,
+        };
+        state
+            .boot(workspace, sb.token(), None)
+            .await
+            .expect("the session boots");
+        wait_until("the first sync completes", || {
+            *window.synced.lock().expect("flag")
+        })
+        .await;
+
+        let before = state.conversation(&a, false).await.expect("A reads");
+        assert!(
+            before.remote_images_blocked && !thread_html(&before).contains("data:image/png"),
+            "before any click, A's images are placeholders"
+        );
+        assert_eq!(
+            images.requests(),
+            Vec::<String>::new(),
+            "nothing is fetched before a click"
+        );
+
+        // The agent clicks "Load images" in A: the window reads A with loadImages until the
+        // images are in (each fetch that brings some announces A as changed).
+        let end = tokio::time::Instant::now() + Duration::from_secs(30);
+        let loaded = loop {
+            let detail = state.conversation(&a, true).await.expect("A reads");
+            if !detail.remote_images_blocked {
+                break detail;
+            }
+            let left = end.saturating_duration_since(tokio::time::Instant::now());
+            match tokio::time::timeout(left, rx.recv()).await {
+                Ok(Some(_)) => {}
+                _ => panic!("A's images were not loaded within 30 s of the click"),
+            }
+        };
+        let html = thread_html(&loaded);
+        assert_eq!(
+            html.matches("data:image/png;base64,").count(),
+            2,
+            "A shows both its images after its click: {html}"
+        );
+
+        let other = state.conversation(&b, false).await.expect("B reads");
+        let html = thread_html(&other);
+        assert!(
+            other.remote_images_blocked && !html.contains("data:image/png"),
+            "B, never clicked, shows placeholders, even for the image A also has: {html}"
+        );
+        let mut asked = images.requests();
+        asked.sort();
+        assert_eq!(
+            asked,
+            vec!["/both.png".to_string(), "/only-a.png".to_string()],
+            "A's click fetched A's images and nothing of B's"
+        );
+        let again = state.conversation(&a, false).await.expect("A reads");
+        assert!(
+            again.remote_images_blocked,
+            "without the window's word (a click in this session) A's images stay placeholders: \
+             the backend keeps no consent of its own"
+        );
+        sb.shutdown().await;
+        state.close().await;
+    }
+
     /// Regression (moved here from the sync crate with the rule): the window reads the open
     /// conversation again on every `inbox://changed` that names it. Each read used to ask the
     /// engine to open it again, and every open emitted that event, so an open conversation

@@ -67,6 +67,44 @@ describe("inbox", () => {
     await page.close();
   });
 
+  it("load_images_is_consent_for_one_conversation: a click never loads another conversation's images", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.locator("[role=option]").nth(1).waitFor();
+    const [first, second] = await page.locator("[role=option]").evaluateAll((rows) => rows.slice(0, 2).map((r) => r.getAttribute("data-id")!));
+    await page.evaluate((ids) => {
+      for (const c of (window as unknown as Fake).__fake.db.conversations) if (ids.includes(c.id as string)) c.remoteImagesBlocked = true;
+    }, [first!, second!]);
+    /** What the window asked for each read of `id`: with its images or not. */
+    const asked = async (id: string) =>
+      (await calls(page, "get_conversation")).map((c) => c[1] as { id: string; loadImages: boolean }).filter((a) => a.id === id).map((a) => a.loadImages);
+    const blocked = page.getByText("Remote images are blocked");
+
+    await page.locator(`[role=option][data-id=${first}]`).click();
+    await page.getByRole("button", { name: "Load images" }).click();
+    await blocked.waitFor({ state: "detached" });
+    expect((await asked(first!)).at(-1), "the click asks the backend for this conversation's images").toBe(true);
+
+    await page.locator(`[role=option][data-id=${second}]`).click();
+    await page.waitForFunction(
+      (id) => (window as unknown as { __fake: { calls: unknown[][] } }).__fake.calls.some((c) => c[0] === "get_conversation" && (c[1] as { id: string }).id === id),
+      second,
+    );
+    expect(await asked(second!), "opening another conversation does not ask for its images").not.toContain(true);
+    await blocked.waitFor();
+    const reads = (await asked(second!)).length;
+    const before = (await calls(page, "get_conversation")).length;
+    await emitEvent(page, "inbox://changed", { conversationIds: [second] });
+    await waitForCall(page, "get_conversation", before + 1);
+    expect((await asked(second!)).length, "a change event reads the other conversation again").toBeGreaterThan(reads);
+    expect(await asked(second!), "the other conversation is never read with images: the click was for one conversation").not.toContain(true);
+    expect(await blocked.count(), "the other conversation shows its images blocked").toBe(1);
+
+    await page.locator(`[role=option][data-id=${first}]`).click();
+    await blocked.waitFor({ state: "detached" });
+    expect((await asked(first!)).at(-1), "the clicked conversation keeps its images for the session").toBe(true);
+    await page.close();
+  });
+
   it("open_conversation_turned_unread_when_the_customer_wrote: it is read again while on screen", async () => {
     const page = await openFake(h, { session: "demo" });
     await page.locator("[role=option][data-id=c1]").click();

@@ -16,6 +16,7 @@ use super::ui::UiEvent;
 use crate::connect::{self, Login};
 use crate::dto;
 use crate::error::{AppError, AppResult};
+use crate::images::ImageCache;
 use crate::secrets::TokenLocation;
 use crate::workspaces::{RegionSpec, Workspace};
 
@@ -209,7 +210,7 @@ impl AppState {
             demo: Mutex::new(demo),
             forward: Mutex::new(None),
             db_path,
-            images: Arc::default(),
+            images: Arc::new(ImageCache::new(self.image_policy)),
         });
         let state = self.clone();
         let task_session = Arc::downgrade(&session);

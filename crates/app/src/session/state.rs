@@ -14,7 +14,7 @@ use agentdesk_sync::{Command, CommandOutcome, SyncHandle};
 use super::ui::{Ui, UiEvent};
 use crate::dto::{self, ViewCount};
 use crate::error::{AppError, AppResult};
-use crate::images::ImageCache;
+use crate::images::{self, ImageCache};
 use crate::notify::Notifier;
 use crate::secrets::TokenStore;
 use crate::settings::{Settings, SettingsFile};
@@ -59,8 +59,19 @@ impl AppState {
             demo_auto_opened: AtomicBool::new(false),
             first_boot: tokio::sync::watch::Sender::new(false),
             opens: Mutex::new(OpenQueue::default()),
+            image_policy: images::Policy::PUBLIC,
             data_dir,
         }))
+    }
+
+    /// This state with sessions whose "Load images" fetches follow `policy` (a test's
+    /// loopback image server); only tests can make a policy other than the public one.
+    #[cfg(test)]
+    pub(crate) fn with_image_policy(mut self, policy: images::Policy) -> AppState {
+        Arc::get_mut(&mut self.0)
+            .expect("set before the state is shared")
+            .image_policy = policy;
+        self
     }
 }
 
@@ -93,6 +104,8 @@ pub struct Shared {
     pub(crate) first_boot: tokio::sync::watch::Sender<bool>,
     /// Conversations to open (links, notification clicks) that no inbox listened for yet.
     pub(crate) opens: Mutex<OpenQueue>,
+    /// Where "Load images" may connect: public addresses (tests add their image server).
+    pub(crate) image_policy: images::Policy,
 }
 
 impl Shared {
