@@ -1,7 +1,7 @@
 //! The control API under `/_sandbox/`: inject activity, edit contacts, set faults, and read
 //! the truth, the write log and the counters. It answers loopback peers only, never a request
 //! from another origin (a web page), and, when the sandbox has a control secret, only
-//! requests carrying it ([`Access`]). The in-process [`crate::Sandbox`] methods call the same
+//! requests carrying it (`server::Access`). The in-process [`crate::Sandbox`] methods call the same
 //! functions.
 
 use std::net::SocketAddr;
@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -43,48 +43,6 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_sandbox/stats", get(stats))
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
-}
-
-/// Who the control API answers besides loopback peers' origin-less requests.
-pub(crate) struct Access {
-    /// [`crate::SandboxConfig::control_secret`].
-    pub secret: Option<String>,
-    /// The sandbox's own origin (`http://127.0.0.1:PORT`), the one `Origin` allowed.
-    pub origin: String,
-}
-
-impl Access {
-    /// Why `headers` may not use the control API, if they may not.
-    fn refusal(&self, headers: &HeaderMap) -> Option<(StatusCode, String)> {
-        // A browser names the page's origin on every cross-origin request and on every
-        // POST; tools and tests send none. Refused even without a secret: nothing a web page
-        // sends may reach the control API, whatever the sandbox is used for.
-        if let Some(origin) = headers.get(header::ORIGIN) {
-            if origin.as_bytes() != self.origin.as_bytes() {
-                return Some((
-                    StatusCode::FORBIDDEN,
-                    "the control API does not answer requests from web pages (a foreign Origin)"
-                        .into(),
-                ));
-            }
-        }
-        let secret = self.secret.as_deref()?;
-        let given = headers
-            .get(crate::CONTROL_SECRET_HEADER)
-            .map(|v| v.as_bytes())
-            .unwrap_or_default();
-        // Constant time: how much of a guess matched must not show in the answer's timing.
-        let matches: bool = subtle::ConstantTimeEq::ct_eq(given, secret.as_bytes()).into();
-        (!matches).then(|| {
-            (
-                StatusCode::UNAUTHORIZED,
-                format!(
-                    "the control API of this sandbox needs its secret in the {} header",
-                    crate::CONTROL_SECRET_HEADER
-                ),
-            )
-        })
-    }
 }
 
 async fn guard(

@@ -313,7 +313,7 @@ impl Sandbox {
             config.rate_limit,
             FaultBook::new(rates, config.seed),
             config.seed,
-            control::Access {
+            server::Access {
                 secret: config.control_secret.clone(),
                 origin: base_url.clone(),
             },

@@ -8,7 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::control::Access;
+use axum::http::{header, HeaderMap, StatusCode};
+
 use crate::faults::FaultBook;
 use crate::state::State;
 
@@ -36,6 +37,49 @@ pub(crate) struct Stats {
     /// Per route of [`PER_ID_ROUTES`], requests per id (`GET /events`: per query string,
     /// that is per page of one contact's events).
     pub per_id: Mutex<BTreeMap<String, HashMap<String, u64>>>,
+}
+
+/// Who the control API (`/_sandbox/`, loopback peers only) answers: no web page, and only
+/// the holders of the secret when there is one.
+pub(crate) struct Access {
+    /// [`crate::SandboxConfig::control_secret`].
+    pub secret: Option<String>,
+    /// The sandbox's own origin (`http://127.0.0.1:PORT`), the one `Origin` allowed.
+    pub origin: String,
+}
+
+impl Access {
+    /// Why `headers` may not use the control API, if they may not.
+    pub(crate) fn refusal(&self, headers: &HeaderMap) -> Option<(StatusCode, String)> {
+        // A browser names the page's origin on every cross-origin request and on every
+        // POST; tools and tests send none. Refused even without a secret: nothing a web page
+        // sends may reach the control API, whatever the sandbox is used for.
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            if origin.as_bytes() != self.origin.as_bytes() {
+                return Some((
+                    StatusCode::FORBIDDEN,
+                    "the control API does not answer requests from web pages (a foreign Origin)"
+                        .into(),
+                ));
+            }
+        }
+        let secret = self.secret.as_deref()?;
+        let given = headers
+            .get(crate::CONTROL_SECRET_HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        // Constant time: how much of a guess matched must not show in the answer's timing.
+        let matches: bool = subtle::ConstantTimeEq::ct_eq(given, secret.as_bytes()).into();
+        (!matches).then(|| {
+            (
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "the control API of this sandbox needs its secret in the {} header",
+                    crate::CONTROL_SECRET_HEADER
+                ),
+            )
+        })
+    }
 }
 
 /// The state shared by all handlers of one sandbox.
