@@ -266,6 +266,7 @@ mod tests {
         dto::OpenConversation {
             id: id.into(),
             prefill: None,
+            from_link: true,
         }
     }
 
