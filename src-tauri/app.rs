@@ -26,6 +26,7 @@ pub(crate) fn run_window(global: &GlobalArgs) -> i32 {
         eprintln!("{message}");
         return exit::OTHER;
     }
+    let env_token = global.env_token.clone();
     let first_links: Vec<String> = std::env::args()
         .filter(|a| a.starts_with("agentdesk://"))
         .collect();
@@ -67,6 +68,7 @@ pub(crate) fn run_window(global: &GlobalArgs) -> i32 {
                 data_dir.clone(),
                 notifier,
                 Arc::new(TauriUi::new(handle.clone())),
+                env_token.clone(),
             );
             app.manage(state.clone());
             app.manage(tray::TrayState::default());
