@@ -26,6 +26,7 @@ pub(crate) fn run_window(global: &GlobalArgs) -> i32 {
         eprintln!("{message}");
         return exit::OTHER;
     }
+    let env_token = global.env_token.clone();
     let first_links: Vec<String> = std::env::args()
         .filter(|a| a.starts_with("agentdesk://"))
         .collect();
@@ -49,19 +50,25 @@ pub(crate) fn run_window(global: &GlobalArgs) -> i32 {
         .setup(move |app| {
             let handle = app.handle().clone();
             let click_handle = handle.clone();
-            // A click on a notification shows the window on that conversation (or the inbox).
+            // A click on a notification shows the window on that conversation (or the inbox):
+            // the agent's own click, so the conversation is read.
             let notifier = Arc::new(Notifier::new(move |conversation| {
                 show_main_window(&click_handle);
                 if let Some(id) = conversation {
-                    click_handle
-                        .state::<AppState>()
-                        .request_open(agentdesk_app::dto::OpenConversation { id, prefill: None });
+                    click_handle.state::<AppState>().request_open(
+                        agentdesk_app::dto::OpenConversation {
+                            id,
+                            prefill: None,
+                            from_link: false,
+                        },
+                    );
                 }
             }));
             let state = AppState::new(
                 data_dir.clone(),
                 notifier,
                 Arc::new(TauriUi::new(handle.clone())),
+                env_token.clone(),
             );
             app.manage(state.clone());
             app.manage(tray::TrayState::default());

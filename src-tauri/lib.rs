@@ -19,8 +19,12 @@ pub use agentdesk_app::exit;
 
 /// Entry point of the binary; returns the process exit code.
 pub fn run() -> i32 {
+    // First of all, before any thread exists (see `EnvToken::take`): the token leaves the
+    // environment, so the browser, file manager and WebKit processes the app starts never
+    // inherit it.
+    let env_token = agentdesk_app::secrets::EnvToken::take();
     limit_malloc_arenas();
-    agentdesk_app::cli::run(app::run_window)
+    agentdesk_app::cli::run(env_token, app::run_window)
 }
 
 /// At most two glibc malloc arenas. By default glibc gives threads up to 8 arenas per core,

@@ -27,7 +27,7 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
     if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
       cargo install cargo-fuzz --locked
     fi
-    for target in decode_responses sandbox_search; do
+    for target in decode_responses sandbox_search notification_text deep_link; do
       log=$(mktemp)
       if (cd fuzz && cargo +nightly fuzz run "$target" -- \
             -max_total_time="$RELIABILITY_FUZZ_SECS" -print_final_stats=1 -rss_limit_mb=4096) >"$log" 2>&1; then

@@ -10,7 +10,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use serde_json::json;
 
 use crate::connect::{self, ConnectError};
-use crate::secrets::TokenStore;
+use crate::secrets::{EnvToken, TokenStore};
 use crate::workspaces::{RegionSpec, Registry, RegistryFile, Workspace};
 use crate::{exit, paths};
 
@@ -57,9 +57,10 @@ impl Cli {
 
 /// Parses the process's arguments and runs what they ask: a headless subcommand here, or,
 /// with none, `open_window` (the shell's, with the global options); returns the exit code.
-/// `--help` and `--version` print and exit 0; a usage error exits 2.
-pub fn run(open_window: impl FnOnce(&GlobalArgs) -> i32) -> i32 {
-    let args = match Cli::parse_args() {
+/// `--help` and `--version` print and exit 0; a usage error exits 2. `env_token` is
+/// `AGENTDESK_TOKEN`, already taken out of the environment by `main` ([`EnvToken::take`]).
+pub fn run(env_token: EnvToken, open_window: impl FnOnce(&GlobalArgs) -> i32) -> i32 {
+    let mut args = match Cli::parse_args() {
         Ok(args) => args,
         Err(err) => {
             // --help and --version are "errors" to clap but successes to the user.
@@ -72,6 +73,7 @@ pub fn run(open_window: impl FnOnce(&GlobalArgs) -> i32) -> i32 {
             return code;
         }
     };
+    args.global.env_token = env_token;
     match args.command {
         Some(command) => run_headless(command, &args.global),
         None => open_window(&args.global),
@@ -84,6 +86,10 @@ pub struct GlobalArgs {
     /// Where caches, settings and logs live (default: $XDG_DATA_HOME/dev.agentdesk.app).
     #[arg(long, global = true, env = "AGENTDESK_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// `AGENTDESK_TOKEN`, taken out of the environment at start-up: it overrides the stored
+    /// token of the active workspace.
+    #[arg(skip)]
+    pub env_token: EnvToken,
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,11 +211,19 @@ fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
     };
     let result = runtime.block_on(async {
         match command {
-            Command::Login(args) => login(&data_dir, args).await,
+            Command::Login(args) => login(&data_dir, &global.env_token, args).await,
             Command::Sync {
                 once,
                 metadata_only,
-            } => sync(&data_dir, once || metadata_only, metadata_only).await,
+            } => {
+                sync(
+                    &data_dir,
+                    &global.env_token,
+                    once || metadata_only,
+                    metadata_only,
+                )
+                .await
+            }
             Command::Status { json } => status(&data_dir, json),
             Command::Search { query, json, limit } => search(&data_dir, &query, json, limit),
             Command::Logout { force } => logout(&data_dir, force),
@@ -229,11 +243,9 @@ fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
     }
 }
 
-fn read_token(from_stdin: bool) -> Result<String, CliError> {
-    if let Ok(token) = std::env::var("AGENTDESK_TOKEN") {
-        if !token.trim().is_empty() {
-            return Ok(token.trim().to_string());
-        }
+fn read_token(env_token: &EnvToken, from_stdin: bool) -> Result<String, CliError> {
+    if let Some(token) = env_token.get() {
+        return Ok(token.to_string());
     }
     if !from_stdin {
         return Err(CliError::usage(
@@ -252,12 +264,12 @@ fn read_token(from_stdin: bool) -> Result<String, CliError> {
     Ok(token)
 }
 
-async fn login(data_dir: &Path, args: LoginArgs) -> Result<(), CliError> {
+async fn login(data_dir: &Path, env_token: &EnvToken, args: LoginArgs) -> Result<(), CliError> {
     let region = match &args.base_url {
         Some(url) => RegionSpec::Custom(url.clone()),
         None => RegionSpec::parse(&args.region).map_err(CliError::usage)?,
     };
-    let token = read_token(args.token_stdin)?;
+    let token = read_token(env_token, args.token_stdin)?;
     // The same flow as the window's connect screen.
     let connect::Login {
         workspace,
@@ -305,12 +317,13 @@ fn open_cache(data_dir: &Path, workspace: &Workspace) -> Result<agentdesk_store:
 
 /// The client for the active workspace: `AGENTDESK_TOKEN` / `AGENTDESK_BASE_URL` override the
 /// stored token and region.
-fn workspace_client(data_dir: &Path, workspace: &Workspace) -> Result<intercom::Client, CliError> {
-    let token = match std::env::var("AGENTDESK_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-    {
-        Some(token) => token,
+fn workspace_client(
+    data_dir: &Path,
+    env_token: &EnvToken,
+    workspace: &Workspace,
+) -> Result<intercom::Client, CliError> {
+    let token = match env_token.get() {
+        Some(token) => token.to_string(),
         None => TokenStore::new(data_dir)
             .load(&workspace.id)
             .map_err(CliError::other)?
@@ -344,9 +357,14 @@ fn sync_error(e: agentdesk_sync::SyncError) -> CliError {
     }
 }
 
-async fn sync(data_dir: &Path, once: bool, metadata_only: bool) -> Result<(), CliError> {
+async fn sync(
+    data_dir: &Path,
+    env_token: &EnvToken,
+    once: bool,
+    metadata_only: bool,
+) -> Result<(), CliError> {
     let (_, _, workspace) = active_workspace(data_dir)?;
-    let client = workspace_client(data_dir, &workspace)?;
+    let client = workspace_client(data_dir, env_token, &workspace)?;
     let store = open_cache(data_dir, &workspace)?;
     let mut config = agentdesk_sync::EngineConfig::new(workspace.admin_id.clone());
     config.metadata_only = metadata_only;

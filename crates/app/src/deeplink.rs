@@ -1,6 +1,14 @@
 //! `agentdesk://` links: `agentdesk://conversation/{id}?prefill=TEXT` opens a conversation with
 //! the composer prefilled. Links come from anywhere (a browser, a chat), so every part is
 //! checked and a wrong link gets a reason, never a crash or a half-applied action.
+//!
+//! The prefill is a stranger's text that the agent may send under their own name, so what
+//! the agent cannot see never reaches the composer: control characters (but newlines and
+//! tabs), bidirectional overrides, embeddings and isolates (which make text read differently
+//! from what it says), zero-width and other invisible formatting characters, and Unicode tag
+//! characters (invisible text a reader never sees). What the window does with the text (it
+//! never replaces an unsent draft, and a link never marks a conversation read) is the UI's
+//! rule: `ui/src/lib/drafts.ts`, `ui/src/components/Inbox.svelte`.
 
 use url::Url;
 
@@ -8,6 +16,37 @@ use crate::dto::OpenConversation;
 
 /// The most text a link may prefill; longer is refused rather than silently cut.
 pub const MAX_PREFILL_CHARS: usize = 5_000;
+
+/// Invisible characters a prefill may not carry, beside control characters.
+const INVISIBLE: &[(char, char)] = &[
+    // Soft hyphen: shown only at a line break.
+    ('\u{00AD}', '\u{00AD}'),
+    // Arabic letter mark (a bidi mark).
+    ('\u{061C}', '\u{061C}'),
+    // Mongolian vowel separator (zero width).
+    ('\u{180E}', '\u{180E}'),
+    // Zero width space, non-joiner, joiner; left-to-right and right-to-left marks.
+    ('\u{200B}', '\u{200F}'),
+    // Bidi embeddings and overrides: LRE, RLE, PDF, LRO, RLO.
+    ('\u{202A}', '\u{202E}'),
+    // Word joiner, invisible operators, bidi isolates (LRI, RLI, FSI, PDI), deprecated
+    // format characters.
+    ('\u{2060}', '\u{206F}'),
+    // Zero width no-break space (byte order mark).
+    ('\u{FEFF}', '\u{FEFF}'),
+    // Interlinear annotation marks.
+    ('\u{FFF9}', '\u{FFFB}'),
+    // Tag characters: invisible copies of ASCII.
+    ('\u{E0000}', '\u{E007F}'),
+];
+
+/// Whether a character of a prefill is kept: visible text, newlines and tabs.
+pub fn is_kept_in_prefill(c: char) -> bool {
+    if c == '\n' || c == '\t' {
+        return true;
+    }
+    !c.is_control() && !INVISIBLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&c))
+}
 
 /// Parses one link; the error says what is wrong with it.
 pub fn parse(link: &str) -> Result<OpenConversation, String> {
@@ -34,16 +73,14 @@ pub fn parse(link: &str) -> Result<OpenConversation, String> {
                     "the prefill text is longer than {MAX_PREFILL_CHARS} characters"
                 ));
             }
-            let text: String = value
-                .chars()
-                .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-                .collect();
+            let text: String = value.chars().filter(|&c| is_kept_in_prefill(c)).collect();
             prefill = Some(text).filter(|t| !t.trim().is_empty());
         }
     }
     Ok(OpenConversation {
         id: id.to_string(),
         prefill,
+        from_link: true,
     })
 }
 
@@ -70,7 +107,8 @@ mod tests {
             open,
             OpenConversation {
                 id: "987".into(),
-                prefill: None
+                prefill: None,
+                from_link: true,
             },
             "prefill is optional"
         );
@@ -110,6 +148,76 @@ mod tests {
             open.prefill.as_deref(),
             Some("hi[31mthere"),
             "escape and NUL bytes never reach the composer"
+        );
+    }
+
+    /// Regression (issue 21): a link could prefill text that reads differently from what it
+    /// says (a right-to-left override turning "txt.exe" around) or that hides words between
+    /// zero-width characters, and the agent would send it under their own name.
+    #[test]
+    fn bidi_overrides_and_invisible_characters_are_stripped_from_prefill() {
+        let hidden = [
+            "%E2%80%AA",
+            "%E2%80%AB",
+            "%E2%80%AC",
+            "%E2%80%AD",
+            "%E2%80%AE", // U+202A..U+202E
+            "%E2%81%A6",
+            "%E2%81%A7",
+            "%E2%81%A8",
+            "%E2%81%A9", // U+2066..U+2069
+            "%E2%80%8B",
+            "%E2%80%8C",
+            "%E2%80%8D",
+            "%E2%81%A0",
+            "%EF%BB%BF", // zero width
+            "%E2%80%8E",
+            "%E2%80%8F",
+            "%C2%AD", // LRM, RLM, soft hyphen
+            "%F3%A0%81%81",
+            "%F3%A0%81%BF", // tag characters U+E0041, U+E007F
+        ];
+        for (i, c) in hidden.iter().enumerate() {
+            let link = format!("agentdesk://conversation/1?prefill=pay{c}now");
+            let open = parse(&link).unwrap_or_else(|e| panic!("{link}: {e}"));
+            assert_eq!(
+                open.prefill.as_deref(),
+                Some("paynow"),
+                "invisible character #{i} ({c}) must not reach the composer"
+            );
+        }
+        let open = parse("agentdesk://conversation/1?prefill=%E2%80%AEexe.txt%E2%80%AC").unwrap();
+        assert_eq!(
+            open.prefill.as_deref(),
+            Some("exe.txt"),
+            "an override around the text is dropped, so it reads as it is stored"
+        );
+        let open = parse("agentdesk://conversation/1?prefill=%E2%80%8B%E2%80%AE%0A").unwrap();
+        assert_eq!(
+            open.prefill, None,
+            "a prefill of nothing but invisible characters is no prefill"
+        );
+    }
+
+    #[test]
+    fn visible_text_of_every_script_is_kept() {
+        let text = "Grüße, 谢谢, شكرا, שלום, नमस्ते 👋\n\tthanks";
+        let link = format!(
+            "agentdesk://conversation/1?prefill={}",
+            url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+        );
+        assert_eq!(
+            parse(&link).unwrap().prefill.as_deref(),
+            Some(text),
+            "right-to-left scripts, combining marks, emoji, newlines and tabs are the agent's text"
+        );
+    }
+
+    #[test]
+    fn a_link_says_it_came_from_a_link() {
+        assert!(
+            parse("agentdesk://conversation/5").unwrap().from_link,
+            "the window must know a link (anyone can make one) asked, so it does not mark the conversation read"
         );
     }
 

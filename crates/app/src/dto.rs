@@ -753,6 +753,9 @@ pub struct OpenConversation {
     pub id: String,
     /// Text for the composer (from a link), if any.
     pub prefill: Option<String>,
+    /// An `agentdesk://` link asked (anyone can make one), not the agent's own click on a
+    /// notification: the window shows the conversation without marking it read.
+    pub from_link: bool,
 }
 
 #[cfg(test)]

@@ -387,6 +387,7 @@ mod tests {
             dir.path().to_path_buf(),
             std::sync::Arc::new(Notifier::new(|_| {})),
             window.clone(),
+            crate::secrets::EnvToken::default(),
         );
         let workspace = Workspace {
             id: "w1".into(),

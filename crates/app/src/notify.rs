@@ -3,6 +3,14 @@
 //! parts; the session filters views, do-not-disturb and the conversation on screen); this
 //! module only words a batch, shows it, routes a click, and closes everything on logout.
 //!
+//! Names and messages are strangers' text. Servers that read the body as markup (the
+//! `body-markup` capability: GNOME Shell, KDE, dunst, mako) get it escaped, so a message
+//! holding `<a href=...>`, `<img ...>` or `a < b & c` shows as that text, never as a link, an
+//! image or a blank notification; servers without it get the plain text, as the
+//! specification asks. The summary is plain text for every server and is sent as it is.
+//! Control characters, which break a server's markup parser, never reach the bus.
+//! (`crates/app/tests/notifications.rs` holds this against dunst.)
+//!
 //! Without a notification service the app carries on: the failure is remembered, shown once
 //! in Settings and logged once. Each later batch is still tried (one call on the bus that
 //! fails at once), so notifications resume by themselves when a service starts, and the
@@ -34,12 +42,27 @@ pub struct Batch {
 }
 
 const BODY_CHARS: usize = 180;
+/// The most of a contact's name a notification shows: a name is a stranger's text too, and
+/// the summary line and the "From ..." body stay short.
+const NAME_CHARS: usize = 60;
+
+/// A stranger's text made fit for one line of a notification: control characters (which make
+/// a markup parser refuse the whole body) dropped, whitespace runs made one space, at most
+/// `max_chars` characters.
+fn one_line(text: &str, max_chars: usize) -> String {
+    let visible: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    agentdesk_content::snippet(&visible, max_chars)
+}
 
 /// Words one poll's new messages as a single notification ("4 new messages in 3
 /// conversations"), or nothing when there is nothing new. With `hide_text`, no message text
 /// appears, only who wrote.
 pub fn coalesce(messages: &[NewMessage], hide_text: bool) -> Option<Batch> {
     let last = messages.last()?;
+    let name = |m: &NewMessage| one_line(&m.contact_name, NAME_CHARS);
     let mut conversations: Vec<&str> = messages
         .iter()
         .map(|m| m.conversation_id.as_str())
@@ -50,25 +73,26 @@ pub fn coalesce(messages: &[NewMessage], hide_text: bool) -> Option<Batch> {
         if hide_text {
             "New message".to_string()
         } else {
-            agentdesk_content::snippet(&m.text, BODY_CHARS)
+            one_line(&m.text, BODY_CHARS)
         }
     };
     Some(match (messages.len(), conversations.len()) {
         (1, _) => Batch {
-            summary: last.contact_name.clone(),
+            summary: name(last),
             body: text(last),
             conversation_id: Some(last.conversation_id.clone()),
         },
         (n, 1) => Batch {
-            summary: format!("{n} new messages from {}", last.contact_name),
+            summary: format!("{n} new messages from {}", name(last)),
             body: text(last),
             conversation_id: Some(last.conversation_id.clone()),
         },
         (n, c) => {
-            let mut names: Vec<&str> = Vec::new();
+            let mut names: Vec<String> = Vec::new();
             for m in messages.iter().rev() {
-                if !names.contains(&m.contact_name.as_str()) {
-                    names.push(&m.contact_name);
+                let name = name(m);
+                if !names.contains(&name) {
+                    names.push(name);
                 }
             }
             let body = match names.len() {
@@ -121,14 +145,52 @@ struct Shown {
     handles: std::collections::VecDeque<(u32, notify_rust::NotificationHandle)>,
 }
 
-/// The notification for a batch: the installed icon, the desktop entry, and a sound hint
-/// either way (a sound name when sound is on, `suppress-sound` when off).
-pub fn notification(batch: &Batch, sound: bool) -> notify_rust::Notification {
+/// Text escaped for a notification body that the server reads as markup: `&`, `<` and `>`
+/// become entities, so nothing in it is a tag or an entity of the sender's. (Pango markup, the
+/// subset of HTML the freedesktop specification names, and Qt's rich text all read these.)
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The body as the server must receive it: escaped when it reads markup, as it is otherwise
+/// (a server without `body-markup` shows the text literally, and would show the entities).
+pub fn body_for_server(batch: &Batch, server_reads_markup: bool) -> String {
+    if server_reads_markup {
+        escape_markup(&batch.body)
+    } else {
+        batch.body.clone()
+    }
+}
+
+/// Whether the running notification server reads the body as markup (its `body-markup`
+/// capability). When it cannot be asked, it is taken to read markup: escaped text shown by a
+/// server that does not is only odd, while unescaped text shown by one that does is a link.
+fn server_reads_markup() -> bool {
+    notify_rust::get_capabilities().map_or(true, |caps| caps.iter().any(|c| c == "body-markup"))
+}
+
+/// The notification for a batch: the body escaped when the server reads markup, the
+/// installed icon, the desktop entry, and a sound hint either way (a sound name when sound is
+/// on, `suppress-sound` when off).
+pub fn notification(
+    batch: &Batch,
+    sound: bool,
+    server_reads_markup: bool,
+) -> notify_rust::Notification {
     let mut notification = notify_rust::Notification::new();
     notification
         .appname("Agentdesk")
         .summary(&batch.summary)
-        .body(&batch.body)
+        .body(&body_for_server(batch, server_reads_markup))
         .icon(ICON)
         .action("default", "Open")
         .hint(notify_rust::Hint::Category("im.received".into()))
@@ -180,7 +242,7 @@ impl Notifier {
         if self.epoch() != epoch {
             return;
         }
-        match notification(batch, sound).show() {
+        match notification(batch, sound, server_reads_markup()).show() {
             Ok(handle) => {
                 let id = handle.id();
                 let evicted = {
@@ -328,6 +390,63 @@ mod tests {
         );
     }
 
+    #[test]
+    fn markup_in_a_message_is_escaped_only_for_servers_that_read_markup() {
+        let batch = coalesce(
+            &[msg(
+                "1",
+                "Eve",
+                r#"<a href="https://x.example">pay</a> <img src=x> a < b & c"#,
+            )],
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            body_for_server(&batch, true),
+            r#"&lt;a href="https://x.example"&gt;pay&lt;/a&gt; &lt;img src=x&gt; a &lt; b &amp; c"#,
+            "a server that reads markup must get no tag and no bare & of the sender's"
+        );
+        assert_eq!(
+            body_for_server(&batch, false),
+            batch.body,
+            "a server without body-markup shows the text literally, so it gets it unescaped"
+        );
+        assert_eq!(
+            escape_markup("&amp;"),
+            "&amp;amp;",
+            "an entity the customer typed is shown as typed, not decoded"
+        );
+    }
+
+    #[test]
+    fn control_characters_and_long_names_never_reach_the_server() {
+        let long = "N".repeat(500);
+        let batch = coalesce(
+            &[
+                msg("1", "Ann\u{1}\u{7f}Lee", "hi\u{0}there\u{1b}[31m"),
+                msg("2", &long, "x"),
+            ],
+            false,
+        )
+        .unwrap();
+        assert!(
+            !batch.body.chars().any(char::is_control)
+                && !batch.summary.chars().any(char::is_control),
+            "a control character makes a markup parser refuse the body: {batch:?}"
+        );
+        assert!(
+            batch.body.chars().count() <= 2 * (NAME_CHARS + 1) + 20,
+            "a stranger's long name must not make the notification long: {}",
+            batch.body.chars().count()
+        );
+        let one = coalesce(&[msg("1", "Ann\nLee", "hi\u{0}there")], false).unwrap();
+        assert_eq!(one.summary, "Ann Lee", "a name is one line");
+        assert_eq!(
+            one.body, "hi there",
+            "a control character is a space, not glue"
+        );
+    }
+
     fn batch() -> Batch {
         coalesce(&[msg("1", "Ann", "hello")], false).unwrap()
     }
@@ -337,7 +456,7 @@ mod tests {
     #[test]
     fn the_sound_setting_decides_the_sound_hint_and_the_icon_is_the_installed_one() {
         use notify_rust::Hint;
-        let on = notification(&batch(), true);
+        let on = notification(&batch(), true, true);
         assert!(
             on.hints
                 .contains(&Hint::SoundName("message-new-instant".into())),
@@ -347,7 +466,7 @@ mod tests {
             !on.hints.contains(&Hint::SuppressSound(true)),
             "and is not told to stay silent"
         );
-        let off = notification(&batch(), false);
+        let off = notification(&batch(), false, true);
         assert!(
             off.hints.contains(&Hint::SuppressSound(true)),
             "with sound off, the daemon is told to stay silent"

@@ -7,6 +7,51 @@ use std::path::{Path, PathBuf};
 
 const SERVICE: &str = "dev.agentdesk.app";
 
+/// The environment variable scripts and tests may give a token in.
+pub const TOKEN_VAR: &str = "AGENTDESK_TOKEN";
+
+/// An access token given in the environment (`AGENTDESK_TOKEN`), taken out of it at start-up
+/// by [`EnvToken::take`] and passed down from there, so nothing the app starts inherits it.
+/// Its `Debug` says only whether one is set.
+#[derive(Clone, Default)]
+pub struct EnvToken(Option<String>);
+
+impl EnvToken {
+    /// Reads `AGENTDESK_TOKEN` and removes it from the process environment. Call it first
+    /// thing in `main`, before any thread exists: the environment is one process-wide table
+    /// that nothing synchronises (`remove_var` is `unsafe` from edition 2024 for that reason),
+    /// and every process started later copies it: the browser a link opens, a file manager,
+    /// WebKit's own processes.
+    pub fn take() -> EnvToken {
+        let value = std::env::var_os(TOKEN_VAR);
+        if value.is_some() {
+            std::env::remove_var(TOKEN_VAR);
+        }
+        EnvToken::new(value.and_then(|v| v.into_string().ok()))
+    }
+
+    /// A token got another way (tests); blank is none.
+    pub fn new(token: Option<String>) -> EnvToken {
+        EnvToken(
+            token
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+        )
+    }
+
+    /// The token, if a non-blank one was given.
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl std::fmt::Debug for EnvToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.0.is_some() { "set" } else { "unset" };
+        write!(f, "EnvToken({state})")
+    }
+}
+
 /// Where a token was stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenLocation {
@@ -180,6 +225,25 @@ fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_environment_token_is_trimmed_and_never_printed() {
+        let token = EnvToken::new(Some("  tok_secret\n".into()));
+        assert_eq!(
+            token.get(),
+            Some("tok_secret"),
+            "whitespace around it is not the token"
+        );
+        assert!(
+            !format!("{token:?}").contains("tok_secret"),
+            "Debug output (logs, panics) must not show the token"
+        );
+        assert_eq!(
+            EnvToken::new(Some("  ".into())).get(),
+            None,
+            "blank is no token"
+        );
+    }
 
     #[test]
     fn file_store_round_trips_and_deletes() {

@@ -1,6 +1,7 @@
 //! `agentdesk://` links in the real app: a cold start with a link (the app not running, as
 //! a desktop starts it for a link clicked in a browser) opens that conversation with the
-//! composer prefilled. The second-launch case, where a running window takes the link, is in
+//! composer prefilled, and leaves it unread (anyone can make a link; only the agent's own
+//! open reads it). The second-launch case, where a running window takes the link, is in
 //! `demo.rs`.
 
 use agentdesk_e2e::{App, Bus};
@@ -30,12 +31,15 @@ async fn cold_start() {
     .expect("the sandbox starts");
     let conv = sandbox.truth()["conversations"]
         .as_array()
-        .and_then(|c| c.iter().find(|c| c["state"] == "open"))
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c["state"] == "open" && c["read"] == false)
+        })
         .map(|c| match &c["id"] {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         })
-        .expect("the generated workspace has an open conversation");
+        .expect("the generated workspace has an open, unread conversation");
     let bus = Bus::start_without_services().await;
     let data_dir = tempfile::tempdir().expect("a data directory");
     let (code, out, err) = agentdesk_e2e::cli(
@@ -79,6 +83,20 @@ async fn cold_start() {
         },
     )
     .await;
+    let rows = app
+        .invoke(
+            "list_conversations",
+            json!({"view": "all_open", "cursor": null, "limit": 200}),
+        )
+        .await;
+    let row = rows["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == conv.as_str()))
+        .unwrap_or_else(|| panic!("the linked conversation is in All open: {rows}"));
+    assert_eq!(
+        row["unread"], true,
+        "opening through a link must not mark the conversation read (here or in Intercom)"
+    );
     assert_eq!(
         app.invoke("take_pending_open", json!({})).await,
         Value::Null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Drafts } from "./drafts";
+import { acceptPrefill, applyPrefill, Drafts } from "./drafts";
 
 describe("drafts", () => {
   it("gives a conversation's draft back once, with its mode", () => {
@@ -24,5 +24,30 @@ describe("drafts", () => {
     expect(all.of("w2").take("42"), "conversation ids repeat across workspaces").toBeUndefined();
     all.clear();
     expect(all.of("w1").take("42"), "logout forgets every draft").toBeUndefined();
+  });
+
+  it("a link's text fills an empty composer as a reply", () => {
+    expect(applyPrefill({ text: "", kind: "note" }, "Thanks for waiting"), "nothing to lose: the text is the draft, as a reply").toEqual({
+      draft: { text: "Thanks for waiting", kind: "comment" },
+      offer: null,
+    });
+    expect(applyPrefill({ text: "  \n", kind: "comment" }, "Hi").offer, "whitespace is not a draft to keep").toBeNull();
+    expect(applyPrefill({ text: "mine", kind: "comment" }, null), "a link without text leaves the draft alone").toEqual({ draft: { text: "mine", kind: "comment" }, offer: null });
+  });
+
+  it("draft_overwritten_by_link: a link's text never replaces an unsent draft, it is offered", () => {
+    const draft = { text: "Half of my own answer", kind: "note" as const };
+    const { draft: kept, offer } = applyPrefill(draft, "Text someone put in a link");
+    expect(kept, "the agent's draft and its mode stay exactly as they were").toEqual(draft);
+    expect(offer, "the link's text waits for the agent to choose").toBe("Text someone put in a link");
+  });
+
+  it("the agent adds the offered text under the draft, or uses it instead", () => {
+    const draft = { text: "My note  \n", kind: "note" as const };
+    expect(acceptPrefill(draft, "From the link", "append"), "added below, the mode stays: a note never becomes a reply by itself").toEqual({
+      text: "My note\n\nFrom the link",
+      kind: "note",
+    });
+    expect(acceptPrefill(draft, "From the link", "replace"), "used instead: the link's text is a reply").toEqual({ text: "From the link", kind: "comment" });
   });
 });

@@ -60,3 +60,25 @@ export class Drafts {
     this.#byWorkspace.clear();
   }
 }
+
+/**
+ * What a link's text (`agentdesk://...?prefill=`) does to the composer. A link can come from
+ * anyone, so it never replaces what the agent wrote: an empty composer takes it as a reply,
+ * and an unsent draft stays as it is while the text is offered beside it for the agent to
+ * add or use (`acceptPrefill`). Asking rather than appending: text appended under a long
+ * draft can sit out of sight, and Ctrl+Enter would send words the agent never read.
+ */
+export function applyPrefill(draft: Draft, prefill: string | null): { draft: Draft; offer: string | null } {
+  if (prefill === null || !prefill.trim()) return { draft, offer: null };
+  if (!draft.text.trim()) return { draft: { text: prefill, kind: "comment" }, offer: null };
+  return { draft, offer: prefill };
+}
+
+/**
+ * The agent's answer to a link's offered text: added under the draft (which keeps its mode,
+ * so a note never turns into a reply to the customer), or in place of it, as a reply.
+ */
+export function acceptPrefill(draft: Draft, offer: string, how: "append" | "replace"): Draft {
+  if (how === "replace" || !draft.text.trim()) return { text: offer, kind: "comment" };
+  return { text: `${draft.text.trimEnd()}\n\n${offer}`, kind: draft.kind };
+}

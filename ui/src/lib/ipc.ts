@@ -214,7 +214,10 @@ export interface Directory {
 
 export interface OpenConversation {
   id: string;
+  /** Text for the composer, from a link; never replaces an unsent draft (the composer asks). */
   prefill: string | null;
+  /** An agentdesk:// link asked (anyone can make one): the conversation is not marked read. */
+  fromLink: boolean;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -134,12 +134,12 @@ describe("composer", () => {
   it("saved replies and app://open-conversation prefill the composer", async () => {
     const page = await openFake(h, { session: "demo" });
     await page.getByRole("navigation", { name: "Views" }).waitFor();
-    await emitEvent(page, "app://open-conversation", { id: "c7", prefill: "Hello from the link" });
+    await emitEvent(page, "app://open-conversation", { id: "c7", prefill: "Hello from the link", fromLink: true });
     const box = page.getByRole("textbox", { name: "Reply to the customer" });
     await box.waitFor();
     expect(await box.inputValue(), "the deep link's text is in the composer").toBe("Hello from the link");
-    const [read] = await waitForCall(page, "mark_read");
-    expect(read, "the linked conversation is the one opened").toEqual({ id: "c7" });
+    const [opened] = await waitForCall(page, "set_open_conversation");
+    expect(opened, "the linked conversation is the one opened").toEqual({ id: "c7" });
     await box.fill("");
     await page.getByLabel("Saved replies").selectOption({ label: "Need more details" });
     expect(await box.inputValue(), "a saved reply prefills the composer").toBe("Could you send a screenshot of what you see?");

@@ -135,7 +135,7 @@ impl AppState {
             .tokens
             .load(&workspace.id)
             .map_err(AppError::internal)?
-            .or_else(|| std::env::var("AGENTDESK_TOKEN").ok())
+            .or_else(|| self.env_token.get().map(str::to_string))
             .ok_or_else(|| AppError::new("unauthorized", "No access token is stored for this workspace: connect it again with a token from the Developer Hub."))?;
         self.boot(workspace, &token, None).await
     }

@@ -16,7 +16,7 @@ use crate::dto::{self, ViewCount};
 use crate::error::{AppError, AppResult};
 use crate::images::{self, ImageCache};
 use crate::notify::Notifier;
-use crate::secrets::TokenStore;
+use crate::secrets::{EnvToken, TokenStore};
 use crate::settings::{Settings, SettingsFile};
 use crate::workspaces::{RegistryFile, Workspace};
 
@@ -40,8 +40,15 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// The state for `data_dir`: settings and the workspace list are read from there;
-    /// `notifier` shows notifications and `ui` is the window the session reports to.
-    pub fn new(data_dir: PathBuf, notifier: Arc<Notifier>, ui: Arc<dyn Ui>) -> AppState {
+    /// `notifier` shows notifications and `ui` is the window the session reports to;
+    /// `env_token` (`AGENTDESK_TOKEN`, taken out of the environment at start-up) stands in for
+    /// a saved workspace's token when the token store has none.
+    pub fn new(
+        data_dir: PathBuf,
+        notifier: Arc<Notifier>,
+        ui: Arc<dyn Ui>,
+        env_token: EnvToken,
+    ) -> AppState {
         let settings_file = SettingsFile::new(&data_dir);
         let settings = settings_file.load();
         AppState(Arc::new(Shared {
@@ -49,6 +56,7 @@ impl AppState {
             settings_file,
             settings: Mutex::new(settings),
             tokens: TokenStore::from_env(&data_dir),
+            env_token,
             notifier,
             ui,
             session: tokio::sync::Mutex::new(None),
@@ -86,6 +94,8 @@ pub struct Shared {
     pub registry: RegistryFile,
     /// Access tokens (keychain, or the private file fallback).
     pub tokens: TokenStore,
+    /// `AGENTDESK_TOKEN`, no longer in the environment.
+    pub(crate) env_token: EnvToken,
     /// Shows notifications and remembers why it cannot.
     pub notifier: Arc<Notifier>,
     pub(crate) ui: Arc<dyn Ui>,
@@ -279,6 +289,7 @@ mod tests {
         dto::OpenConversation {
             id: id.into(),
             prefill: None,
+            from_link: true,
         }
     }
 

@@ -107,6 +107,141 @@ fn hostile_input_never_errors() {
     );
 }
 
+/// Pieces an agent (or a paste) can put in the search box: FTS5's own syntax, words that are
+/// in the index, lone combining marks, invisible and odd whitespace, and scripts.
+const PIECES: &[&str] = &[
+    "\"",
+    "\"\"",
+    "*",
+    "NEAR(",
+    "NEAR",
+    "NEAR/2",
+    "AND",
+    "OR",
+    "NOT",
+    "^",
+    ":",
+    "(",
+    ")",
+    "-",
+    "+",
+    "{",
+    "}",
+    ",",
+    ".",
+    "'",
+    "col:",
+    "title:",
+    "subject:",
+    "rank",
+    "bm25(",
+    "\\",
+    "%",
+    "_",
+    "\u{0}",
+    "\u{1}",
+    "\u{2}",
+    "\u{3}",
+    "\u{7f}",
+    "\u{301}",
+    "\u{308}",
+    "\u{20dd}",
+    "\u{1ab0}",
+    "\u{200b}",
+    "\u{200d}",
+    "\u{202e}",
+    "\u{2066}",
+    "\u{feff}",
+    "\u{fffd}",
+    "\u{a0}",
+    "\u{3000}",
+    "\u{e0041}",
+    "\u{10ffff}",
+    "\u{a7c0}",
+    "\u{1e900}",
+    "refund",
+    "damag",
+    "zoe",
+    "acme.io",
+    "Zoë",
+    "ǅ",
+    "ß",
+    "İ",
+    "ﬁ",
+    "ⅷ",
+    "٣",
+    "¾",
+    "𝟘",
+    "谢谢",
+    "שלום",
+    "👩‍👩‍👧",
+    "🇺🇳",
+];
+
+/// One random query: pieces, random Unicode scalar values and separators, glued or spaced.
+fn random_query(rng: &mut rand::rngs::StdRng) -> String {
+    use rand::Rng;
+    let mut out = String::new();
+    for _ in 0..rng.gen_range(0..12) {
+        match rng.gen_range(0..10) {
+            0..=4 => out.push_str(PIECES[rng.gen_range(0..PIECES.len())]),
+            5 | 6 => {
+                // Any scalar value, weighted towards the planes where text lives.
+                let max = if rng.gen_bool(0.8) { 0xFFFF } else { 0x10FFFF };
+                if let Some(c) = char::from_u32(rng.gen_range(0..=max)) {
+                    out.push(c);
+                }
+            }
+            7 => {
+                // A lone combining mark, or a run of them.
+                for _ in 0..rng.gen_range(1..4) {
+                    out.push(char::from_u32(rng.gen_range(0x300..=0x36F)).unwrap_or('\u{301}'));
+                }
+            }
+            8 => out.push_str(["", "", "\t", "\n", "  ", "\r\n"][rng.gen_range(0..6)]),
+            _ => out.push(' '),
+        }
+        if rng.gen_bool(0.5) {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// Property (issue 21): whatever is typed or pasted into search, the answer is `Ok`, never
+/// an SQL or FTS5 error (`fts_query` makes every word a quoted phrase). Seeded: a failure
+/// names its seed and input; `SEARCH_PROPERTY_SEED` replays it, `SEARCH_PROPERTY_CASES`
+/// runs more.
+#[test]
+fn any_typed_or_pasted_input_searches_without_an_error() {
+    use rand::SeedableRng;
+    let s = setup();
+    let seed: u64 = std::env::var("SEARCH_PROPERTY_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(rand::random);
+    let cases: usize = std::env::var("SEARCH_PROPERTY_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4_000);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut hits = 0;
+    for case in 0..cases {
+        let query = random_query(&mut rng);
+        match s.search(&query, 20) {
+            Ok(found) => hits += usize::from(!found.is_empty()),
+            Err(err) => panic!(
+                "search must answer every input, but case {case} of seed {seed} \
+                 (SEARCH_PROPERTY_SEED={seed}) failed: {query:?} -> {err}"
+            ),
+        }
+    }
+    assert!(
+        hits > 0,
+        "some random queries hold a word of the index, so some must find it (seed {seed})"
+    );
+}
+
 #[test]
 fn index_follows_updates() {
     let mut s = setup();
