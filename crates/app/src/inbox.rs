@@ -279,6 +279,7 @@ mod tests {
             dir.path().to_path_buf(),
             std::sync::Arc::new(Notifier::new(|_| {})),
             window.clone(),
+            crate::secrets::EnvToken::default(),
         )
         .with_image_policy(crate::images::Policy::public_and_loopback_port(images.port));
         let workspace = Workspace {

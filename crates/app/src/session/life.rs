@@ -466,6 +466,7 @@ mod tests {
             dir.path().to_path_buf(),
             Arc::new(Notifier::new(|_| {})),
             Arc::new(NoWindow),
+            crate::secrets::EnvToken::default(),
         );
         state.boot_demo().await.expect("the demo workspace starts");
         let base = std::fs::read_to_string(demo_url_file(dir.path()))
