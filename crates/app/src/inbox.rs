@@ -201,10 +201,11 @@ mod tests {
     use crate::session::{AppState, Ui, UiEvent};
     use crate::workspaces::{RegionSpec, Workspace};
 
-    /// A window that records what the session tells it.
+    /// A window that records what the session tells it, and wakes a test waiting on it.
     struct Window {
         events: tokio::sync::mpsc::UnboundedSender<UiEvent>,
         synced: Mutex<bool>,
+        woken: tokio::sync::Notify,
     }
 
     impl Ui for Window {
@@ -213,6 +214,7 @@ mod tests {
                 *self.synced.lock().expect("flag") |= s.last_sync_at.is_some();
             }
             let _ = self.events.send(event);
+            self.woken.notify_waiters();
         }
         fn tray(&self, _: &[crate::dto::ViewCount], _: bool) {}
         fn window_visible(&self) -> bool {
@@ -220,14 +222,20 @@ mod tests {
         }
     }
 
-    async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    /// Waits until `done` holds, checking it again each time `woken` fires (no polling).
+    async fn wait_until(what: &str, woken: &tokio::sync::Notify, mut done: impl FnMut() -> bool) {
         let end = tokio::time::Instant::now() + Duration::from_secs(30);
-        while !done() {
-            assert!(
-                tokio::time::Instant::now() < end,
-                "timed out waiting until {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        loop {
+            let wake = woken.notified();
+            tokio::pin!(wake);
+            // Registered before the check, so a wake-up between the two is not lost.
+            wake.as_mut().enable();
+            if done() {
+                return;
+            }
+            if tokio::time::timeout_at(end, wake).await.is_err() {
+                panic!("timed out waiting until {what}");
+            }
         }
     }
 
@@ -274,6 +282,7 @@ mod tests {
         let window = std::sync::Arc::new(Window {
             events: tx,
             synced: Mutex::new(false),
+            woken: tokio::sync::Notify::new(),
         });
         let state = AppState::new(
             dir.path().to_path_buf(),
@@ -294,7 +303,7 @@ mod tests {
             .boot(workspace, sb.token(), None)
             .await
             .expect("the session boots");
-        wait_until("the first sync completes", || {
+        wait_until("the first sync completes", &window.woken, || {
             *window.synced.lock().expect("flag")
         })
         .await;
@@ -383,6 +392,7 @@ mod tests {
         let window = std::sync::Arc::new(Window {
             events: tx,
             synced: Mutex::new(false),
+            woken: tokio::sync::Notify::new(),
         });
         let state = AppState::new(
             dir.path().to_path_buf(),
@@ -402,7 +412,7 @@ mod tests {
             .boot(workspace, sb.token(), None)
             .await
             .expect("the session boots");
-        wait_until("the first sync completes", || {
+        wait_until("the first sync completes", &window.woken, || {
             *window.synced.lock().expect("flag")
         })
         .await;
@@ -414,24 +424,26 @@ mod tests {
         let reader = {
             let (state, id) = (state.clone(), id.clone());
             let (rereads, is_open) = (rereads.clone(), is_open.clone());
+            let window = window.clone();
             tokio::spawn(async move {
                 while let Some(event) = rx.recv().await {
                     let names_it =
                         matches!(&event, UiEvent::Changed(c) if c.conversation_ids.contains(&id));
                     if names_it && is_open.load(SeqCst) {
-                        rereads.fetch_add(1, SeqCst);
                         state
                             .conversation(&id, false)
                             .await
                             .expect("the thread reads");
+                        rereads.fetch_add(1, SeqCst);
+                        window.woken.notify_waiters();
                     }
                 }
             })
         };
-        let count = |route: &str| sb.route_counts().get(route).copied().unwrap_or(0);
-        let fetches = || count("GET /conversations/{id}");
-        let polls = || count("POST /conversations/search");
-        let fetched_before = fetches();
+        let count = |sb: &Sandbox, route: &str| sb.route_counts().get(route).copied().unwrap_or(0);
+        let fetches = |sb: &Sandbox| count(sb, "GET /conversations/{id}");
+        let polls = |sb: &Sandbox| count(sb, "POST /conversations/search");
+        let fetched_before = fetches(&sb);
 
         is_open.store(true, SeqCst);
         state.set_open_conversation(Some(id.clone())).await;
@@ -439,18 +451,19 @@ mod tests {
             .conversation(&id, false)
             .await
             .expect("the thread reads at once, from the cache");
-        wait_until("the open's change event is read", || {
+        wait_until("the open's change event is read", &window.woken, || {
             rereads.load(SeqCst) > 0
         })
         .await;
         // Three polls after the open: the loop, if any, has had every chance to run.
         for _ in 0..3 {
-            let before = polls();
+            let before = polls(&sb);
             state.sync_now().await.expect("a session is open");
-            wait_until("a poll", || polls() > before).await;
+            sb.wait_for_requests("a poll", Duration::from_secs(30), |sb| polls(sb) > before)
+                .await;
         }
         assert_eq!(
-            fetches() - fetched_before,
+            fetches(&sb) - fetched_before,
             1,
             "opening fetches the conversation once; the {} re-reads its change events caused \
              fetch nothing",
@@ -459,9 +472,11 @@ mod tests {
 
         state.set_open_conversation(Some(other)).await;
         state.set_open_conversation(Some(id.clone())).await;
-        wait_until("each new open fetches, with no waiting period", || {
-            fetches() >= fetched_before + 3
-        })
+        sb.wait_for_requests(
+            "each new open fetches, with no waiting period",
+            Duration::from_secs(30),
+            |sb| fetches(sb) >= fetched_before + 3,
+        )
         .await;
         reader.abort();
         state.close().await;

@@ -9,7 +9,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use agentdesk_app::notify::{coalesce, NewMessage, Notifier};
 
@@ -128,15 +128,19 @@ fn start_desktop() -> Desktop {
         .spawn()
         .expect("dunst must run (make test installs it)");
     let dunst = Running(dunst);
-    let start = Instant::now();
-    while !owns_notifications(&bus) {
-        assert!(
-            start.elapsed() < DEADLINE,
-            "dunst did not take org.freedesktop.Notifications within {DEADLINE:?}: {}",
-            std::fs::read_to_string(&dunst_log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // Blocks on the bus until dunst owns the notification service's name (no polling).
+    let waited = Command::new("gdbus")
+        .args(["wait", "--session", "--timeout"])
+        .arg(DEADLINE.as_secs().to_string())
+        .arg("org.freedesktop.Notifications")
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .output()
+        .expect("gdbus runs (package libglib2.0-bin, with GTK)");
+    assert!(
+        waited.status.success(),
+        "dunst did not take org.freedesktop.Notifications within {DEADLINE:?}: {}",
+        std::fs::read_to_string(&dunst_log).unwrap_or_default()
+    );
     Desktop {
         bus,
         dunst_log,
@@ -145,20 +149,6 @@ fn start_desktop() -> Desktop {
         _bus: bus_daemon,
         _display: display,
     }
-}
-
-fn owns_notifications(bus: &str) -> bool {
-    Command::new("dbus-send")
-        .arg(format!("--bus={bus}"))
-        .args([
-            "--print-reply",
-            "--dest=org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.NameHasOwner",
-            "string:org.freedesktop.Notifications",
-        ])
-        .output()
-        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("boolean true"))
 }
 
 fn dunstctl(bus: &str, args: &[&str]) -> String {
@@ -178,31 +168,27 @@ struct Received {
     message: String,
 }
 
-/// dunst's history (`dunstctl history`), once it holds `n` notifications.
+/// dunst's history (`dunstctl history`), which must hold `n` notifications: `Notifier::show`
+/// returns once dunst answered the Notify call, and `dunstctl close-all` once dunst moved
+/// every notification to its history, so nothing is left to wait for.
 fn history(bus: &str, n: usize) -> Vec<Received> {
-    let start = Instant::now();
-    loop {
-        let json = dunstctl(bus, &["history"]);
-        let entries: Vec<Received> = serde_json::from_str::<serde_json::Value>(&json)
-            .ok()
-            .and_then(|v| v["data"][0].as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .map(|e| Received {
-                summary: e["summary"]["data"].as_str().unwrap_or_default().into(),
-                body: e["body"]["data"].as_str().unwrap_or_default().into(),
-                message: e["message"]["data"].as_str().unwrap_or_default().into(),
-            })
-            .collect();
-        if entries.len() >= n {
-            return entries;
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "dunst's history did not reach {n} notifications within {DEADLINE:?}: {json}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let json = dunstctl(bus, &["history"]);
+    let entries: Vec<Received> = serde_json::from_str::<serde_json::Value>(&json)
+        .ok()
+        .and_then(|v| v["data"][0].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|e| Received {
+            summary: e["summary"]["data"].as_str().unwrap_or_default().into(),
+            body: e["body"]["data"].as_str().unwrap_or_default().into(),
+            message: e["message"]["data"].as_str().unwrap_or_default().into(),
+        })
+        .collect();
+    assert!(
+        entries.len() >= n,
+        "dunst's history holds the {n} notifications shown and closed: {json}"
+    );
+    entries
 }
 
 /// The text a person sees for Pango markup with no tags left in it: its entities decoded.

@@ -507,6 +507,30 @@ impl Sandbox {
         self.shared.writes()
     }
 
+    /// Waits until `done` holds, checking it again after each Intercom request the sandbox
+    /// counts (no polling); panics naming `what` when `deadline` passes first. For tests that
+    /// wait on what a client sent ("a poll was served", "the conversation was fetched").
+    pub async fn wait_for_requests(
+        &self,
+        what: &str,
+        deadline: Duration,
+        mut done: impl FnMut(&Sandbox) -> bool,
+    ) {
+        let end = tokio::time::Instant::now() + deadline;
+        loop {
+            let served = self.shared.stats.served.notified();
+            tokio::pin!(served);
+            // Registered before the check, so a request between the check and the wait wakes it.
+            served.as_mut().enable();
+            if done(self) {
+                return;
+            }
+            if tokio::time::timeout_at(end, served).await.is_err() {
+                panic!("timed out after {deadline:?} waiting until {what}");
+            }
+        }
+    }
+
     /// Intercom requests received (control API excluded).
     pub fn request_count(&self) -> u64 {
         self.shared.stats.requests.load(Ordering::Relaxed)

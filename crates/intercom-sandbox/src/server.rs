@@ -37,6 +37,8 @@ pub(crate) struct Stats {
     /// Per route of [`PER_ID_ROUTES`], requests per id (`GET /events`: per query string,
     /// that is per page of one contact's events).
     pub per_id: Mutex<BTreeMap<String, HashMap<String, u64>>>,
+    /// Woken after each counted request, for [`crate::Sandbox::wait_for_requests`].
+    pub served: tokio::sync::Notify,
 }
 
 /// Who the control API (`/_sandbox/`, loopback peers only) answers: no web page, and only
@@ -151,6 +153,8 @@ impl Shared {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         *map.entry(route.to_string()).or_insert(0) += 1;
+        drop(map);
+        self.stats.served.notify_waiters();
     }
 
     /// Counts one fetch of `id` on `route` (one of [`PER_ID_ROUTES`]).

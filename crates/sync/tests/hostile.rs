@@ -215,6 +215,21 @@ async fn contacts_pass_never_ended_when_a_contact_came_back_under_another_id() {
     );
 }
 
+/// The next status change the engine announces, by `deadline`.
+async fn next_status(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<agentdesk_sync::SyncEvent>,
+    deadline: tokio::time::Instant,
+) -> agentdesk_sync::SyncStatus {
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(agentdesk_sync::SyncEvent::Status(s))) => return s,
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the engine stopped on its own"),
+            Err(_) => panic!("the expected status did not come before the deadline"),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_shows_a_listing_that_did_not_advance_then_completes_by_itself() {
     let sb = sandbox(600, |c| {
@@ -226,39 +241,23 @@ async fn the_engine_shows_a_listing_that_did_not_advance_then_completes_by_itsel
     })
     .await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let (handle, rx) = agentdesk_sync::spawn(client(&sb, 20), store(dir.path()), config(&sb));
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        let mut rx = rx;
-        while let Some(e) = rx.recv().await {
-            if let agentdesk_sync::SyncEvent::Status(s) = e {
-                log.lock().expect("log").push(s);
-            }
+    let (handle, mut rx) = agentdesk_sync::spawn(client(&sb, 20), store(dir.path()), config(&sb));
+    // Each status change is an event: wait on them, not on a clock.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let saw_stuck_listing = |s: &agentdesk_sync::SyncStatus| {
+        s.error.as_ref().is_some_and(|e| {
+            e.message
+                .contains("POST /conversations/search did not advance")
+        })
+    };
+    while !saw_stuck_listing(&next_status(&mut rx, deadline).await) {}
+    // The status line said which listing did not advance; now a later cycle ends clean.
+    loop {
+        let s = next_status(&mut rx, deadline).await;
+        if s.error.is_none() && s.last_sync_at.is_some() && s.backfill.is_none() {
+            break;
         }
-    });
-    common::wait_until(
-        "the status line says which listing did not advance",
-        Duration::from_secs(60),
-        || {
-            seen.lock().expect("log").iter().any(|s| {
-                s.error.as_ref().is_some_and(|e| {
-                    e.message
-                        .contains("POST /conversations/search did not advance")
-                })
-            })
-        },
-    )
-    .await;
-    common::wait_until(
-        "a later cycle completes with no error, by itself",
-        Duration::from_secs(60),
-        || {
-            let s = handle.status();
-            s.error.is_none() && s.last_sync_at.is_some() && s.backfill.is_none()
-        },
-    )
-    .await;
+    }
     let stored = store(dir.path()).conversation_count().expect("count") as usize;
     assert_eq!(
         stored,
