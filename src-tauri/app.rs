@@ -74,13 +74,18 @@ pub(crate) fn run_window(global: &GlobalArgs) -> i32 {
             app.manage(tray::TrayState::default());
             tray::build(&handle)?;
             let hidden = state.settings().start_hidden || std::env::args().any(|a| a == "--hidden");
-            if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
-                window::configure_webkit(&window);
-                if hidden {
-                    let _ = window.hide();
-                } else {
-                    let _ = window.show();
-                }
+            // The window-state plugin keeps the mode of a file that exists (it truncates).
+            let _ = paths::touch_private(&paths::window_state_file(&data_dir));
+            if let Ok(config_dir) = app.path().app_config_dir() {
+                // The plugin also creates this folder (empty, see window_state_plugin).
+                let _ = paths::private_dir(&config_dir);
+            }
+            let window = window::build_main_window(&handle, &data_dir)?;
+            window::configure_webkit(&window);
+            if hidden {
+                let _ = window.hide();
+            } else {
+                let _ = window.show();
             }
             #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
             {

@@ -56,4 +56,17 @@ impl Ui for TauriUi {
             .and_then(|w| w.is_visible().ok())
             .unwrap_or(true)
     }
+
+    fn clear_web_data(&self) {
+        // WebKit deletes in the background; the files are gone shortly after logout.
+        let cleared = self
+            .app
+            .get_webview_window(crate::window::MAIN_WINDOW)
+            .map(|w| w.clear_all_browsing_data());
+        match cleared {
+            Some(Ok(())) => tracing::info!("cleared the web view's storage and caches"),
+            Some(Err(err)) => tracing::warn!(%err, "could not clear the web view's storage"),
+            None => {}
+        }
+    }
 }

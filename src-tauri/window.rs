@@ -1,13 +1,81 @@
-//! The main window and the desktop around it: showing it, telling the session when it is on
-//! screen, start at login, the display check before GTK starts, and the WebKit settings
-//! Tauri does not expose.
+//! The main window and the desktop around it: creating it with its guards (it never leaves
+//! the app's own pages, opens no other window and downloads nothing), showing it, telling
+//! the session when it is on screen, start at login, the display check before GTK starts,
+//! and the WebKit settings Tauri does not expose.
 
-use agentdesk_app::AppState;
-use tauri::{AppHandle, Manager};
+use std::path::Path;
+
+use agentdesk_app::{links, paths, AppState};
+use tauri::webview::NewWindowResponse;
+use tauri::{AppHandle, Manager, Url, WebviewWindow, WebviewWindowBuilder};
 use tauri_plugin_autostart::ManagerExt as _;
 
 /// The label of the one main window (see tauri.conf.json).
 pub(crate) const MAIN_WINDOW: &str = "main";
+
+/// Creates the main window from its entry in tauri.conf.json (marked `"create": false`
+/// there, so Tauri leaves it to this function), with:
+///
+/// - a navigation guard: the webview shows only the app's own pages
+///   ([`links::is_app_page`]); a link's context menu, `location.href`, a form or a redirect
+///   to anywhere else is refused before any request leaves. Links in messages open in the
+///   system browser through `open_external` (the page catches their clicks), never here.
+/// - a new-window guard: `window.open` and "Open Link in New Window" open nothing.
+/// - no downloads ("Download Linked File" writes nothing anywhere).
+/// - WebKit's storage in the private data directory (`paths::webview_dir`), not in
+///   `$XDG_DATA_HOME` beside another profile's.
+pub(crate) fn build_main_window(app: &AppHandle, data_dir: &Path) -> tauri::Result<WebviewWindow> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW)
+        .cloned()
+        .ok_or(tauri::Error::WindowNotFound)?;
+    let origins = app_origins(app);
+    let webview_dir = std::path::absolute(paths::webview_dir(data_dir))?;
+    paths::private_dir(&webview_dir)?;
+    WebviewWindowBuilder::from_config(app, &config)?
+        .data_directory(webview_dir)
+        .on_navigation(move |url| {
+            let allowed = links::is_app_page(url, &origins);
+            if !allowed {
+                // The scheme only: the rest of a URL may come from a customer's message.
+                tracing::warn!(
+                    scheme = url.scheme(),
+                    "refused a navigation away from the app's pages"
+                );
+            }
+            allowed
+        })
+        .on_new_window(|url, _features| {
+            tracing::warn!(scheme = url.scheme(), "refused to open a new window");
+            NewWindowResponse::Deny
+        })
+        .on_download(|_webview, _event| {
+            tracing::warn!("refused a download");
+            false
+        })
+        .build()
+}
+
+/// Where the app's own pages are: Tauri's custom protocol for the bundled UI, and in
+/// development (`tauri dev`, no bundled UI) the dev server too.
+fn app_origins(app: &AppHandle) -> Vec<Url> {
+    // Linux and macOS serve the bundled UI at tauri://localhost; Windows at
+    // http://tauri.localhost, which on Linux would be a name resolving to loopback.
+    let bundled = if cfg!(windows) {
+        "http://tauri.localhost"
+    } else {
+        "tauri://localhost"
+    };
+    let mut origins: Vec<Url> = Url::parse(bundled).into_iter().collect();
+    if tauri::is_dev() {
+        origins.extend(app.config().build.dev_url.clone());
+    }
+    origins
+}
 
 /// Tells the session whether the window is on screen (the engine polls slower while it is
 /// hidden in the tray).

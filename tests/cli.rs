@@ -273,3 +273,56 @@ fn a_link_beside_a_subcommand_is_a_usage_error() {
         );
     }
 }
+
+/// A panic on a background thread (the hidden test trigger, `AGENTDESK_TEST_PANIC`, which
+/// puts its value in the panic's message) ends the process with exit code 101 after the log
+/// file got the report: the thread and the place, never the message (it could hold a token
+/// or a customer's text). The next start says it stopped unexpectedly and where the log is,
+/// once.
+#[test]
+fn a_panic_is_logged_without_its_message_and_the_next_start_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let secret = "tok_dG9rZW4tbm90LWZvci1sb2dz and a customer's words";
+    let out = agentdesk_env(
+        &["--data-dir", data, "paths"],
+        &[("AGENTDESK_TEST_PANIC", secret)],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(101),
+        "a panic on any thread ends the process with Rust's panic code: {out:?}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("tok_dG9rZW4") && !stderr.contains("customer's words"),
+        "stderr (a terminal, a desktop's journal) never gets the panic's message: {stderr}"
+    );
+    let logs = dir.path().join("logs");
+    let log: String = std::fs::read_dir(&logs)
+        .expect("the log directory exists")
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .collect();
+    assert!(
+        log.contains("stopped unexpectedly") && log.contains("'test-panic'"),
+        "the log file names the crash and the thread that panicked, written before the \
+         process ended: {log}"
+    );
+    assert!(
+        !log.contains("tok_dG9rZW4") && !log.contains("customer's words"),
+        "the log never gets the panic's message (it may hold a token or message text): {log}"
+    );
+
+    let out = agentdesk(&["--data-dir", data, "paths"]);
+    assert!(out.status.success(), "the next start runs: {out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("stopped unexpectedly") && stderr.contains(&logs.display().to_string()),
+        "the next start says the last run stopped unexpectedly and where the log is: {stderr}"
+    );
+    let out = agentdesk(&["--data-dir", data, "paths"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("stopped unexpectedly"),
+        "it is said once, not at every start: {out:?}"
+    );
+}

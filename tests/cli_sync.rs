@@ -40,6 +40,75 @@ fn agentdesk(data: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&st
     child.wait_with_output().expect("agentdesk finishes")
 }
 
+/// The binary on `data` with the process's umask set to `umask` first (as a shell's `umask`
+/// does), so the files' modes do not depend on the test runner's own umask.
+fn command_with_umask(data: &Path, args: &[&str], umask: libc::mode_t) -> Command {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agentdesk"));
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("AGENTDESK_TOKEN")
+        .env_remove("AGENTDESK_BASE_URL")
+        .env("AGENTDESK_TOKEN_STORE", "file")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: umask is async-signal-safe and touches nothing of the parent.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::umask(umask);
+            Ok(())
+        });
+    }
+    cmd
+}
+
+/// As [`agentdesk`], under `umask`.
+fn agentdesk_with_umask(
+    data: &Path,
+    args: &[&str],
+    umask: libc::mode_t,
+    stdin: Option<&str>,
+) -> Output {
+    let mut child = command_with_umask(data, args, umask)
+        .spawn()
+        .expect("agentdesk runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("agentdesk finishes")
+}
+
+/// Every folder under `root` (itself included) that is not 0700 and every file that is not
+/// 0600, with its mode.
+fn not_private(root: &Path) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut wrong = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let meta = std::fs::symlink_metadata(&path).expect("an entry of the data directory");
+        let mode = meta.permissions().mode() & 0o777;
+        let wanted = if meta.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            0o700
+        } else {
+            0o600
+        };
+        if mode != wanted {
+            wrong.push(format!("{} {mode:o}", path.display()));
+        }
+    }
+    wrong
+}
+
 fn text(out: &Output) -> String {
     format!(
         "{}{}",
@@ -271,6 +340,96 @@ fn login_sync_status_search_logout() {
         Some(2),
         "with no workspace, status is a usage error saying to log in: {}",
         text(&out)
+    );
+    rt.block_on(sb.shutdown());
+}
+
+/// Under umask 022 (files 0644, folders 0755 by default) every folder the app makes is 0700
+/// and every file 0600, after a login (the workspace list, the token file), a sync (the
+/// cache with its WAL and SHM files, the log) and a logout: another user of the computer
+/// reads nothing of the customers' messages, names or emails, nor the token.
+#[test]
+fn files_are_private_whatever_the_umask() {
+    let rt = runtime();
+    let sb = rt
+        .block_on(Sandbox::start(SandboxConfig {
+            conversations: 40,
+            contacts: 20,
+            ..Default::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // A data directory inside one that does not exist yet: the app creates both.
+    let data = dir.path().join("profile").join("agentdesk");
+    let out = agentdesk_with_umask(
+        &data,
+        &["login", "--token-stdin", "--base-url", sb.base_url()],
+        0o022,
+        Some(sb.token()),
+    );
+    assert!(out.status.success(), "login: {}", text(&out));
+    assert!(
+        data.join("secrets").is_dir() && data.join("workspaces.json").is_file(),
+        "login wrote the token file and the workspace list (what this test checks)"
+    );
+    let wrong = not_private(&data);
+    assert!(
+        wrong.is_empty(),
+        "after login, entries readable by other users: {wrong:?}"
+    );
+
+    let out = agentdesk_with_umask(&data, &["sync", "--once"], 0o022, None);
+    assert!(out.status.success(), "sync --once: {}", text(&out));
+    let wrong = not_private(&data);
+    assert!(
+        wrong.is_empty(),
+        "after a sync, entries readable by other users (the cache holds customers' messages): {wrong:?}"
+    );
+    // A clean close removes the WAL and SHM files: look while a sync runs.
+    let mut running = command_with_umask(&data, &["sync"], 0o022)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("a continuous sync runs");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let sidecars = loop {
+        let sidecars: Vec<_> = walk(&data)
+            .into_iter()
+            .filter(|p| {
+                let name = p.to_string_lossy();
+                name.ends_with(".sqlite3-wal") || name.ends_with(".sqlite3-shm")
+            })
+            .collect();
+        if sidecars.len() == 2 {
+            break sidecars;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a running sync opens the cache in WAL mode within a minute: {sidecars:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let wrong = not_private(&data);
+    // SIGTERM: the sync stops cleanly.
+    // SAFETY: signalling our own child by its pid.
+    unsafe {
+        libc::kill(running.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let _ = running.wait();
+    assert!(
+        wrong.is_empty(),
+        "while a sync runs, entries readable by other users (the WAL and SHM files {sidecars:?} \
+         hold pages of the cache): {wrong:?}"
+    );
+    let out = agentdesk_with_umask(&data, &["status"], 0o022, None);
+    assert!(out.status.success(), "status: {}", text(&out));
+
+    let out = agentdesk_with_umask(&data, &["logout"], 0o022, None);
+    assert!(out.status.success(), "logout: {}", text(&out));
+    let wrong = not_private(&data);
+    assert!(
+        wrong.is_empty(),
+        "after logout, entries readable by other users: {wrong:?}"
     );
     rt.block_on(sb.shutdown());
 }

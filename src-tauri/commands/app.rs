@@ -19,6 +19,7 @@ pub(crate) fn get_app_info(state: State<'_, AppState>, tray: State<'_, TrayState
             .display()
             .to_string(),
         tray_tooltip: tray.tooltip(),
+        last_crash: state.last_crash.clone(),
     }
 }
 

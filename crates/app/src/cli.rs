@@ -1,7 +1,8 @@
 //! The command line: global options, and the headless subcommands that run without GTK or
 //! a display (`agentdesk --help` lists them). With no subcommand the window opens.
 //!
-//! Exit codes: 0 ok, 2 usage, 3 auth, 4 network, 1 anything else (see [`crate::exit`]).
+//! Exit codes: 0 ok, 2 usage, 3 auth, 4 network, 1 anything else, 101 a crash (see
+//! [`crate::exit`]).
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -22,7 +23,8 @@ use crate::{exit, paths};
     long_about = "A desktop inbox for Intercom support agents.\n\n\
         With no subcommand, opens the window (it needs a display; under no display, run it \
         with `xvfb-run -a agentdesk`). The subcommands run headless.\n\n\
-        Exit codes: 0 ok, 1 other error, 2 usage, 3 authentication, 4 network."
+        Exit codes: 0 ok, 1 other error, 2 usage, 3 authentication, 4 network, \
+        101 a crash (a bug: the log has the report)."
 )]
 // Not `args_conflicts_with_subcommands`: that makes clap read a subcommand's name as the LINK
 // once any option came before it, so `agentdesk --data-dir D status` opened the window.
@@ -74,6 +76,17 @@ pub fn run(env_token: EnvToken, open_window: impl FnOnce(&GlobalArgs) -> i32) ->
         }
     };
     args.global.env_token = env_token;
+    // Before anything else writes: the data directory is private, and a panic from here on
+    // is reported (crate::crash).
+    let data_dir = paths::data_dir(args.global.data_dir.as_ref());
+    if let Err(err) = paths::prepare_data_dir(&data_dir) {
+        eprintln!(
+            "warning: cannot make {} private to your user: {err}",
+            data_dir.display()
+        );
+    }
+    crate::crash::install(&data_dir);
+    crate::crash::test_trigger();
     match args.command {
         Some(command) => run_headless(command, &args.global),
         None => open_window(&args.global),
@@ -198,6 +211,10 @@ fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
     let data_dir = paths::data_dir(global.data_dir.as_ref());
     // Logs go to the file only, so stdout stays clean for --json and scripts.
     let _guard = crate::logging::init(&paths::log_dir(&data_dir), false);
+    if let Some(report) = crate::crash::take_last(&data_dir) {
+        tracing::warn!(at = report.at, thread = %report.thread, "the last run stopped unexpectedly");
+        eprintln!("warning: {}", report.describe());
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -232,9 +232,11 @@ mod tests {
             .expect(
                 "the .deb names its own desktop entry template (the bundler's default has no %u)",
             );
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(template);
+        let path = std::path::PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+        )
+        .join("../..")
+        .join(template);
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("the template {} must exist: {e}", path.display()));
         let mut out = String::new();

@@ -27,6 +27,28 @@ pub struct AppInfo {
     /// What the tray's tooltip says now (`Agentdesk: 5 unread (Your inbox 3, Unassigned 2)`):
     /// the About panel shows it, and tests read the tray through it.
     pub tray_tooltip: String,
+    /// Set when the previous run stopped unexpectedly (a panic): the window says so once,
+    /// with where the log is.
+    pub last_crash: Option<CrashNotice>,
+}
+
+/// The previous run stopped unexpectedly: when, and the log file that tells what happened.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CrashNotice {
+    /// When it stopped, in unix seconds.
+    pub at: i64,
+    /// The log file with the report.
+    pub log_file: String,
+}
+
+impl From<&crate::crash::CrashReport> for CrashNotice {
+    fn from(report: &crate::crash::CrashReport) -> Self {
+        CrashNotice {
+            at: report.at,
+            log_file: report.log_file.display().to_string(),
+        }
+    }
 }
 
 /// A team of the workspace.

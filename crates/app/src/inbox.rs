@@ -220,6 +220,7 @@ mod tests {
         fn window_visible(&self) -> bool {
             true
         }
+        fn clear_web_data(&self) {}
     }
 
     /// Waits until `done` holds, checking it again each time `woken` fires (no polling).

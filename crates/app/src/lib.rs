@@ -14,6 +14,7 @@
 pub mod badge;
 pub mod cli;
 pub mod connect;
+pub mod crash;
 pub mod deeplink;
 pub mod dto;
 pub mod error;
@@ -47,4 +48,6 @@ pub mod exit {
     pub const AUTH: i32 = 3;
     /// Network: Intercom could not be reached.
     pub const NETWORK: i32 = 4;
+    /// The process stopped on a panic (a bug), after writing the report to the log.
+    pub const CRASH: i32 = crate::crash::EXIT_CODE;
 }

@@ -29,14 +29,8 @@ pub fn load(data_dir: &Path) -> Vec<SavedReply> {
 }
 
 fn store(data_dir: &Path, replies: &[SavedReply]) -> Result<(), String> {
-    std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
-    let tmp = data_dir.join(format!("{FILE}.tmp"));
-    std::fs::write(
-        &tmp,
-        serde_json::to_vec_pretty(replies).map_err(|e| e.to_string())?,
-    )
-    .map_err(|e| e.to_string())?;
-    std::fs::rename(tmp, data_dir.join(FILE))
+    let json = serde_json::to_vec_pretty(replies).map_err(|e| e.to_string())?;
+    crate::paths::write_private(&data_dir.join(FILE), &json)
         .map_err(|e| format!("cannot save the saved replies: {e}"))
 }
 

@@ -117,15 +117,10 @@ impl SettingsFile {
     }
 
     /// Saves atomically (write a temporary file, then rename), so a crash mid-write leaves the
-    /// previous settings intact.
+    /// previous settings intact; the file is the user's alone (`paths::write_private`).
     pub fn save(&self, settings: &Settings) -> std::io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = self.path.with_extension("json.tmp");
         let json = serde_json::to_vec_pretty(settings).map_err(std::io::Error::other)?;
-        std::fs::write(&tmp, json)?;
-        std::fs::rename(&tmp, &self.path)
+        crate::paths::write_private(&self.path, &json)
     }
 }
 

@@ -148,18 +148,11 @@ impl RegistryFile {
         })
     }
 
-    /// Saves atomically (a temporary file, then a rename).
+    /// Saves atomically (a temporary file, then a rename), private to the user.
     pub fn save(&self, registry: &Registry) -> Result<(), String> {
         let write = || -> std::io::Result<()> {
-            if let Some(dir) = self.path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let tmp = self.path.with_extension("json.tmp");
-            std::fs::write(
-                &tmp,
-                serde_json::to_vec_pretty(registry).map_err(std::io::Error::other)?,
-            )?;
-            std::fs::rename(&tmp, &self.path)
+            let json = serde_json::to_vec_pretty(registry).map_err(std::io::Error::other)?;
+            crate::paths::write_private(&self.path, &json)
         };
         write().map_err(|e| {
             format!(

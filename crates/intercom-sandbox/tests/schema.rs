@@ -11,8 +11,10 @@ use intercom_sandbox::{ContactUpdate, Fault, SandboxConfig};
 use serde_json::{json, Map, Value};
 
 fn spec_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/intercom-openapi/api.intercom.io.2.14.yaml")
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../tests/fixtures/intercom-openapi/api.intercom.io.2.14.yaml")
 }
 
 /// Rewrites `nullable: true` as `anyOf: [schema, {type: null}]`, recursively.

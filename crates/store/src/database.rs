@@ -110,7 +110,7 @@ impl Store {
     #[tracing::instrument(skip_all, fields(path = %path.display()), err)]
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            private_dir(dir).map_err(|source| StoreError::Io {
                 action: "create the data directory",
                 path: dir.to_owned(),
                 source,
@@ -119,6 +119,11 @@ impl Store {
         let existed = std::fs::metadata(path)
             .map(|m| m.len() > 0)
             .unwrap_or(false);
+        private_files(path).map_err(|source| StoreError::Io {
+            action: "make the cache file private",
+            path: path.to_owned(),
+            source,
+        })?;
         // A -wal left behind means the last session did not close cleanly: check every page.
         // A non-empty -wal left behind means the last session did not close cleanly (a clean
         // close checkpoints and truncates it).
@@ -136,6 +141,12 @@ impl Store {
             Err(Damage::Other(e)) => return Err(e),
             Err(Damage::Corrupt(reason)) => {
                 let moved_to = move_aside(path)?;
+                // The fresh file in its place is as private as the one moved aside.
+                private_files(path).map_err(|source| StoreError::Io {
+                    action: "make the cache file private",
+                    path: path.to_owned(),
+                    source,
+                })?;
                 warn!(moved_to = %moved_to.display(), %reason, "the cache was damaged; rebuilding");
                 OpenOutcome::Rebuilt { moved_to, reason }
             }
@@ -347,6 +358,73 @@ fn relabel(e: StoreError, label: &str) -> StoreError {
         },
         StoreError::Sqlite(source) => StoreError::from_sqlite(label, source),
         other => other,
+    }
+}
+
+/// Creates `dir` and its missing parents readable by this user only (0700); an existing
+/// `dir` loses any bit for the group or others (the user's own bits stay: a folder made
+/// read-only stays read-only, and opening then says so).
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        narrow(dir, 0o700);
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
+/// Takes away the group's and others' bits of `path` (at most `allowed`), if it exists. A
+/// file that cannot be changed (not ours) is left as it is, with a warning.
+#[cfg(unix)]
+fn narrow(path: &Path, allowed: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return;
+    };
+    let mode = meta.permissions().mode() & 0o7777;
+    if meta.file_type().is_symlink() || mode & !allowed == 0 {
+        return;
+    }
+    if let Err(err) =
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & allowed))
+    {
+        warn!(path = %path.display(), %err, "cannot make this cache file private");
+    }
+}
+
+/// The cache holds customers' messages, names and emails: a new database file is created
+/// 0600 before SQLite opens it (SQLite would create it 0644 less the umask), and SQLite gives
+/// the `-wal`, `-shm` and `-journal` files it creates the database file's mode. A file or
+/// sidecar that exists already (an older version's) is narrowed.
+fn private_files(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => narrow(path, 0o600),
+            Err(e) => return Err(e),
+        }
+        for suffix in ["-wal", "-shm", "-journal"] {
+            narrow(&sidecar(path, suffix), 0o600);
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
     }
 }
 

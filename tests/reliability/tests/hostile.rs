@@ -7,7 +7,7 @@
 //! `sanitized_corpus_fixture_is_current` below).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::PathBuf;
 
 use agentdesk_content::{sanitize, Images, BLOCKED_IMAGE_PLACEHOLDER};
 use agentdesk_reliability::{figures, hostile};
@@ -92,7 +92,10 @@ fn load_images_inlines_only_data_images_never_other_schemes() {
 }
 
 fn fixture_path() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("hostile/sanitized.json")
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
+    .join("hostile/sanitized.json")
 }
 
 /// The Chromium test renders what the sanitizer makes of each payload; this keeps its input

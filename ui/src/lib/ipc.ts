@@ -18,6 +18,14 @@ export interface AppInfo {
   logDir: string;
   /** What the tray's tooltip says now. */
   trayTooltip: string;
+  /** Set when the previous run stopped unexpectedly (a crash): shown once at start. */
+  lastCrash: CrashNotice | null;
+}
+
+/** The previous run stopped unexpectedly: when (unix seconds), and the log that says why. */
+export interface CrashNotice {
+  at: number;
+  logFile: string;
 }
 
 /** Errors from commands arrive as `{code, message}`; the UI branches on `code` only. */

@@ -124,7 +124,7 @@
     hugeView: options.hugeView ?? 0,
     tokenErrors: options.tokenErrors ?? {},
     failSends: options.failSends ?? false,
-    appInfo: { name: "Agentdesk", version: "0.1.0", dataDir: "/home/agent/.local/share/agentdesk", logDir: "/home/agent/.local/state/agentdesk/logs", trayTooltip: "Agentdesk: 5 unread (Your inbox 3, Unassigned 2)" },
+    appInfo: { name: "Agentdesk", version: "0.1.0", dataDir: "/home/agent/.local/share/agentdesk", logDir: "/home/agent/.local/state/agentdesk/logs", trayTooltip: "Agentdesk: 5 unread (Your inbox 3, Unassigned 2)", lastCrash: options.lastCrash ?? null },
   };
   const calls = [];
   let nextId = 1;

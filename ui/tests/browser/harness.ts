@@ -100,6 +100,8 @@ export interface FakeOptions {
   failSends?: boolean;
   backfill?: { done: number; total: number } | null;
   viewport?: { width: number; height: number };
+  /** get_app_info reports that the previous run crashed. */
+  lastCrash?: { at: number; logFile: string } | null;
 }
 
 const FAKE_SOURCE = readFile(join(import.meta.dirname, "fake-backend.js"), "utf8");

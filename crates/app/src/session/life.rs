@@ -34,17 +34,6 @@ pub fn demo_secret_file(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("demo-sandbox.secret")
 }
 
-/// Writes `text` to a file only its owner may read, whatever the umask.
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let _ = std::fs::remove_file(path);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(text.as_bytes())
-}
-
 impl AppState {
     /// The active workspace, or the demo when nothing is configured, so a first start shows
     /// a living inbox. A failure lands on the connect screen with its message. Marks the
@@ -106,14 +95,15 @@ impl AppState {
         };
         let token = sandbox.token().to_string();
         let url = sandbox.base_url().to_string();
-        let _ = std::fs::create_dir_all(&self.data_dir);
         // The secret first: whoever sees the address can use the control API at once.
         if let Some(secret) = sandbox.control_secret() {
-            if let Err(e) = write_private(&demo_secret_file(&self.data_dir), secret) {
+            if let Err(e) =
+                crate::paths::write_private(&demo_secret_file(&self.data_dir), secret.as_bytes())
+            {
                 tracing::warn!(error = %e, "could not write the demo server's control secret");
             }
         }
-        let _ = std::fs::write(demo_url_file(&self.data_dir), &url);
+        let _ = crate::paths::write_private(&demo_url_file(&self.data_dir), url.as_bytes());
         // The demo's data is generated afresh each start: an old cache would not match it.
         let db = store::db_path(&self.data_dir, &workspace.id, &workspace.admin_id);
         let _ = Store::delete_files(&db);
@@ -281,6 +271,7 @@ impl AppState {
         if let Some(w) = registry.remove(id) {
             Store::delete_workspace(&self.data_dir, &w.id).map_err(AppError::from)?;
             self.tokens.delete(&w.id).map_err(AppError::internal)?;
+            self.ui.clear_web_data();
             if let Some(active) = current {
                 registry.active = Some(active);
             }
@@ -352,6 +343,8 @@ impl AppState {
             self.tokens
                 .delete(&workspace.id)
                 .map_err(AppError::internal)?;
+            // The web view's own storage and caches, whatever they hold of this workspace.
+            self.ui.clear_web_data();
             let mut registry = self.registry.load().map_err(AppError::internal)?;
             // The next saved workspace (if any) becomes the active one.
             registry.remove(&workspace.id);
@@ -454,6 +447,7 @@ mod tests {
         fn window_visible(&self) -> bool {
             false
         }
+        fn clear_web_data(&self) {}
     }
 
     /// Regression (issue 21, item 9): the demo's server listens on loopback, and its control

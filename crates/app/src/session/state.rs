@@ -67,6 +67,7 @@ impl AppState {
             demo_auto_opened: AtomicBool::new(false),
             first_boot: tokio::sync::watch::Sender::new(false),
             opens: Mutex::new(OpenQueue::default()),
+            last_crash: crate::crash::take_last(&data_dir).map(|r| dto::CrashNotice::from(&r)),
             image_policy: images::Policy::PUBLIC,
             data_dir,
         }))
@@ -114,6 +115,8 @@ pub struct Shared {
     pub(crate) first_boot: tokio::sync::watch::Sender<bool>,
     /// Conversations to open (links, notification clicks) that no inbox listened for yet.
     pub(crate) opens: Mutex<OpenQueue>,
+    /// The previous run's crash, taken from its marker at start (so it is told once).
+    pub last_crash: Option<dto::CrashNotice>,
     /// Where "Load images" may connect: public addresses (tests add their image server).
     pub(crate) image_policy: images::Policy,
 }

@@ -1,4 +1,4 @@
-//! What the session tells the window, and the one thing it asks of it. The app layer speaks
+//! What the session tells the window, and the few things it asks of it. The app layer speaks
 //! in [`UiEvent`]s (typed payloads, no names); the shell implements [`Ui`] and is the one
 //! place that gives each event its name on the IPC bus (`src-tauri/events.rs`).
 
@@ -39,4 +39,8 @@ pub trait Ui: Send + Sync + 'static {
     fn tray(&self, counts: &[dto::ViewCount], do_not_disturb: bool);
     /// Whether the window is on screen (the engine polls slower while it is hidden).
     fn window_visible(&self) -> bool;
+    /// Empties what the web view keeps on disk of the pages it showed (WebKit's local
+    /// storage, IndexedDB, caches, cookies): called at logout, so nothing of the workspace's
+    /// conversations stays there whatever a page or the engine stored.
+    fn clear_web_data(&self);
 }

@@ -2,7 +2,7 @@
 //! migrations build: this test builds it from them and fails when the file is stale.
 //! Regenerate it with `UPDATE_SCHEMA=1 cargo test -p agentdesk-store --test store schema`.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use agentdesk_store::MIGRATIONS;
 
@@ -72,7 +72,10 @@ fn schema_from_migrations() -> String {
 
 #[test]
 fn schema_sql_is_what_the_migrations_build() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.sql");
+    let path = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
+    .join("schema.sql");
     let built = schema_from_migrations();
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, &built).expect("schema.sql is writable");
