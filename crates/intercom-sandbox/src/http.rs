@@ -10,7 +10,7 @@ use axum::extract::{MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
 
@@ -32,7 +32,7 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 /// 9999-12-31T23:59:59Z, the last instant a timestamp field accepts.
 const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
 
-type ApiResult = Result<Response, ApiError>;
+pub(crate) type ApiResult = Result<Response, ApiError>;
 
 impl IntoResponse for ApiError {
     /// The body is rendered by the pipeline, which knows the request id.
@@ -54,7 +54,7 @@ fn json_response(status: u16, v: &Value) -> Response {
     resp
 }
 
-fn ok(v: Value) -> ApiResult {
+pub(crate) fn ok(v: Value) -> ApiResult {
     Ok(json_response(200, &v))
 }
 
@@ -72,6 +72,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/conversations/{id}/reply", post(reply_conversation))
         .route("/conversations/{id}/parts", post(manage_conversation))
+        .route(
+            "/conversations/{id}/tags",
+            post(crate::tags::tag_conversation),
+        )
+        .route(
+            "/conversations/{id}/tags/{tag_id}",
+            delete(crate::tags::untag_conversation),
+        )
+        .route("/tags", get(crate::tags::list_tags))
+        .route("/data_attributes", get(crate::tags::list_data_attributes))
         .route("/contacts/search", post(search_contacts))
         .route("/contacts/{id}", get(get_contact))
         .route("/events", get(list_events).post(create_event))
@@ -110,6 +120,8 @@ fn permission_for(method: &Method, path: &str) -> Option<&'static str> {
         ("contacts" | "events", false) => "read_users_companies",
         ("contacts", true) => "write_users_companies",
         ("events", true) => "write_events",
+        ("tags", false) => "read_tags",
+        ("data_attributes", false) => "read_data_attributes",
         _ => return None,
     })
 }
@@ -225,7 +237,13 @@ async fn pipeline_steps(
     };
     if let Some(v) = parts.headers.get("intercom-version") {
         let v = v.to_str().unwrap_or("").trim();
-        if v != VERSION {
+        // The one request served on Intercom's Unstable version: a conversation update, which
+        // there takes `priority` (2.14's does not).
+        let unstable_update = v.eq_ignore_ascii_case("unstable")
+            && method == Method::PUT
+            && path.starts_with("/conversations/")
+            && path.matches('/').count() == 2;
+        if v != VERSION && !unstable_update {
             let msg = if KNOWN_VERSIONS.contains(&v) {
                 format!("Intercom-Version '{v}' is not served by this sandbox; it implements {VERSION} only")
             } else {
@@ -395,7 +413,7 @@ fn reset_after(
 }
 
 /// Parses a JSON object body with a useful error.
-fn json_object(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
+pub(crate) fn json_object(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ApiError::invalid(
             "body",
@@ -415,7 +433,7 @@ fn json_object(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn reject_unknown(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn reject_unknown(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
     match body.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(ApiError::invalid(
             k,
@@ -429,7 +447,7 @@ fn reject_unknown(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), Api
 }
 
 /// An id sent as a string or an integer.
-fn id_field(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, ApiError> {
+pub(crate) fn id_field(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, ApiError> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
@@ -447,7 +465,10 @@ fn id_field(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, ApiEr
     }
 }
 
-fn str_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>, ApiError> {
+pub(crate) fn str_field<'a>(
+    body: &'a Map<String, Value>,
+    field: &str,
+) -> Result<Option<&'a str>, ApiError> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -710,6 +731,7 @@ async fn get_conversation(
 async fn update_conversation(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
     bytes: Bytes,
 ) -> ApiResult {
@@ -717,7 +739,38 @@ async fn update_conversation(
         q.map_err(|e| ApiError::invalid("query", format!("the query string is invalid: {e}")))?;
     let display = display_of(&q)?;
     let body = json_object(&bytes)?;
-    reject_unknown(&body, &["read", "title", "custom_attributes", "company_id"])?;
+    // 2.14's update request has no `priority`; Intercom's Unstable version accepts it
+    // (CONTRACT.md, "Preview"), so the sandbox takes it only on a request that asks for
+    // that version.
+    let unstable = headers
+        .get("intercom-version")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("unstable"));
+    if unstable {
+        reject_unknown(
+            &body,
+            &[
+                "read",
+                "title",
+                "custom_attributes",
+                "company_id",
+                "priority",
+            ],
+        )?;
+    } else {
+        reject_unknown(&body, &["read", "title", "custom_attributes", "company_id"])?;
+    }
+    let priority = match body.get("priority") {
+        None => None,
+        Some(Value::String(p)) if p == "priority" => Some(true),
+        Some(Value::String(p)) if p == "not_priority" => Some(false),
+        Some(v) => {
+            return Err(ApiError::invalid(
+                "priority",
+                format!("priority must be \"priority\" or \"not_priority\", got {v}"),
+            ))
+        }
+    };
     let read = match body.get("read") {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(*b),
@@ -779,6 +832,9 @@ async fn update_conversation(
         }
     }
     st.update(idx, read, title, attrs, company, now);
+    if let Some(p) = priority {
+        st.set_priority(idx, p, now);
+    }
     let conv = &st.conversations[idx];
     ok(conv.to_json(&st.lookup(), display, Some(&[])))
 }
@@ -794,7 +850,10 @@ fn resolve_conversation(st: &crate::state::State, id: &str) -> Result<usize, Api
     st.conversation_index(id)
 }
 
-fn admin_of(st: &crate::state::State, body: &Map<String, Value>) -> Result<u64, ApiError> {
+pub(crate) fn admin_of(
+    st: &crate::state::State,
+    body: &Map<String, Value>,
+) -> Result<u64, ApiError> {
     let admin = id_field(body, "admin_id")?.ok_or_else(|| ApiError::missing("admin_id"))?;
     if !st.admin_exists(admin) {
         return Err(ApiError {

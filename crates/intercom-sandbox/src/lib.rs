@@ -99,6 +99,7 @@ mod quirks;
 mod search;
 mod server;
 mod state;
+mod tags;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

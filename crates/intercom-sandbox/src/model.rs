@@ -457,6 +457,28 @@ impl Part {
 }
 
 impl Conversation {
+    /// The SLA applied to one conversation in six, derived from its id (not from the
+    /// generator's randomness, so adding it left every seeded workspace as it was): active
+    /// while it waits for an admin, hit or missed once it stops waiting.
+    pub(crate) fn sla_applied(&self) -> Value {
+        if self.id % 6 != 0 {
+            return Value::Null;
+        }
+        let name = if self.id % 12 == 0 {
+            "VIP first response"
+        } else {
+            "Next response, 4h"
+        };
+        let status = if self.state != ConvState::Closed && self.waiting_since.is_some() {
+            "active"
+        } else if self.id % 18 == 0 {
+            "missed"
+        } else {
+            "hit"
+        };
+        json!({"type": "conversation_sla_summary", "sla_name": name, "sla_status": status})
+    }
+
     /// The open flag as 2.14 emits it: snoozed conversations count as open.
     pub(crate) fn is_open(&self) -> bool {
         self.state != ConvState::Closed
@@ -613,7 +635,7 @@ impl Conversation {
             "teammates": {"type": "admin.list", "teammates": teammates},
             "custom_attributes": self.custom_attributes,
             "first_contact_reply": {"created_at": self.created_at, "type": "conversation", "url": self.source.url},
-            "sla_applied": Value::Null,
+            "sla_applied": self.sla_applied(),
             "statistics": self.statistics(),
             "linked_objects": {"type": "list", "total_count": 0, "has_more": false, "data": []},
             "ai_agent_participated": false,

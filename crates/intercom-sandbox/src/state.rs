@@ -447,6 +447,49 @@ impl State {
         self.touch(idx, now);
     }
 
+    /// Applies a tag to a conversation (again: the first application stays) and touches it.
+    pub(crate) fn tag_conversation(
+        &mut self,
+        idx: usize,
+        tag: usize,
+        admin: u64,
+        now: i64,
+    ) -> crate::model::AppliedTag {
+        let conv = &mut self.conversations[idx];
+        let applied = match conv.tags.iter().find(|t| t.tag == tag) {
+            Some(existing) => existing.clone(),
+            None => {
+                let applied = crate::model::AppliedTag {
+                    tag,
+                    applied_at: now,
+                    applied_by: admin,
+                };
+                conv.tags.push(applied.clone());
+                applied
+            }
+        };
+        self.touch(idx, now);
+        applied
+    }
+
+    /// Removes a tag from a conversation; `false` when it did not carry it.
+    pub(crate) fn untag_conversation(&mut self, idx: usize, tag: usize, now: i64) -> bool {
+        let conv = &mut self.conversations[idx];
+        let before = conv.tags.len();
+        conv.tags.retain(|t| t.tag != tag);
+        let removed = conv.tags.len() != before;
+        if removed {
+            self.touch(idx, now);
+        }
+        removed
+    }
+
+    /// Sets the priority flag (a `PUT` on the Unstable version) and touches the conversation.
+    pub(crate) fn set_priority(&mut self, idx: usize, priority: bool, now: i64) {
+        self.conversations[idx].priority = priority;
+        self.touch(idx, now);
+    }
+
     /// Stores a data event unless it duplicates one (same contact, name and `created_at`).
     /// Returns whether it was stored.
     pub(crate) fn track_event(

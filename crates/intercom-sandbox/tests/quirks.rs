@@ -140,8 +140,10 @@ async fn transcript(api: &Api, truth: &Value) -> Vec<(String, Vec<u8>)> {
 
 /// The digest of a transcript, with the sandbox's address (a free port, different on each
 /// run) written as `BASE` so that only the answers count.
-/// The digest of [`transcript`] of [`fixed`] on the sandbox before quirks existed.
-const PRE_QUIRKS_DIGEST: u64 = 0xbdf0_7e71_4356_8919;
+/// The digest of [`transcript`] of [`fixed`] on the sandbox before quirks existed, with the
+/// one deliberate change since: issue 14's `sla_applied` on one conversation in six (with
+/// `sla_applied` forced back to null the old digest 0xbdf0_7e71_4356_8919 still matched).
+const PRE_QUIRKS_DIGEST: u64 = 0x6d26_86d4_e552_b920;
 
 fn digest(transcript: &[(String, Vec<u8>)], base: &str) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325;

@@ -204,6 +204,106 @@ async fn every_endpoint_matches_the_official_schemas() {
         );
     }
 
+    // Tags, tagging, priority and the conversation attributes' definitions (issue 14).
+    schemas.check("tag_list", &api.get("/tags").await.body, "GET /tags");
+    let tag = api.get("/tags").await.body["data"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let tagged = api
+        .post(
+            &format!("/conversations/{id}/tags"),
+            &json!({"id": tag, "admin_id": admin}),
+        )
+        .await;
+    assert_eq!(tagged.status, 200, "tagging succeeds: {}", tagged.body);
+    schemas.check("tag", &tagged.body, "POST /conversations/{id}/tags");
+    schemas.check(
+        "conversation",
+        &api.get(&format!("/conversations/{id}")).await.body,
+        "GET /conversations/{id} of a tagged conversation",
+    );
+    let untagged = api
+        .delete(
+            &format!("/conversations/{id}/tags/{tag}"),
+            &json!({"admin_id": admin}),
+        )
+        .await;
+    assert_eq!(
+        untagged.status, 200,
+        "untagging succeeds: {}",
+        untagged.body
+    );
+    schemas.check(
+        "tag",
+        &untagged.body,
+        "DELETE /conversations/{id}/tags/{tag_id}",
+    );
+    let prioritized = api
+        .with_version("Unstable")
+        .put(
+            &format!("/conversations/{id}"),
+            &json!({"priority": "priority"}),
+        )
+        .await;
+    assert_eq!(
+        prioritized.status, 200,
+        "priority on Unstable: {}",
+        prioritized.body
+    );
+    schemas.check("conversation", &prioritized.body, "PUT priority (Unstable)");
+    // The description's query parameter asks for `model=conversation` (L9201) while its
+    // `data_attribute.model` enum lists only contact and company: Intercom answers
+    // "conversation" for them, so each item is checked with its model read as one the enum
+    // knows, and the model itself must be "conversation".
+    let attributes = api.get("/data_attributes?model=conversation").await.body;
+    let mut as_schema_knows = attributes.clone();
+    for item in as_schema_knows["data"].as_array_mut().into_iter().flatten() {
+        assert_eq!(
+            item["model"], "conversation",
+            "conversation attributes say so"
+        );
+        item["model"] = json!("contact");
+    }
+    assert!(
+        as_schema_knows["data"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty()),
+        "the sandbox defines conversation attributes: {attributes}"
+    );
+    schemas.check(
+        "data_attribute_list",
+        &as_schema_knows,
+        "GET /data_attributes?model=conversation",
+    );
+    let with_sla: Vec<&Value> = truth["conversations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| {
+            c["id"]
+                .as_str()
+                .and_then(|i| i.parse::<u64>().ok())
+                .is_some_and(|i| i % 6 == 0)
+        })
+        .take(5)
+        .collect();
+    assert!(!with_sla.is_empty(), "some conversations carry an SLA");
+    for c in with_sla {
+        let body = api
+            .get(&format!(
+                "/conversations/{}",
+                c["id"].as_str().unwrap_or_default()
+            ))
+            .await
+            .body;
+        assert!(
+            body["sla_applied"]["sla_status"].is_string(),
+            "an SLA is applied: {body}"
+        );
+        schemas.check("conversation", &body, "GET /conversations/{id} with an SLA");
+    }
+
     let contact = truth["contacts"][0]["id"]
         .as_str()
         .unwrap_or_default()
@@ -260,7 +360,8 @@ async fn every_endpoint_matches_the_official_schemas() {
     schemas.check("data_event_summary", &summary, "GET /events?summary=true");
 
     // Errors of every kind share the `error` schema.
-    let mut errors = vec![
+    let mut errors =
+        vec![
         api.with_token("nope").get("/me").await,
         api.with_token("ro")
             .post(
@@ -287,6 +388,13 @@ async fn every_endpoint_matches_the_official_schemas() {
         )
         .await,
         api.get("/contacts/nope").await,
+        api.put(&format!("/conversations/{id}"), &json!({"priority": "priority"}))
+            .await,
+        api.post(
+            &format!("/conversations/{id}/tags"),
+            &json!({"id": "999999", "admin_id": admin}),
+        )
+        .await,
         api.post(
             "/contacts/search",
             &json!({"query": {"field": "nope", "operator": "=", "value": 1}}),
@@ -299,10 +407,10 @@ async fn every_endpoint_matches_the_official_schemas() {
     errors.push(api.get("/teams").await);
     assert_eq!(
         errors.len(),
-        14,
+        16,
         "one error per endpoint family: /me, reply, GET conversation, search, POST and GET \
          /events, /teams 503 and 429, /admins, GET /conversations, PUT, /parts, GET contact, \
-         contact search"
+         contact search, priority on 2.14, an unknown tag"
     );
     for r in &errors {
         assert!(r.status >= 400, "each of these requests must fail");

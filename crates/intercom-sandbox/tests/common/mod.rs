@@ -18,6 +18,8 @@ pub(crate) struct Reply {
 pub(crate) struct Api {
     pub base: String,
     pub token: String,
+    /// The `Intercom-Version` header sent (2.14 unless a test asks for another).
+    pub version: String,
     pub http: reqwest::Client,
 }
 
@@ -28,6 +30,7 @@ pub(crate) async fn start(config: SandboxConfig) -> (Sandbox, Api) {
     let api = Api {
         base: sb.base_url().to_string(),
         token: sb.token().to_string(),
+        version: "2.14".into(),
         http: reqwest::Client::new(),
     };
     (sb, api)
@@ -47,7 +50,15 @@ impl Api {
         Api {
             base: self.base.clone(),
             token: token.to_string(),
+            version: self.version.clone(),
             http: self.http.clone(),
+        }
+    }
+
+    pub(crate) fn with_version(&self, version: &str) -> Api {
+        Api {
+            version: version.to_string(),
+            ..self.with_token(&self.token)
         }
     }
 
@@ -65,7 +76,7 @@ impl Api {
         let mut req = self
             .http
             .request(method, url)
-            .header("Intercom-Version", "2.14");
+            .header("Intercom-Version", self.version.as_str());
         if !self.token.is_empty() {
             req = req.bearer_auth(&self.token);
         }
@@ -99,6 +110,11 @@ impl Api {
 
     pub(crate) async fn post(&self, path: &str, body: &Value) -> Reply {
         self.send(reqwest::Method::POST, path, Some(&body.to_string()))
+            .await
+    }
+
+    pub(crate) async fn delete(&self, path: &str, body: &Value) -> Reply {
+        self.send(reqwest::Method::DELETE, path, Some(&body.to_string()))
             .await
     }
 
