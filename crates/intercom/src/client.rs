@@ -6,8 +6,9 @@ use crate::error::{ApiError, TransportKind};
 use crate::governor::{Governor, GovernorStats, RateHeaders};
 use crate::models::de;
 use crate::models::{
-    Admin, AdminList, Contact, ContactList, Conversation, ConversationList, CursorPages, DataEvent,
-    EventList, EventSummaryList, Team, TeamList,
+    Admin, AdminList, Contact, ContactList, Conversation, ConversationList, CursorPages,
+    DataAttribute, DataAttributePage, DataEvent, EventList, EventSummaryList, TagPage, Team,
+    TeamList, WorkspaceTag,
 };
 use crate::page::{Page, Pages};
 use crate::requests::{Action, ContactKey, DataEventRequest, Reply};
@@ -127,6 +128,9 @@ struct Call<'a> {
     body: Option<Vec<u8>>,
     /// A write: not retried after it may have reached Intercom.
     write: bool,
+    /// An `Intercom-Version` other than the client's own, for the one request 2.14 cannot
+    /// make (priority: [`Client::set_priority`]).
+    version: Option<&'static str>,
 }
 
 impl Client {
@@ -242,6 +246,10 @@ impl Client {
             attempt += 1;
             let permit = inner.governor.acquire().await;
             let mut req = inner.http.request(call.method.clone(), call.url.clone());
+            if let Some(version) = call.version {
+                // reqwest adds a default header only when the request has none.
+                req = req.header("Intercom-Version", version);
+            }
             if let Some(body) = &call.body {
                 req = req
                     .header(CONTENT_TYPE, "application/json")
@@ -366,6 +374,7 @@ impl Client {
             url,
             body: None,
             write: false,
+            version: None,
         }
     }
 
@@ -383,6 +392,7 @@ impl Client {
             url,
             body: Some(body.to_string().into_bytes()),
             write,
+            version: None,
         }
     }
 
@@ -519,6 +529,77 @@ impl Client {
             true,
         );
         Ok(self.call(call).await?.0)
+    }
+
+    /// `PUT /conversations/{id}` with `{"priority": "priority" | "not_priority"}`, sent as
+    /// Intercom's Unstable version: 2.14's update request has no `priority` (CONTRACT.md,
+    /// "Preview"). A write.
+    pub async fn set_priority(&self, id: &str, priority: bool) -> Result<Conversation, ApiError> {
+        let body = serde_json::json!({
+            "priority": if priority { "priority" } else { "not_priority" }
+        });
+        let mut call = self.json_call(
+            Method::PUT,
+            "PUT /conversations/{id} (priority)",
+            self.url(&["conversations", id]),
+            &body,
+            true,
+        );
+        call.version = Some("Unstable");
+        Ok(self.call(call).await?.0)
+    }
+
+    /// `GET /tags`: every tag of the workspace.
+    pub async fn list_tags(&self) -> Result<Vec<WorkspaceTag>, ApiError> {
+        let (page, _): (TagPage, _) = self
+            .call(self.get("GET /tags", self.url(&["tags"])))
+            .await?;
+        Ok(page.data)
+    }
+
+    /// `POST /conversations/{id}/tags` with `{id: tag, admin_id}`. A write; tagging twice
+    /// leaves one tag, so a resend after a timeout is harmless.
+    pub async fn tag_conversation(
+        &self,
+        id: &str,
+        tag_id: &str,
+        admin_id: &str,
+    ) -> Result<WorkspaceTag, ApiError> {
+        let call = self.json_call(
+            Method::POST,
+            "POST /conversations/{id}/tags",
+            self.url(&["conversations", id, "tags"]),
+            &serde_json::json!({"id": tag_id, "admin_id": admin_id}),
+            true,
+        );
+        Ok(self.call(call).await?.0)
+    }
+
+    /// `DELETE /conversations/{id}/tags/{tag_id}` with `{admin_id}`. A write.
+    pub async fn untag_conversation(
+        &self,
+        id: &str,
+        tag_id: &str,
+        admin_id: &str,
+    ) -> Result<WorkspaceTag, ApiError> {
+        let call = self.json_call(
+            Method::DELETE,
+            "DELETE /conversations/{id}/tags/{tag_id}",
+            self.url(&["conversations", id, "tags", tag_id]),
+            &serde_json::json!({"admin_id": admin_id}),
+            true,
+        );
+        Ok(self.call(call).await?.0)
+    }
+
+    /// `GET /data_attributes?model=conversation`: the conversation attributes' definitions
+    /// (archived ones left out by Intercom).
+    pub async fn list_conversation_attributes(&self) -> Result<Vec<DataAttribute>, ApiError> {
+        let mut url = self.url(&["data_attributes"]);
+        url.query_pairs_mut().append_pair("model", "conversation");
+        let (page, _): (DataAttributePage, _) =
+            self.call(self.get("GET /data_attributes", url)).await?;
+        Ok(page.data)
     }
 
     /// `POST /conversations/{id}/reply`: a reply or a note. The answer carries only the new

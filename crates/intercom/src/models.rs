@@ -12,7 +12,12 @@
 //! (the one exception in the workspace). The types, their tolerance and helpers are documented.
 #![allow(missing_docs)]
 
+mod attributes;
 pub(crate) mod de;
+
+pub use attributes::{
+    DataAttribute, DataAttributePage, DataType, SlaApplied, SlaStatus, TagPage, WorkspaceTag,
+};
 
 use de::open_enum;
 use serde::{Deserialize, Serialize};
@@ -173,6 +178,7 @@ pub struct Conversation {
     pub custom_attributes: JsonMap,
     pub first_contact_reply: Option<Value>,
     pub conversation_rating: Option<Value>,
+    /// Read through [`Conversation::sla`].
     pub sla_applied: Option<Value>,
     pub statistics: Option<Value>,
     #[serde(deserialize_with = "de::opt_bool")]
@@ -184,6 +190,11 @@ pub struct Conversation {
 }
 
 impl Conversation {
+    /// The SLA applied, if any (read leniently: an odd `sla_applied` is no SLA).
+    pub fn sla(&self) -> Option<SlaApplied> {
+        SlaApplied::from_value(self.sla_applied.as_ref())
+    }
+
     /// The parts carried by this response (empty for list and search items).
     pub fn parts(&self) -> &[Part] {
         self.conversation_parts

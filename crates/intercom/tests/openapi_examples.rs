@@ -2,8 +2,8 @@
 //! client uses, decodes into the client's models (errors into `error.list`).
 
 use intercom::models::{
-    Admin, AdminList, Contact, ContactList, Conversation, ConversationList, ErrorList, EventList,
-    EventSummaryList, TeamList,
+    Admin, AdminList, Contact, ContactList, Conversation, ConversationList, DataAttributePage,
+    ErrorList, EventList, EventSummaryList, TagPage, TeamList, WorkspaceTag,
 };
 use intercom::{decode_json, ApiError};
 use serde_json::Value;
@@ -73,6 +73,25 @@ fn decode(path: &str, method: &str, status: &str, example: &Value) -> Result<(),
         ("/contacts/search", "post") => {
             decode_json::<ContactList>(&endpoint, &bytes)?;
         }
+        ("/tags", "get") => {
+            let l: TagPage = decode_json(&endpoint, &bytes)?;
+            assert!(
+                l.data.iter().all(|t| !t.id.is_empty()),
+                "{endpoint}: tags have ids"
+            );
+        }
+        ("/conversations/{conversation_id}/tags", "post")
+        | ("/conversations/{conversation_id}/tags/{tag_id}", "delete") => {
+            let t: WorkspaceTag = decode_json(&endpoint, &bytes)?;
+            assert!(!t.id.is_empty(), "{endpoint}: the tag has an id");
+        }
+        ("/data_attributes", "get") => {
+            let l: DataAttributePage = decode_json(&endpoint, &bytes)?;
+            assert!(
+                !l.data.is_empty() && l.data.iter().all(|a| a.name.is_some()),
+                "{endpoint}: attributes have names"
+            );
+        }
         ("/events", "get") => {
             if example.get("type").and_then(Value::as_str) == Some("event.summary") {
                 decode_json::<EventSummaryList>(&endpoint, &bytes)?;
@@ -102,6 +121,10 @@ fn every_example_response_of_the_endpoints_used_decodes() {
         ("/contacts/search", "post"),
         ("/events", "get"),
         ("/events", "post"),
+        ("/tags", "get"),
+        ("/conversations/{conversation_id}/tags", "post"),
+        ("/conversations/{conversation_id}/tags/{tag_id}", "delete"),
+        ("/data_attributes", "get"),
     ];
     let mut decoded = 0;
     let mut failures = Vec::new();
