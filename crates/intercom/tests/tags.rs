@@ -124,7 +124,10 @@ async fn conversation_attributes_and_slas_are_read() {
         vec!["web", "email", "ios"],
         "a list attribute's options come with it"
     );
-    let types: Vec<&str> = attributes.iter().map(|a| a.data_type.as_str()).collect();
+    let types: Vec<&str> = attributes
+        .iter()
+        .filter_map(|a| a.data_type.as_ref().map(|t| t.as_str()))
+        .collect();
     for t in ["string", "integer", "boolean", "float", "date"] {
         assert!(
             types.contains(&t),

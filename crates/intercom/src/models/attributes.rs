@@ -32,12 +32,6 @@ open_enum! {
     }
 }
 
-impl Default for DataType {
-    fn default() -> Self {
-        DataType::String
-    }
-}
-
 /// `GET /data_attributes`: `{type: "list", data: [data_attribute]}`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
@@ -60,8 +54,8 @@ pub struct DataAttribute {
     pub full_name: Option<String>,
     #[serde(deserialize_with = "de::opt_string")]
     pub label: Option<String>,
-    #[serde(deserialize_with = "de::null_as_default")]
-    pub data_type: DataType,
+    /// `None` when Intercom sends none (the app then treats the value as text).
+    pub data_type: Option<DataType>,
     #[serde(deserialize_with = "de::null_as_empty")]
     pub options: Vec<Value>,
     #[serde(deserialize_with = "de::opt_bool")]
