@@ -58,6 +58,16 @@ pub struct Tag {
     pub name: String,
 }
 
+/// The SLA applied to a conversation (`sla_applied`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Sla {
+    /// As the teammate named it (may be empty).
+    pub name: String,
+    /// `active`, `hit`, `missed`, `cancelled`; `None` when Intercom sends null (removed by
+    /// hand).
+    pub status: Option<String>,
+}
+
 /// A conversation's metadata as Intercom lists it (no parts). Assignee ids `"0"` or `""` are
 /// stored as `None` (2.14 examples use 0 for unassigned).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -98,6 +108,11 @@ pub struct Conversation {
     pub source_author: Author,
     /// Tags.
     pub tags: Vec<Tag>,
+    /// Custom conversation attributes, as Intercom sends them (an object; values of any JSON
+    /// type).
+    pub custom_attributes: serde_json::Map<String, serde_json::Value>,
+    /// The SLA applied, if any.
+    pub sla: Option<Sla>,
     /// `statistics.last_contact_reply_at` when Intercom gives it: lets the unread model work
     /// from metadata alone, before parts are fetched.
     pub last_contact_reply_at: Option<i64>,
@@ -351,6 +366,9 @@ pub(crate) fn upsert_conversations(
             snippet,
             synced_at,
             lcpa.is_some() && !(seeding_read && c.read),
+            serde_json::to_string(&c.custom_attributes)?,
+            c.sla.as_ref().map(|s| s.name.as_str()),
+            c.sla.as_ref().and_then(|s| s.status.as_deref()),
         ])?;
         match &before {
             None => fts.inserted(tx.last_insert_rowid()),
@@ -408,10 +426,14 @@ INSERT INTO conversations (
   source_body_html, source_body_text, source_author_type, source_author_id, source_author_name, tags,
   last_contact_reply_at, raw, last_contact_part_at, preview, synced_at,
   srv_open, srv_state, srv_snoozed_until, srv_admin_assignee_id, srv_team_assignee_id, last_activity_at,
-  unread)
+  unread, custom_attributes, sla_name, sla_status, srv_priority, srv_tags, srv_custom_attributes)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-  ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?7, ?8, ?6, ?11, ?12, max(?3, ?4), ?28)
+  ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?7, ?8, ?6, ?11, ?12, max(?3, ?4), ?28, ?29, ?30, ?31, ?10,
+  ?22, ?29)
 ON CONFLICT(id) DO UPDATE SET
+  srv_priority = excluded.priority, srv_tags = excluded.tags,
+  srv_custom_attributes = excluded.custom_attributes, custom_attributes = excluded.custom_attributes,
+  sla_name = excluded.sla_name, sla_status = excluded.sla_status,
   title = excluded.title, updated_at = excluded.updated_at, waiting_since = excluded.waiting_since,
   snoozed_until = excluded.snoozed_until, open = excluded.open, state = excluded.state,
   read = excluded.read, priority = excluded.priority,
@@ -437,7 +459,8 @@ WHERE excluded.updated_at >= conversations.updated_at";
 pub(crate) const CONVERSATION_COLUMNS: &str = "c.id, c.title, c.created_at, c.updated_at, c.waiting_since, \
   c.snoozed_until, c.open, c.state, c.read, c.priority, c.admin_assignee_id, c.team_assignee_id, c.contact_ids, \
   c.source_type, c.source_subject, c.source_body_html, c.source_author_type, c.source_author_id, \
-  c.source_author_name, c.tags, c.last_contact_reply_at, c.raw, c.unread, c.last_activity_at";
+  c.source_author_name, c.tags, c.last_contact_reply_at, c.raw, c.unread, c.last_activity_at, \
+  c.custom_attributes, c.sla_name, c.sla_status";
 
 pub(crate) fn conversation_from_row(r: &Row<'_>) -> rusqlite::Result<(Conversation, bool, i64)> {
     let json_err = |i: usize, e: serde_json::Error| {
@@ -447,6 +470,8 @@ pub(crate) fn conversation_from_row(r: &Row<'_>) -> rusqlite::Result<(Conversati
     let tags: String = r.get(19)?;
     let raw: Option<String> = r.get(21)?;
     let state: String = r.get(7)?;
+    let custom_attributes: String = r.get(24)?;
+    let sla_name: Option<String> = r.get(25)?;
     let conversation = Conversation {
         id: r.get(0)?,
         title: r.get(1)?,
@@ -470,6 +495,11 @@ pub(crate) fn conversation_from_row(r: &Row<'_>) -> rusqlite::Result<(Conversati
             name: r.get(18)?,
         },
         tags: serde_json::from_str(&tags).map_err(|e| json_err(19, e))?,
+        custom_attributes: serde_json::from_str(&custom_attributes).unwrap_or_default(),
+        sla: sla_name.map(|name| Sla {
+            name,
+            status: r.get(26).ok().flatten(),
+        }),
         last_contact_reply_at: r.get(20)?,
         raw,
     };

@@ -64,6 +64,7 @@ pub mod parts;
 pub mod read_marks;
 pub mod search;
 pub mod sync_state;
+pub mod tags;
 pub mod teams;
 mod text;
 pub mod views;
@@ -73,7 +74,7 @@ pub use aliases::RecordKind;
 pub use authors::{is_contact_type, Author, CONTACT_AUTHOR_TYPES};
 pub use contacts::{Contact, ContactConversation};
 pub use conversations::{
-    Conversation, ConversationDetail, ConversationState, PageOutcome, SyncPage, Tag,
+    Conversation, ConversationDetail, ConversationState, PageOutcome, Sla, SyncPage, Tag,
 };
 pub use database::{db_path, safe_file_name, workspace_cache_dir, OpenOutcome, Reader, Store};
 pub use error::{Result, StoreError, StoreErrorKind};
@@ -84,5 +85,8 @@ pub use outbox::{Assignee, OutboxEntry, OutboxItem, OutboxKind, OutboxStatus, Ou
 pub use parts::Part;
 pub use search::{MatchField, SearchHit, SnippetSegment};
 pub use sync_state::SyncState;
+pub use tags::AttributeDef;
 pub use teams::Team;
-pub use views::{sidebar_views, views_of, Assignment, ListRow, PageCursor, View, ViewCount};
+pub use views::{
+    sidebar_views, views_of, Assignment, ListFilter, ListRow, PageCursor, View, ViewCount,
+};

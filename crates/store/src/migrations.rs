@@ -14,6 +14,7 @@ const STEPS: &[M<'static>] = &[
     M::up(V4),
     M::up(V5),
     M::up(V6),
+    M::up(V7),
 ];
 
 /// Version 1: every table of the cache.
@@ -445,5 +446,44 @@ CREATE TABLE record_aliases (
   now_id TEXT,
   at INTEGER NOT NULL,
   PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+"#;
+
+/// Version 7: what an agent sorts and edits a conversation by (issue 14). Priority and tags
+/// get server columns (`srv_*`) like state and assignees, so a pending tag or priority change
+/// is an overlay a page upsert never undoes; custom attributes and the applied SLA get
+/// columns of their own. Existing rows take them from the object Intercom sent (`raw`), so an
+/// upgraded cache shows them before its next sync. `tags` and `conversation_attributes` hold
+/// the workspace's tags and the attributes' definitions (names, types, options).
+const V7: &str = r#"
+ALTER TABLE conversations ADD COLUMN srv_priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN srv_tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE conversations ADD COLUMN custom_attributes TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE conversations ADD COLUMN srv_custom_attributes TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE conversations ADD COLUMN sla_name TEXT;
+ALTER TABLE conversations ADD COLUMN sla_status TEXT;
+UPDATE conversations SET
+  srv_priority = priority,
+  srv_tags = tags,
+  srv_custom_attributes = CASE
+    WHEN raw IS NOT NULL AND json_valid(raw) AND json_type(raw, '$.custom_attributes') = 'object'
+    THEN json_extract(raw, '$.custom_attributes') ELSE '{}' END,
+  sla_name = CASE
+    WHEN raw IS NOT NULL AND json_valid(raw) AND json_type(raw, '$.sla_applied') = 'object'
+    THEN coalesce(json_extract(raw, '$.sla_applied.sla_name'), '') END,
+  sla_status = CASE
+    WHEN raw IS NOT NULL AND json_valid(raw) AND json_type(raw, '$.sla_applied.sla_status') = 'text'
+    THEN json_extract(raw, '$.sla_applied.sla_status') END;
+UPDATE conversations SET custom_attributes = srv_custom_attributes;
+CREATE TABLE tags (
+  id TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE conversation_attributes (
+  name TEXT PRIMARY KEY NOT NULL,
+  label TEXT NOT NULL,
+  data_type TEXT NOT NULL,
+  options TEXT NOT NULL DEFAULT '[]',
+  position INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#;

@@ -55,6 +55,28 @@ pub enum OutboxKind {
     },
     /// Send `read: true` to Intercom (the local read mark is set at enqueue).
     MarkRead,
+    /// Tag the conversation (`name` for the optimistic chip until Intercom answers).
+    Tag {
+        /// Tag id.
+        tag_id: String,
+        /// Tag name as cached when the agent tagged.
+        name: String,
+    },
+    /// Remove a tag from the conversation.
+    Untag {
+        /// Tag id.
+        tag_id: String,
+    },
+    /// Mark priority or not.
+    Priority {
+        /// The new flag.
+        priority: bool,
+    },
+    /// Set custom attributes (merged into the conversation's; `null` clears one).
+    Attributes {
+        /// Attribute name to value.
+        values: serde_json::Map<String, serde_json::Value>,
+    },
     /// Post a data event for a contact (`created_at` is the item's `created_at`, so resending
     /// is deduplicated by Intercom).
     TrackEvent {
@@ -77,6 +99,10 @@ impl OutboxKind {
             OutboxKind::Snooze { .. } => "snooze",
             OutboxKind::Assign { .. } => "assign",
             OutboxKind::MarkRead => "mark_read",
+            OutboxKind::Tag { .. } => "tag",
+            OutboxKind::Untag { .. } => "untag",
+            OutboxKind::Priority { .. } => "priority",
+            OutboxKind::Attributes { .. } => "attributes",
             OutboxKind::TrackEvent { .. } => "track_event",
         }
     }
@@ -233,24 +259,42 @@ fn set_status(
     Ok(())
 }
 
-/// Recomputes a conversation's shown state/assignees from its server values and its
-/// unconfirmed state-changing items, and its `outbox_active` count.
+/// Recomputes a conversation's shown state, assignees, priority, tags and custom attributes
+/// from its server values and its unconfirmed state-changing items, and its `outbox_active`
+/// count.
 pub(crate) fn apply_overlay(tx: &Transaction<'_>, conversation_id: &str) -> Result<()> {
-    type ServerValues = (bool, String, Option<i64>, Option<String>, Option<String>);
+    type ServerValues = (
+        (bool, String, Option<i64>, Option<String>, Option<String>),
+        (bool, String, String),
+    );
     let server: Option<ServerValues> = tx
         .query_row(
-            "SELECT srv_open, srv_state, srv_snoozed_until, srv_admin_assignee_id, srv_team_assignee_id
+            "SELECT srv_open, srv_state, srv_snoozed_until, srv_admin_assignee_id, srv_team_assignee_id,
+                    srv_priority, srv_tags, srv_custom_attributes
              FROM conversations WHERE id = ?1",
             [conversation_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok((
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
+                    (r.get(5)?, r.get(6)?, r.get(7)?),
+                ))
+            },
         )
         .optional()?;
-    let Some((mut open, mut state, mut snoozed_until, mut admin, mut team)) = server else {
+    let Some((
+        (mut open, mut state, mut snoozed_until, mut admin, mut team),
+        (mut priority, tags, attrs),
+    )) = server
+    else {
         return Ok(());
     };
+    let mut tags: Vec<crate::conversations::Tag> = serde_json::from_str(&tags).unwrap_or_default();
+    let mut attrs: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&attrs).unwrap_or_default();
     let mut stmt = tx.prepare_cached(
         "SELECT payload FROM outbox WHERE conversation_id = ?1 AND (status <> 'sent' OR settled = 0)
-           AND kind IN ('close', 'reopen', 'snooze', 'assign') ORDER BY id",
+           AND kind IN ('close', 'reopen', 'snooze', 'assign', 'tag', 'untag', 'priority', 'attributes')
+         ORDER BY id",
     )?;
     let payloads = stmt
         .query_map([conversation_id], |r| r.get::<_, String>(0))?
@@ -272,16 +316,42 @@ pub(crate) fn apply_overlay(tx: &Transaction<'_>, conversation_id: &str) -> Resu
                 Assignee::Team(id) => team = Some(id),
                 Assignee::Nobody => (admin, team) = (None, None),
             },
+            OutboxKind::Tag { tag_id, name } => {
+                if !tags.iter().any(|t| t.id == tag_id) {
+                    tags.push(crate::conversations::Tag { id: tag_id, name });
+                }
+            }
+            OutboxKind::Untag { tag_id } => tags.retain(|t| t.id != tag_id),
+            OutboxKind::Priority { priority: p } => priority = p,
+            OutboxKind::Attributes { values } => {
+                for (k, v) in values {
+                    if v.is_null() {
+                        attrs.remove(&k);
+                    } else {
+                        attrs.insert(k, v);
+                    }
+                }
+            }
             _ => {}
         }
     }
     tx.execute(
         "UPDATE conversations SET open = ?2, state = ?3, snoozed_until = ?4, admin_assignee_id = ?5,
-           team_assignee_id = ?6,
+           team_assignee_id = ?6, priority = ?7, tags = ?8, custom_attributes = ?9,
            outbox_active = (SELECT count(*) FROM outbox WHERE conversation_id = ?1
                               AND status IN ('pending', 'sending', 'in_doubt', 'failed'))
          WHERE id = ?1",
-        params![conversation_id, open, state, snoozed_until, admin, team],
+        params![
+            conversation_id,
+            open,
+            state,
+            snoozed_until,
+            admin,
+            team,
+            priority,
+            serde_json::to_string(&tags)?,
+            serde_json::to_string(&attrs)?
+        ],
     )?;
     Ok(())
 }
@@ -289,7 +359,8 @@ pub(crate) fn apply_overlay(tx: &Transaction<'_>, conversation_id: &str) -> Resu
 impl Store {
     /// Records an item and applies its optimistic effect in one transaction: a reply or note
     /// appears as a pending part (`local:<uuid>`, `outbox_id` set) and marks the conversation
-    /// read; close/reopen/snooze/assign change the shown state; mark-read sets the read mark;
+    /// read; close/reopen/snooze/assign change the shown state, tag/untag/priority/attributes the
+    /// shown tags, flag and values; mark-read sets the read mark;
     /// track-event adds the event to the contact's timeline. Returns the item's id (the existing
     /// one if this `client_uuid` was already enqueued).
     #[tracing::instrument(skip_all, fields(conversation_id = %item.conversation_id, kind = item.kind.name()), err)]
@@ -353,7 +424,14 @@ impl Store {
                         params![contact_id, name, t, metadata.to_string()],
                     )?;
                 }
-                OutboxKind::Close | OutboxKind::Reopen | OutboxKind::Snooze { .. } | OutboxKind::Assign { .. } => {}
+                OutboxKind::Close
+                | OutboxKind::Reopen
+                | OutboxKind::Snooze { .. }
+                | OutboxKind::Assign { .. }
+                | OutboxKind::Tag { .. }
+                | OutboxKind::Untag { .. }
+                | OutboxKind::Priority { .. }
+                | OutboxKind::Attributes { .. } => {}
             }
             apply_overlay(tx, &item.conversation_id)?;
             Ok(id)

@@ -174,6 +174,18 @@ pub struct PageCursor {
     pub last_activity_at: i64,
     /// Id of the last row shown.
     pub id: String,
+    /// The last row's priority, in a priority-first listing (`None` in a newest-first one).
+    #[serde(default)]
+    pub priority: Option<bool>,
+}
+
+/// How to narrow and order a view's rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Only conversations carrying this tag (shown tags, pending changes included).
+    pub tag_id: Option<String>,
+    /// Priority conversations first, each group newest activity first.
+    pub priority_first: bool,
 }
 
 /// One row of a conversation list.
@@ -199,6 +211,10 @@ pub struct ListRow {
     pub priority: bool,
     /// State as shown.
     pub state: String,
+    /// Tags as shown (pending changes included).
+    pub tags: Vec<crate::conversations::Tag>,
+    /// The SLA applied, if any.
+    pub sla: Option<crate::conversations::Sla>,
 }
 
 impl ListRow {
@@ -207,6 +223,15 @@ impl ListRow {
         PageCursor {
             last_activity_at: self.last_activity_at,
             id: self.id.clone(),
+            priority: None,
+        }
+    }
+
+    /// The cursor that continues after this row in a priority-first listing.
+    pub fn priority_cursor(&self) -> PageCursor {
+        PageCursor {
+            priority: Some(self.priority),
+            ..self.cursor()
         }
     }
 }
@@ -318,17 +343,54 @@ impl Reader {
         before: Option<&PageCursor>,
         limit: usize,
     ) -> Result<Vec<ListRow>> {
+        self.list_view_filtered(view, acting_admin, &ListFilter::default(), before, limit)
+    }
+
+    /// One page of a view narrowed to a tag and/or ordered priority first (see
+    /// [`ListFilter`]), keyset-paged like [`Reader::list_view`]: a priority-first page
+    /// continues from a cursor made by [`ListRow::priority_cursor`].
+    pub fn list_view_filtered(
+        &self,
+        view: &View,
+        acting_admin: &str,
+        filter: &ListFilter,
+        before: Option<&PageCursor>,
+        limit: usize,
+    ) -> Result<Vec<ListRow>> {
         let mut args = Vec::new();
         let mut predicate = view.predicate(acting_admin, &mut args);
-        if let Some(cursor) = before {
-            args.push(cursor.last_activity_at.into());
-            args.push(cursor.id.clone().into());
+        if let Some(tag) = &filter.tag_id {
+            args.push(tag.clone().into());
             predicate.push_str(&format!(
-                " AND (c.last_activity_at, c.id) < (?{}, ?{})",
-                args.len() - 1,
+                " AND EXISTS (SELECT 1 FROM json_each(c.tags) j WHERE json_extract(j.value, '$.id') = ?{})",
                 args.len()
             ));
         }
+        if let Some(cursor) = before {
+            args.push(cursor.last_activity_at.into());
+            args.push(cursor.id.clone().into());
+            match (filter.priority_first, cursor.priority) {
+                (true, Some(p)) => {
+                    args.push((p as i64).into());
+                    predicate.push_str(&format!(
+                        " AND (c.priority, c.last_activity_at, c.id) < (?{}, ?{}, ?{})",
+                        args.len(),
+                        args.len() - 2,
+                        args.len() - 1
+                    ));
+                }
+                _ => predicate.push_str(&format!(
+                    " AND (c.last_activity_at, c.id) < (?{}, ?{})",
+                    args.len() - 1,
+                    args.len()
+                )),
+            }
+        }
+        let order = if filter.priority_first {
+            "c.priority DESC, c.last_activity_at DESC, c.id DESC"
+        } else {
+            "c.last_activity_at DESC, c.id DESC"
+        };
         args.push((limit.min(500) as i64).into());
         let sql = format!(
             "SELECT c.id,
@@ -338,13 +400,13 @@ impl Reader {
                     CASE WHEN c.outbox_active > 0 THEN
                       (SELECT count(*) FROM outbox o WHERE o.conversation_id = c.id AND o.status = 'failed')
                     ELSE 0 END,
-                    c.priority, c.state
+                    c.priority, c.state, c.tags, c.sla_name, c.sla_status
              FROM conversations c
              LEFT JOIN contacts k ON k.id = c.primary_contact_id
              LEFT JOIN admins a ON a.id = c.admin_assignee_id
              LEFT JOIN teams t ON t.id = c.team_assignee_id
              WHERE {predicate}
-             ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?{}",
+             ORDER BY {order} LIMIT ?{}",
             args.len()
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
@@ -364,6 +426,16 @@ impl Reader {
                     failed_send: failed > 0,
                     priority: r.get(8)?,
                     state: r.get(9)?,
+                    tags: serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default(),
+                    sla: r
+                        .get::<_, Option<String>>(11)?
+                        .map(|name| -> rusqlite::Result<_> {
+                            Ok(crate::conversations::Sla {
+                                name,
+                                status: r.get(12)?,
+                            })
+                        })
+                        .transpose()?,
                 })
             })
             .map_err(|e| self.err(e))?;

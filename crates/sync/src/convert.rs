@@ -58,6 +58,11 @@ pub(crate) fn conversation(c: &models::Conversation) -> store::Conversation {
                 name: t.name.clone().unwrap_or_default(),
             })
             .collect(),
+        custom_attributes: c.custom_attributes.clone(),
+        sla: c.sla().map(|s| store::Sla {
+            name: s.name,
+            status: s.status.map(|st| st.as_str().to_owned()),
+        }),
         last_contact_reply_at,
         raw,
     }
@@ -167,5 +172,33 @@ pub(crate) fn team(t: &models::Team) -> store::Team {
         id: t.id.clone(),
         name: t.name.clone().unwrap_or_default(),
         admin_ids: t.admin_ids.clone(),
+    }
+}
+
+/// A workspace tag; `None` for one without a name (nothing to show or pick).
+pub(crate) fn workspace_tag(t: &models::WorkspaceTag) -> Option<store::Tag> {
+    let name = t.name.as_deref().map(str::trim).filter(|n| !n.is_empty())?;
+    Some(store::Tag {
+        id: t.id.clone(),
+        name: name.to_owned(),
+    })
+}
+
+/// A conversation attribute's definition (label defaults to the name; no type reads as text).
+pub(crate) fn attribute_def(a: &models::DataAttribute) -> store::AttributeDef {
+    let name = a.name.clone().unwrap_or_default();
+    store::AttributeDef {
+        label: a
+            .label
+            .clone()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| name.clone()),
+        name,
+        data_type: a
+            .data_type
+            .as_ref()
+            .map_or("string", |t| t.as_str())
+            .to_owned(),
+        options: a.option_texts(),
     }
 }

@@ -281,16 +281,56 @@ impl Core {
             .map_err(|e| SyncError::from_api(e, "teams"))?;
         let admins: Vec<_> = admins.iter().map(crate::convert::admin).collect();
         let teams: Vec<_> = teams.iter().map(crate::convert::team).collect();
+        // Tags and attribute definitions name and type what conversations carry; a token
+        // without their permission still syncs conversations (chips then show the names the
+        // conversations bring, and attributes are edited as text).
+        budget.admit_record("directory:tags")?;
+        let tags = optional(self.client.list_tags().await, "tags")?;
+        budget.admit_record("directory:attributes")?;
+        let attributes = optional(
+            self.client.list_conversation_attributes().await,
+            "conversation attributes",
+        )?;
+        let tags: Option<Vec<_>> =
+            tags.map(|t| t.iter().filter_map(crate::convert::workspace_tag).collect());
+        let attributes: Option<Vec<_>> = attributes.map(|a| {
+            a.iter()
+                .filter(|a| a.is_editable_conversation_attribute())
+                .map(crate::convert::attribute_def)
+                .collect()
+        });
         let admin = self.config.acting_admin_id.clone();
         let team_ids = self
             .db
             .run(move |s| {
                 s.replace_admins(&admins)?;
                 s.replace_teams(&teams)?;
+                if let Some(tags) = tags {
+                    s.replace_tags(&tags)?;
+                }
+                if let Some(attributes) = attributes {
+                    s.replace_conversation_attributes(&attributes)?;
+                }
                 s.team_ids_of(&admin)
             })
             .await?;
         *lock(&self.team_ids) = team_ids;
         Ok(())
+    }
+}
+
+/// A directory list the sync can do without: `None` (with a warning naming the permission)
+/// when the token may not read it, the error otherwise.
+fn optional<T>(
+    answer: Result<Vec<T>, intercom::ApiError>,
+    what: &str,
+) -> Result<Option<Vec<T>>, SyncError> {
+    match answer {
+        Ok(list) => Ok(Some(list)),
+        Err(e) if matches!(e.kind(), intercom::ErrorKind::Forbidden { .. }) => {
+            tracing::warn!(what, error = %e, "the token may not read this list; syncing without it");
+            Ok(None)
+        }
+        Err(e) => Err(SyncError::from_api(e, what)),
     }
 }

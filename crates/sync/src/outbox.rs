@@ -209,6 +209,34 @@ impl Core {
                     .await?
             }
             OutboxKind::MarkRead => self.client.mark_read(conv).await?,
+            OutboxKind::Priority { priority } => self.client.set_priority(conv, *priority).await?,
+            OutboxKind::Attributes { values } => {
+                self.client
+                    .update_conversation(conv, &serde_json::json!({ "custom_attributes": values }))
+                    .await?
+            }
+            OutboxKind::Tag { tag_id, .. } => {
+                // Tagging twice leaves one tag: a resend is harmless. The answer is the tag;
+                // the conversation comes with the next poll, and until then the sent item
+                // keeps the chip (the overlay holds sent items until they settle).
+                self.client.tag_conversation(conv, tag_id, admin).await?;
+                return Ok(Sent::Nothing);
+            }
+            OutboxKind::Untag { tag_id } => {
+                match self.client.untag_conversation(conv, tag_id, admin).await {
+                    Ok(_) => return Ok(Sent::Nothing),
+                    // Someone removed it first (or a resend after a timeout): done if the
+                    // conversation no longer carries it; otherwise the 404 stands.
+                    Err(e) if matches!(e.kind(), ErrorKind::NotFound) => {
+                        let c = self.client.get_conversation(conv, false).await?;
+                        if has_tag(&c, tag_id) {
+                            return Err(e);
+                        }
+                        c
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             OutboxKind::TrackEvent {
                 contact_id,
                 name,
@@ -350,6 +378,20 @@ impl Core {
                 };
                 ok.then_some(None)
             }
+            OutboxKind::Tag { tag_id, .. } => has_tag(&c, tag_id).then_some(None),
+            OutboxKind::Untag { tag_id } => (!has_tag(&c, tag_id)).then_some(None),
+            OutboxKind::Priority { priority } => {
+                (c.priority.as_ref().is_some_and(|p| p.is_priority()) == *priority).then_some(None)
+            }
+            OutboxKind::Attributes { values } => values
+                .iter()
+                .all(|(k, v)| {
+                    c.custom_attributes
+                        .get(k)
+                        .unwrap_or(&serde_json::Value::Null)
+                        == v
+                })
+                .then_some(None),
             OutboxKind::MarkRead | OutboxKind::TrackEvent { .. } => None,
         };
         let row = crate::convert::conversation(&c);
@@ -439,4 +481,12 @@ mod tests {
             "tags, comments and extra whitespace do not count"
         );
     }
+}
+
+/// Whether Intercom's copy of a conversation carries a tag.
+fn has_tag(c: &intercom::models::Conversation, tag_id: &str) -> bool {
+    c.tags
+        .iter()
+        .flat_map(|l| l.tags.iter())
+        .any(|t| t.id == tag_id)
 }
