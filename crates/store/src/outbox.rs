@@ -316,10 +316,8 @@ pub(crate) fn apply_overlay(tx: &Transaction<'_>, conversation_id: &str) -> Resu
                 Assignee::Team(id) => team = Some(id),
                 Assignee::Nobody => (admin, team) = (None, None),
             },
-            OutboxKind::Tag { tag_id, name } => {
-                if !tags.iter().any(|t| t.id == tag_id) {
-                    tags.push(crate::conversations::Tag { id: tag_id, name });
-                }
+            OutboxKind::Tag { tag_id, name } if !tags.iter().any(|t| t.id == tag_id) => {
+                tags.push(crate::conversations::Tag { id: tag_id, name });
             }
             OutboxKind::Untag { tag_id } => tags.retain(|t| t.id != tag_id),
             OutboxKind::Priority { priority: p } => priority = p,
