@@ -460,6 +460,14 @@ fn find_part(entry: &OutboxEntry, c: &intercom::models::Conversation) -> Option<
         .map(|p| p.id.clone())
 }
 
+/// Whether Intercom's copy of a conversation carries a tag.
+fn has_tag(c: &intercom::models::Conversation, tag_id: &str) -> bool {
+    c.tags
+        .iter()
+        .flat_map(|l| l.tags.iter())
+        .any(|t| t.id == tag_id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,12 +489,4 @@ mod tests {
             "tags, comments and extra whitespace do not count"
         );
     }
-}
-
-/// Whether Intercom's copy of a conversation carries a tag.
-fn has_tag(c: &intercom::models::Conversation, tag_id: &str) -> bool {
-    c.tags
-        .iter()
-        .flat_map(|l| l.tags.iter())
-        .any(|t| t.id == tag_id)
 }
