@@ -1,9 +1,10 @@
 //! Commands about conversations: counts, a view's page, the thread, read marks, the one on
-//! screen, replies and actions (close, reopen, snooze, assign), search, and the conversation
+//! screen, replies and actions (close, reopen, snooze, assign, tag, priority, attributes),
+//! the workspace's tags, search, and the conversation
 //! a link asked to open before the inbox listened.
 
 use agentdesk_app::dto;
-use agentdesk_app::outbox::AssigneeArg;
+use agentdesk_app::outbox::{AssigneeArg, AttributeArg};
 use agentdesk_app::{AppResult, AppState};
 use tauri::State;
 
@@ -18,10 +19,54 @@ pub(crate) async fn list_conversations(
     view: String,
     cursor: Option<String>,
     limit: usize,
+    sort: Option<String>,
 ) -> AppResult<dto::ConversationPage> {
     state
-        .list_conversations(&view, cursor.as_deref(), limit)
+        .list_conversations(&view, cursor.as_deref(), limit, sort.as_deref())
         .await
+}
+
+#[tauri::command]
+pub(crate) async fn list_tags(state: State<'_, AppState>) -> AppResult<Vec<dto::Tag>> {
+    state.tags().await
+}
+
+#[tauri::command]
+pub(crate) async fn tag_item(
+    state: State<'_, AppState>,
+    kind: String,
+    id: String,
+    tag_id: String,
+) -> AppResult<dto::OutboxItem> {
+    state.tag_item(&kind, id, tag_id).await
+}
+
+#[tauri::command]
+pub(crate) async fn untag_item(
+    state: State<'_, AppState>,
+    kind: String,
+    id: String,
+    tag_id: String,
+) -> AppResult<dto::OutboxItem> {
+    state.untag_item(&kind, id, tag_id).await
+}
+
+#[tauri::command]
+pub(crate) async fn set_priority(
+    state: State<'_, AppState>,
+    id: String,
+    priority: bool,
+) -> AppResult<dto::OutboxItem> {
+    state.set_priority(id, priority).await
+}
+
+#[tauri::command]
+pub(crate) async fn update_conversation_attributes(
+    state: State<'_, AppState>,
+    id: String,
+    attributes: Vec<AttributeArg>,
+) -> AppResult<dto::OutboxItem> {
+    state.update_conversation_attributes(id, attributes).await
 }
 
 #[tauri::command]

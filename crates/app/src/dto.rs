@@ -8,7 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::workspaces::Workspace;
 
+mod attributes;
 mod thread;
+
+pub(crate) use attributes::{check_value, conversation_attributes};
+pub use attributes::{Attribute, Sla, Tag};
 
 pub(crate) use thread::conversation_detail;
 
@@ -249,11 +253,40 @@ pub struct ConversationRow {
     pub failed: bool,
     /// `open`, `snoozed` or `closed`.
     pub state: String,
+    /// Marked priority.
+    pub priority: bool,
+    /// Tags as shown (pending changes included).
+    pub tags: Vec<Tag>,
+    /// The SLA applied, if any.
+    pub sla: Option<Sla>,
+}
+
+impl ConversationRow {
+    /// A list row, its tags named from the workspace's list when they came without names.
+    pub fn of(
+        r: store::ListRow,
+        tag_names: &std::collections::HashMap<String, String>,
+    ) -> ConversationRow {
+        let tags = r.tags.iter().map(|t| Tag::of(t, tag_names)).collect();
+        let sla = r.sla.as_ref().map(Sla::from);
+        ConversationRow {
+            tags,
+            sla,
+            ..ConversationRow::from(r)
+        }
+    }
 }
 
 impl From<store::ListRow> for ConversationRow {
     fn from(r: store::ListRow) -> ConversationRow {
         ConversationRow {
+            priority: r.priority,
+            tags: r
+                .tags
+                .iter()
+                .map(|t| Tag::of(t, &Default::default()))
+                .collect(),
+            sla: r.sla.as_ref().map(Sla::from),
             id: r.id,
             contact_name: r.contact_name,
             snippet: String::new(),
@@ -281,27 +314,66 @@ pub struct ConversationPage {
 impl ConversationPage {
     /// A page of a view from the rows read with `limit`: a full page has a next cursor.
     pub fn of(rows: Vec<store::ListRow>, limit: usize) -> ConversationPage {
+        Self::listed(rows, limit, false, &Default::default())
+    }
+
+    /// As [`ConversationPage::of`], for a priority-first listing when `priority_first` (its
+    /// cursor carries the priority), with tags named from `tag_names`.
+    pub fn listed(
+        rows: Vec<store::ListRow>,
+        limit: usize,
+        priority_first: bool,
+        tag_names: &std::collections::HashMap<String, String>,
+    ) -> ConversationPage {
         let next_cursor = (rows.len() == limit)
-            .then(|| rows.last().map(|r| encode_cursor(&r.cursor())))
+            .then(|| {
+                rows.last().map(|r| {
+                    encode_cursor(&if priority_first {
+                        r.priority_cursor()
+                    } else {
+                        r.cursor()
+                    })
+                })
+            })
             .flatten();
         ConversationPage {
-            rows: rows.into_iter().map(ConversationRow::from).collect(),
+            rows: rows
+                .into_iter()
+                .map(|r| ConversationRow::of(r, tag_names))
+                .collect(),
             next_cursor,
         }
     }
 }
 
-/// Keyset cursors travel to the UI as opaque strings: `<last_activity_at>:<id>`.
+/// Keyset cursors travel to the UI as opaque strings: `<last_activity_at>:<id>`, and
+/// `p<0|1>:<last_activity_at>:<id>` in a priority-first listing.
 pub fn encode_cursor(c: &store::PageCursor) -> String {
-    format!("{}:{}", c.last_activity_at, c.id)
+    match c.priority {
+        None => format!("{}:{}", c.last_activity_at, c.id),
+        Some(p) => format!("p{}:{}:{}", u8::from(p), c.last_activity_at, c.id),
+    }
 }
 
 /// The cursor a UI string stands for; `None` for one this app did not make.
 pub fn decode_cursor(s: &str) -> Option<store::PageCursor> {
-    let (at, id) = s.split_once(':')?;
+    let (priority, rest) = match s.strip_prefix('p') {
+        Some(r) => {
+            let (flag, rest) = r.split_once(':')?;
+            let p = match flag {
+                "0" => false,
+                "1" => true,
+                _ => return None,
+            };
+            (Some(p), rest)
+        }
+        None => (None, s),
+    };
+    let (at, id) = rest.split_once(':')?;
     Some(store::PageCursor {
         last_activity_at: at.parse().ok()?,
         id: id.to_string(),
+        priority,
     })
 }
 
@@ -385,6 +457,20 @@ impl From<&store::OutboxEntry> for OutboxItem {
             ),
             K::MarkRead => ("mark_read", "Mark read".to_string()),
             K::TrackEvent { name, .. } => ("track_event", format!("Track event {name}")),
+            K::Tag { name, .. } => ("tag", format!("Tag {name}")),
+            K::Untag { tag_id, name } if name.is_empty() => {
+                ("untag", format!("Remove tag {tag_id}"))
+            }
+            K::Untag { name, .. } => ("untag", format!("Remove tag {name}")),
+            K::Priority { priority: true } => ("priority", "Mark priority".to_string()),
+            K::Priority { priority: false } => ("priority", "Remove priority".to_string()),
+            K::Attributes { values } => (
+                "attributes",
+                format!(
+                    "Set {}",
+                    values.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ),
         };
         OutboxItem {
             id: e.id.to_string(),
@@ -429,6 +515,14 @@ pub struct ConversationDetail {
     pub pending: Vec<OutboxItem>,
     /// Whether a remote image is still a placeholder ("Load images" offered).
     pub remote_images_blocked: bool,
+    /// Marked priority.
+    pub priority: bool,
+    /// Tags as shown (pending changes included).
+    pub tags: Vec<Tag>,
+    /// The SLA applied, if any.
+    pub sla: Option<Sla>,
+    /// Custom attributes: the defined ones in Intercom's order, then undefined values.
+    pub attributes: Vec<Attribute>,
 }
 
 /// A named value for the contact panel.
@@ -789,12 +883,25 @@ mod tests {
         let c = store::PageCursor {
             last_activity_at: 1_700_000_000,
             id: "123:x".into(),
+            priority: None,
         };
         assert_eq!(
             decode_cursor(&encode_cursor(&c)),
-            Some(c),
+            Some(c.clone()),
             "the UI hands back what it got"
         );
+        for p in [true, false] {
+            let prio = store::PageCursor {
+                priority: Some(p),
+                ..c.clone()
+            };
+            assert_eq!(
+                decode_cursor(&encode_cursor(&prio)),
+                Some(prio),
+                "a priority-first cursor keeps its priority"
+            );
+        }
+        assert_eq!(decode_cursor("p2:1:x"), None, "a priority is 0 or 1");
         assert_eq!(
             decode_cursor("nonsense"),
             None,
@@ -816,6 +923,8 @@ mod tests {
             failed_send,
             priority: false,
             state: "open".into(),
+            tags: Vec::new(),
+            sla: None,
         };
         let refused = ConversationRow::from(row(false, true));
         assert!(

@@ -30,27 +30,79 @@ impl Shared {
         .map(|c| c.into_iter().map(dto::ViewCount::from).collect())
     }
 
-    /// One page of `view` (an id such as `mine` or `team:7`) after `cursor`.
+    /// One page of `view` (an id such as `mine`, `team:7`, or `tag:12` for the open
+    /// conversations carrying a tag) after `cursor`, newest first or, with `sort`
+    /// `priority_first`, priority conversations first.
     pub async fn list_conversations(
         &self,
         view: &str,
         cursor: Option<&str>,
         limit: usize,
+        sort: Option<&str>,
     ) -> AppResult<dto::ConversationPage> {
-        let view: View = view.parse().map_err(AppError::from)?;
+        let (view, tag_id) = match view.strip_prefix("tag:") {
+            Some(tag) if ids::is_valid(tag) => (View::AllOpen, Some(tag.to_string())),
+            Some(_) => return Err(AppError::invalid("That tag view's id is not valid.")),
+            None => (view.parse().map_err(AppError::from)?, None),
+        };
+        let priority_first = match sort {
+            None | Some("") | Some("recent") => false,
+            Some("priority_first") => true,
+            Some(other) => {
+                return Err(AppError::invalid(format!(
+                    "Unknown sort {other:?}: use recent or priority_first."
+                )))
+            }
+        };
         let before = match cursor {
             None | Some("") => None,
-            Some(c) => Some(dto::decode_cursor(c).ok_or_else(|| {
-                AppError::invalid("That list position is not valid; reload the view.")
-            })?),
+            Some(c) => Some(
+                dto::decode_cursor(c)
+                    .filter(|c| c.priority.is_some() == priority_first)
+                    .ok_or_else(|| {
+                        AppError::invalid("That list position is not valid; reload the view.")
+                    })?,
+            ),
+        };
+        let filter = store::ListFilter {
+            tag_id,
+            priority_first,
         };
         let limit = limit.clamp(1, MAX_PAGE_ROWS);
         self.read(move |s| {
-            let rows =
-                s.read(|r| r.list_view(&view, &s.workspace.admin_id, before.as_ref(), limit))?;
-            Ok(dto::ConversationPage::of(rows, limit))
+            let (rows, tags) = s.read(|r| {
+                Ok((
+                    r.list_view_filtered(
+                        &view,
+                        &s.workspace.admin_id,
+                        &filter,
+                        before.as_ref(),
+                        limit,
+                    )?,
+                    r.tags()?,
+                ))
+            })?;
+            let names = tags.into_iter().map(|t| (t.id, t.name)).collect();
+            Ok(dto::ConversationPage::listed(
+                rows,
+                limit,
+                priority_first,
+                &names,
+            ))
         })
         .await
+    }
+
+    /// The workspace's tags, by name.
+    pub async fn tags(&self) -> AppResult<Vec<dto::Tag>> {
+        self.read(|s| s.read(|r| r.tags())).await.map(|t| {
+            t.into_iter()
+                .map(|t| dto::Tag {
+                    id: t.id,
+                    name: t.name,
+                })
+                .collect()
+        })
     }
 
     /// The conversation on screen changed: the window opened one (`Some`), or its thread
@@ -89,7 +141,7 @@ impl Shared {
         let session = self.current().await?;
         let s = Arc::clone(&session);
         let wanted = id.to_string();
-        let (detail, admins, teams) = blocking(move || -> AppResult<_> {
+        let (detail, admins, teams, defs, tag_names) = blocking(move || -> AppResult<_> {
             let detail = s
                 .read(|r| r.conversation_detail(&wanted))?
                 .ok_or_else(|| AppError::not_found(format!("Conversation {wanted}")))?;
@@ -103,7 +155,13 @@ impl Shared {
                 .into_iter()
                 .map(|t| (t.id, t.name))
                 .collect();
-            Ok((detail, admins, teams))
+            let defs = s.read(|r| r.conversation_attributes())?;
+            let tag_names: HashMap<String, String> = s
+                .read(|r| r.tags())?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect();
+            Ok((detail, admins, teams, defs, tag_names))
         })
         .await??;
         let urls = if load_images {
@@ -120,7 +178,13 @@ impl Shared {
                 ui.send(UiEvent::changed(conversation));
             }))
         };
-        Ok(dto::conversation_detail(&detail, &admins, &teams, &images))
+        let mut out = dto::conversation_detail(&detail, &admins, &teams, &images);
+        let c = &detail.conversation;
+        out.priority = c.priority;
+        out.tags = c.tags.iter().map(|t| dto::Tag::of(t, &tag_names)).collect();
+        out.sla = c.sla.as_ref().map(dto::Sla::from);
+        out.attributes = dto::conversation_attributes(&defs, &c.custom_attributes);
+        Ok(out)
     }
 
     /// The customer panel of a contact.
@@ -480,6 +544,238 @@ mod tests {
         )
         .await;
         reader.abort();
+        state.close().await;
+    }
+
+    /// Issue 14 through the window's commands: tagging, a tag view, priority and the
+    /// priority-first order, attribute edits checked by type before anything is queued,
+    /// and each change reaching Intercom.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tags_priority_and_attributes_are_worked_from_the_window() {
+        let sb = Sandbox::start(SandboxConfig {
+            conversations: 40,
+            contacts: 15,
+            ..Default::default()
+        })
+        .await
+        .expect("a sandbox starts on loopback");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let window = std::sync::Arc::new(Window {
+            events: tx,
+            synced: Mutex::new(false),
+            woken: tokio::sync::Notify::new(),
+        });
+        let state = AppState::new(
+            dir.path().to_path_buf(),
+            std::sync::Arc::new(Notifier::new(|_| {})),
+            window.clone(),
+            crate::secrets::EnvToken::default(),
+        );
+        let workspace = Workspace {
+            id: "w1".into(),
+            name: "Sandbox".into(),
+            region: RegionSpec::Custom(sb.base_url().to_string()),
+            admin_id: sb.admin_id().to_string(),
+            admin_name: "Me".into(),
+            demo: false,
+        };
+        state
+            .boot(workspace, sb.token(), None)
+            .await
+            .expect("the session boots");
+        wait_until("the first sync completes", &window.woken, || {
+            *window.synced.lock().expect("flag")
+        })
+        .await;
+
+        let tags = state.tags().await.expect("tags read");
+        assert!(tags.len() >= 3, "the workspace's tags are cached: {tags:?}");
+        let page = state
+            .list_conversations("all_open", None, 50, None)
+            .await
+            .expect("All open lists");
+        let id = page.rows[0].id.clone();
+        let tag = tags
+            .iter()
+            .find(|t| !page.rows[0].tags.iter().any(|x| x.id == t.id))
+            .expect("a tag the conversation does not carry")
+            .clone();
+
+        let item = state
+            .tag_item("conversation", id.clone(), tag.id.clone())
+            .await
+            .expect("tagging queues");
+        assert_eq!(
+            (item.kind, item.summary.as_str()),
+            ("tag", format!("Tag {}", tag.name).as_str()),
+            "the pending item names the tag"
+        );
+        let detail = state.conversation(&id, false).await.expect("reads");
+        assert!(
+            detail.tags.iter().any(|t| t == &tag),
+            "the chip shows at once, named: {:?}",
+            detail.tags
+        );
+        let view = state
+            .list_conversations(&format!("tag:{}", tag.id), None, 50, None)
+            .await
+            .expect("the tag's view lists");
+        assert!(
+            view.rows.iter().any(|r| r.id == id),
+            "the conversation is in its new tag's view at once"
+        );
+        let err = state
+            .tag_item("conversation", id.clone(), "424242".into())
+            .await
+            .expect_err("a tag the workspace does not have");
+        assert_eq!(err.code, "not_found", "{}", err.message);
+        let err = state
+            .list_conversations("all_open", None, 10, Some("loudest"))
+            .await
+            .expect_err("an unknown sort");
+        assert_eq!(err.code, "invalid_input", "{}", err.message);
+
+        // Priority first: the conversation marked priority leads All open at once, and a
+        // priority-first page continues from its own cursor.
+        let last = page.rows.last().expect("rows").id.clone();
+        state
+            .set_priority(last.clone(), true)
+            .await
+            .expect("priority queues");
+        let first = state
+            .list_conversations("all_open", None, 3, Some("priority_first"))
+            .await
+            .expect("priority first lists");
+        assert!(
+            first.rows[0].priority,
+            "a priority conversation comes first"
+        );
+        let rest = state
+            .list_conversations(
+                "all_open",
+                first.next_cursor.as_deref(),
+                50,
+                Some("priority_first"),
+            )
+            .await
+            .expect("the next page lists");
+        let mut ids: Vec<String> = first
+            .rows
+            .iter()
+            .chain(&rest.rows)
+            .map(|r| r.id.clone())
+            .collect();
+        let flags: Vec<bool> = first
+            .rows
+            .iter()
+            .chain(&rest.rows)
+            .map(|r| r.priority)
+            .collect();
+        assert!(
+            flags.windows(2).all(|w| w[0] >= w[1]),
+            "every priority conversation before every other: {flags:?}"
+        );
+        ids.sort();
+        ids.dedup();
+        assert_eq!(
+            ids.len(),
+            page.rows.len(),
+            "two priority-first pages list every open conversation once"
+        );
+        let err = state
+            .list_conversations("all_open", first.next_cursor.as_deref(), 5, None)
+            .await
+            .expect_err("a priority-first cursor in a newest-first list");
+        assert_eq!(err.code, "invalid_input");
+
+        // Attributes: a wrong value names the attribute and queues nothing.
+        let err = state
+            .update_conversation_attributes(
+                id.clone(),
+                vec![
+                    crate::outbox::AttributeArg {
+                        name: "Channel".into(),
+                        value: serde_json::json!("email"),
+                    },
+                    crate::outbox::AttributeArg {
+                        name: "Order value".into(),
+                        value: serde_json::json!("twelve"),
+                    },
+                ],
+            )
+            .await
+            .expect_err("twelve is not a whole number");
+        assert!(
+            err.code == "invalid_input" && err.message.contains("Order value"),
+            "the message names the attribute: {}",
+            err.message
+        );
+        let detail = state.conversation(&id, false).await.expect("reads");
+        assert!(
+            !detail.pending.iter().any(|p| p.kind == "attributes"),
+            "a refused edit queues nothing, not even its good half"
+        );
+        let err = state
+            .update_conversation_attributes(
+                id.clone(),
+                vec![crate::outbox::AttributeArg {
+                    name: "Favourite colour".into(),
+                    value: serde_json::json!("blue"),
+                }],
+            )
+            .await
+            .expect_err("an attribute the workspace does not define");
+        assert_eq!(err.code, "invalid_input");
+        state
+            .update_conversation_attributes(
+                id.clone(),
+                vec![
+                    crate::outbox::AttributeArg {
+                        name: "Channel".into(),
+                        value: serde_json::json!("email"),
+                    },
+                    crate::outbox::AttributeArg {
+                        name: "Order value".into(),
+                        value: serde_json::json!(" 12 "),
+                    },
+                ],
+            )
+            .await
+            .expect("good values queue");
+        let detail = state.conversation(&id, false).await.expect("reads");
+        let value = |name: &str| {
+            detail
+                .attributes
+                .iter()
+                .find(|a| a.name == name)
+                .map(|a| a.value.clone())
+        };
+        assert_eq!(value("Channel"), Some(serde_json::json!("email")));
+        assert_eq!(
+            value("Order value"),
+            Some(serde_json::json!(12)),
+            "read as a number"
+        );
+
+        // Everything reaches Intercom.
+        let truth_of = |id: &str| {
+            sb.truth()["conversations"]
+                .as_array()
+                .and_then(|a| a.iter().find(|c| c["id"] == id).cloned())
+                .unwrap_or_default()
+        };
+        wait_until("Intercom holds every change", &window.woken, || {
+            let c = truth_of(&id);
+            let tagged = c["tags"]["tags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["id"] == tag.id.as_str()));
+            tagged
+                && c["custom_attributes"]["Channel"] == "email"
+                && c["custom_attributes"]["Order value"] == 12
+                && truth_of(&last)["priority"] == "priority"
+        })
+        .await;
         state.close().await;
     }
 }

@@ -150,6 +150,28 @@ pub fn track_event(
     })
 }
 
+/// One attribute the agent set: its name and the value as the form sends it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AttributeArg {
+    /// The attribute's name (its key in `custom_attributes`).
+    pub name: String,
+    /// The value: text from a form field, a number, a boolean, or null to clear it.
+    pub value: serde_json::Value,
+}
+
+/// What a tag is put on: conversations (tickets come with their sync).
+fn item_kind(kind: &str) -> AppResult<()> {
+    match kind {
+        "conversation" => Ok(()),
+        "ticket" => Err(AppError::invalid(
+            "Tickets cannot be tagged from Agentdesk yet; tag it in Intercom.",
+        )),
+        other => Err(AppError::invalid(format!(
+            "{other:?} cannot be tagged: use conversation or ticket."
+        ))),
+    }
+}
+
 /// An outbox item's id as the UI sends it.
 fn outbox_id(id: &str) -> AppResult<i64> {
     id.parse()
@@ -193,6 +215,96 @@ impl Shared {
         assignee: AssigneeArg,
     ) -> AppResult<dto::OutboxItem> {
         self.act_on_conversation(id, || assign(assignee)).await
+    }
+
+    /// Tags a conversation with a tag of the workspace (`not_found` when the cache no longer
+    /// has it: deleted in Intercom since).
+    pub async fn tag_item(
+        &self,
+        kind: &str,
+        id: String,
+        tag_id: String,
+    ) -> AppResult<dto::OutboxItem> {
+        item_kind(kind)?;
+        ids::check(&id, "conversation")?;
+        ids::check(&tag_id, "tag")?;
+        let wanted = tag_id.clone();
+        let tag = self
+            .read(move |s| s.read(|r| r.tag(&wanted)))
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found(format!(
+                    "Tag {tag_id} (it may have been deleted in Intercom; the tag list is refreshed at the next sync)"
+                ))
+            })?;
+        self.enqueue(
+            id,
+            OutboxKind::Tag {
+                tag_id: tag.id,
+                name: tag.name,
+            },
+        )
+        .await
+    }
+
+    /// Removes a tag from a conversation.
+    pub async fn untag_item(
+        &self,
+        kind: &str,
+        id: String,
+        tag_id: String,
+    ) -> AppResult<dto::OutboxItem> {
+        item_kind(kind)?;
+        ids::check(&id, "conversation")?;
+        ids::check(&tag_id, "tag")?;
+        // The name as the conversation shows it (a tag deleted from the workspace since is
+        // still removable from a conversation that carries it).
+        let (conversation, wanted) = (id.clone(), tag_id.clone());
+        let name = self
+            .read(move |s| {
+                s.read(|r| {
+                    Ok(r.conversation(&conversation)?
+                        .and_then(|c| c.tags.into_iter().find(|t| t.id == wanted))
+                        .map(|t| t.name)
+                        .unwrap_or_default())
+                })
+            })
+            .await?;
+        self.enqueue(id, OutboxKind::Untag { tag_id, name }).await
+    }
+
+    /// Marks a conversation priority or not.
+    pub async fn set_priority(&self, id: String, priority: bool) -> AppResult<dto::OutboxItem> {
+        self.act_on_conversation(id, || Ok(OutboxKind::Priority { priority }))
+            .await
+    }
+
+    /// Sets custom attributes of a conversation: each must be defined (the side panel edits
+    /// only those) and its value of the attribute's type; one wrong value refuses the whole
+    /// edit, with a message naming it, and queues nothing.
+    pub async fn update_conversation_attributes(
+        &self,
+        id: String,
+        attributes: Vec<AttributeArg>,
+    ) -> AppResult<dto::OutboxItem> {
+        ids::check(&id, "conversation")?;
+        if attributes.is_empty() {
+            return Err(AppError::invalid("No attribute was changed."));
+        }
+        let defs = self
+            .read(|s| s.read(|r| r.conversation_attributes()))
+            .await?;
+        let mut values = serde_json::Map::new();
+        for a in attributes {
+            let def = defs.iter().find(|d| d.name == a.name).ok_or_else(|| {
+                AppError::invalid(format!(
+                    "No conversation attribute is called {:?} in this workspace.",
+                    a.name
+                ))
+            })?;
+            values.insert(a.name.clone(), dto::check_value(def, &a.value)?);
+        }
+        self.enqueue(id, OutboxKind::Attributes { values }).await
     }
 
     /// Checks the conversation's id, then the action, then queues it.

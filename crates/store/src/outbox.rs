@@ -66,6 +66,9 @@ pub enum OutboxKind {
     Untag {
         /// Tag id.
         tag_id: String,
+        /// Tag name as shown when the agent removed it (for the pending item's summary).
+        #[serde(default)]
+        name: String,
     },
     /// Mark priority or not.
     Priority {
@@ -319,7 +322,7 @@ pub(crate) fn apply_overlay(tx: &Transaction<'_>, conversation_id: &str) -> Resu
             OutboxKind::Tag { tag_id, name } if !tags.iter().any(|t| t.id == tag_id) => {
                 tags.push(crate::conversations::Tag { id: tag_id, name });
             }
-            OutboxKind::Untag { tag_id } => tags.retain(|t| t.id != tag_id),
+            OutboxKind::Untag { tag_id, .. } => tags.retain(|t| t.id != tag_id),
             OutboxKind::Priority { priority: p } => priority = p,
             OutboxKind::Attributes { values } => {
                 for (k, v) in values {

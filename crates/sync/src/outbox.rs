@@ -222,7 +222,7 @@ impl Core {
                 self.client.tag_conversation(conv, tag_id, admin).await?;
                 return Ok(Sent::Nothing);
             }
-            OutboxKind::Untag { tag_id } => {
+            OutboxKind::Untag { tag_id, .. } => {
                 match self.client.untag_conversation(conv, tag_id, admin).await {
                     Ok(_) => return Ok(Sent::Nothing),
                     // Someone removed it first (or a resend after a timeout): done if the
@@ -379,7 +379,7 @@ impl Core {
                 ok.then_some(None)
             }
             OutboxKind::Tag { tag_id, .. } => has_tag(&c, tag_id).then_some(None),
-            OutboxKind::Untag { tag_id } => (!has_tag(&c, tag_id)).then_some(None),
+            OutboxKind::Untag { tag_id, .. } => (!has_tag(&c, tag_id)).then_some(None),
             OutboxKind::Priority { priority } => {
                 (c.priority.as_ref().is_some_and(|p| p.is_priority()) == *priority).then_some(None)
             }

@@ -236,6 +236,7 @@ async fn a_tag_gone_in_intercom_ends_its_item_without_a_loop() {
         &id,
         OutboxKind::Untag {
             tag_id: tag.id.clone(),
+            name: tag.name.clone(),
         },
     )
     .await;

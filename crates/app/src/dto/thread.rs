@@ -128,6 +128,14 @@ pub(crate) fn conversation_detail(
             .map(OutboxItem::from)
             .collect(),
         remote_images_blocked: blocked,
+        priority: c.priority,
+        tags: c
+            .tags
+            .iter()
+            .map(|t| super::Tag::of(t, &Default::default()))
+            .collect(),
+        sla: c.sla.as_ref().map(super::Sla::from),
+        attributes: Vec::new(),
     }
 }
 

@@ -53,6 +53,7 @@ fn tag_priority_and_attribute_changes_show_at_once_survive_a_poll_and_revert_on_
             "u2",
             OutboxKind::Untag {
                 tag_id: "t1".into(),
+                name: "bug".into(),
             },
         ))
         .unwrap();
