@@ -321,6 +321,114 @@ fn login_sync_status_search_logout() {
         text(&out)
     );
 
+    // Tag and priority filters (issue 14) answer what Intercom holds.
+    let open: Vec<&Value> = truth["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["state"] == "open")
+        .collect();
+    let tag = open
+        .iter()
+        .flat_map(|c| c["tags"]["tags"].as_array().into_iter().flatten())
+        .next()
+        .expect("some open conversation carries a tag");
+    let tagged_id = tag["id"].as_str().unwrap().to_string();
+    let name = tag["name"].as_str().unwrap().to_string();
+    let ids_of = |out: &Output| -> Vec<String> {
+        let rows: Value = serde_json::from_slice(&out.stdout).expect("list --json prints JSON");
+        let mut ids: Vec<String> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut expected: Vec<String> = open
+        .iter()
+        .filter(|c| {
+            c["tags"]["tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|t| t["id"] == tagged_id.as_str())
+        })
+        .map(|c| id_of(&c["id"]))
+        .collect();
+    expected.sort();
+    let out = agentdesk(
+        data,
+        &[
+            "list",
+            "--tag",
+            &name.to_uppercase(),
+            "--json",
+            "--limit",
+            "500",
+        ],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "list --tag: {}", text(&out));
+    assert_eq!(
+        ids_of(&out),
+        expected,
+        "list --tag (its name in any case) lists the open conversations carrying it"
+    );
+    let mut expected: Vec<String> = open
+        .iter()
+        .filter(|c| c["priority"] == "priority")
+        .map(|c| id_of(&c["id"]))
+        .collect();
+    expected.sort();
+    let out = agentdesk(
+        data,
+        &["list", "--priority", "--json", "--limit", "500"],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "list --priority: {}", text(&out));
+    assert_eq!(
+        ids_of(&out),
+        expected,
+        "list --priority lists the open priority ones"
+    );
+    let out = agentdesk(data, &["list", "--tag", "no-such-tag"], &[], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown tag is a usage error"
+    );
+    assert!(
+        text(&out).contains(&name),
+        "the message lists the workspace's tags: {}",
+        text(&out)
+    );
+    let out = agentdesk(
+        data,
+        &["search", "invoice", "--priority", "--json"],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "search --priority: {}", text(&out));
+    let hits: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let priority_ids: Vec<String> = truth["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["priority"] == "priority")
+        .map(|c| id_of(&c["id"]))
+        .collect();
+    assert!(
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .all(|h| priority_ids.contains(&h["conversationId"].as_str().unwrap().to_string())),
+        "search --priority keeps priority conversations only: {hits}"
+    );
+
     let out = agentdesk(data, &["logout"], &[], None);
     assert!(out.status.success(), "logout: {}", text(&out));
     let leftovers: Vec<_> = walk(data)

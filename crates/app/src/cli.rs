@@ -93,6 +93,17 @@ pub fn run(env_token: EnvToken, open_window: impl FnOnce(&GlobalArgs) -> i32) ->
     }
 }
 
+/// Narrowing a list or a search by tag and priority.
+#[derive(Debug, Args)]
+struct FilterArgs {
+    /// Only conversations carrying this tag (its name, any case, or its id).
+    #[arg(long)]
+    tag: Option<String>,
+    /// Only conversations marked priority.
+    #[arg(long)]
+    priority: bool,
+}
+
 /// Options every subcommand and the window accept.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
@@ -126,10 +137,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List a view's conversations from the local cache (works offline), newest first.
+    List {
+        /// The view: mine, unassigned, team:<id>, all_open, snoozed or closed.
+        #[arg(long, default_value = "all_open")]
+        view: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Priority conversations first, each group newest first.
+        #[arg(long)]
+        priority_first: bool,
+        #[arg(long)]
+        json: bool,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Full-text search over the local cache (works offline).
     Search {
         /// Words to look for.
         query: String,
+        #[command(flatten)]
+        filter: FilterArgs,
         #[arg(long)]
         json: bool,
         /// At most this many results.
@@ -242,7 +271,19 @@ fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
                 .await
             }
             Command::Status { json } => status(&data_dir, json),
-            Command::Search { query, json, limit } => search(&data_dir, &query, json, limit),
+            Command::List {
+                view,
+                filter,
+                priority_first,
+                json,
+                limit,
+            } => list(&data_dir, &view, &filter, priority_first, json, limit),
+            Command::Search {
+                query,
+                filter,
+                json,
+                limit,
+            } => search(&data_dir, &query, &filter, json, limit),
             Command::Logout { force } => logout(&data_dir, force),
             Command::Paths => {
                 println!("data: {}", data_dir.display());
@@ -586,10 +627,135 @@ fn status(data_dir: &Path, as_json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-fn search(data_dir: &Path, query: &str, as_json: bool, limit: usize) -> Result<(), CliError> {
+/// The tag `--tag` names, by id or by name in any case; an unknown one is an error that lists
+/// the workspace's tags.
+fn resolve_tag(
+    store: &agentdesk_store::Store,
+    wanted: &str,
+) -> Result<agentdesk_store::Tag, CliError> {
+    let tags = store.tags()?;
+    let wanted = wanted.trim();
+    tags.iter()
+        .find(|t| t.id == wanted)
+        .or_else(|| tags.iter().find(|t| t.name.eq_ignore_ascii_case(wanted)))
+        .cloned()
+        .ok_or_else(|| {
+            let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
+            CliError::usage(format!(
+                "no tag is called {wanted:?}; this workspace's tags: {}",
+                if names.is_empty() {
+                    "none (run `agentdesk sync` first)".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ))
+        })
+}
+
+fn list(
+    data_dir: &Path,
+    view: &str,
+    filter: &FilterArgs,
+    priority_first: bool,
+    as_json: bool,
+    limit: usize,
+) -> Result<(), CliError> {
     let (_, _, workspace) = active_workspace(data_dir)?;
     let store = open_cache(data_dir, &workspace)?;
-    let hits = store.search(query, limit.clamp(1, 500))?;
+    let view: agentdesk_store::View = view
+        .parse()
+        .map_err(|e: agentdesk_store::StoreError| CliError::usage(e.to_string()))?;
+    let tag = filter
+        .tag
+        .as_deref()
+        .map(|t| resolve_tag(&store, t))
+        .transpose()?;
+    let list_filter = agentdesk_store::ListFilter {
+        tag_id: tag.map(|t| t.id),
+        priority_first: priority_first || filter.priority,
+    };
+    let limit = limit.clamp(1, 500);
+    let mut rows =
+        store.list_view_filtered(&view, &workspace.admin_id, &list_filter, None, limit)?;
+    if filter.priority {
+        // Priority first puts every priority conversation at the top: those are the ones.
+        rows.retain(|r| r.priority);
+    }
+    if as_json {
+        let value: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id, "contactName": r.contact_name, "subject": r.subject,
+                    "lastActivityAt": r.last_activity_at, "assigneeName": r.assignee_name,
+                    "unread": r.unread, "priority": r.priority, "state": r.state,
+                    "tags": r.tags.iter().map(|t| json!({"id": t.id, "name": t.name})).collect::<Vec<_>>(),
+                    "sla": r.sla.as_ref().map(|s| json!({"name": s.name, "status": s.status})),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).map_err(|e| CliError::other(e.to_string()))?
+        );
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("no conversation in {view} matches");
+    }
+    for r in &rows {
+        let tags: Vec<&str> = r.tags.iter().map(|t| t.name.as_str()).collect();
+        println!(
+            "{}  {}  {}{}  {} — {}{}",
+            r.id,
+            format_time(r.last_activity_at),
+            if r.unread { "● " } else { "" },
+            if r.priority { "[priority]" } else { "" },
+            r.contact_name,
+            r.subject.replace('\n', " "),
+            if tags.is_empty() {
+                String::new()
+            } else {
+                format!("  #{}", tags.join(" #"))
+            }
+        );
+    }
+    Ok(())
+}
+
+fn search(
+    data_dir: &Path,
+    query: &str,
+    filter: &FilterArgs,
+    as_json: bool,
+    limit: usize,
+) -> Result<(), CliError> {
+    let (_, _, workspace) = active_workspace(data_dir)?;
+    let store = open_cache(data_dir, &workspace)?;
+    let tag = filter
+        .tag
+        .as_deref()
+        .map(|t| resolve_tag(&store, t))
+        .transpose()?;
+    let filtered = tag.is_some() || filter.priority;
+    let limit = limit.clamp(1, 500);
+    // With a filter, search wide (the store's cap) and keep the hits that pass it.
+    let mut hits = store.search(query, if filtered { 500 } else { limit })?;
+    if filtered {
+        hits.retain(|h| {
+            store
+                .conversation(&h.conversation_id)
+                .ok()
+                .flatten()
+                .is_some_and(|c| {
+                    (!filter.priority || c.priority)
+                        && tag
+                            .as_ref()
+                            .is_none_or(|t| c.tags.iter().any(|x| x.id == t.id))
+                })
+        });
+        hits.truncate(limit);
+    }
     if as_json {
         let value: Vec<_> = hits
             .iter()
