@@ -11,6 +11,9 @@ export type KeyAction =
   | "snooze"
   | "assign"
   | "unread"
+  | "tag"
+  | "untag"
+  | "priority"
   | "search"
   | "palette"
   | "help"
@@ -37,6 +40,9 @@ const LETTERS: Record<string, KeyAction> = {
   z: "snooze",
   a: "assign",
   u: "unread",
+  t: "tag",
+  T: "untag",
+  p: "priority",
   "/": "search",
   "?": "help",
 };
@@ -51,6 +57,9 @@ export const SHORTCUTS: { keys: string; action: string }[] = [
   { keys: "z", action: "Snooze" },
   { keys: "a", action: "Assign" },
   { keys: "u", action: "Mark unread" },
+  { keys: "t", action: "Tag (type to filter, Enter applies)" },
+  { keys: "Shift+T", action: "Remove a tag" },
+  { keys: "p", action: "Mark priority (or not)" },
   { keys: "/", action: "Search" },
   { keys: "Ctrl+K", action: "Command palette" },
   { keys: "Ctrl+Enter", action: "Send (in the composer)" },
