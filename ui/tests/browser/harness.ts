@@ -98,6 +98,10 @@ export interface FakeOptions {
   /** check_token rejects these tokens with these errors. */
   tokenErrors?: Record<string, { code: string; message: string }>;
   failSends?: boolean;
+  /** How many tickets the fake workspace has (40 by default). */
+  tickets?: number;
+  /** Attribute names whose changes the backend refuses with invalid_input and this message. */
+  attributeErrors?: Record<string, string>;
   backfill?: { done: number; total: number } | null;
   viewport?: { width: number; height: number };
   /** get_app_info reports that the previous run crashed. */
