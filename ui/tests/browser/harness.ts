@@ -104,6 +104,8 @@ export interface FakeOptions {
   attributeErrors?: Record<string, string>;
   backfill?: { done: number; total: number } | null;
   viewport?: { width: number; height: number };
+  /** Installs Playwright's fake clock at this time (ms) before the app loads; tests move it with `page.clock`. */
+  clockAt?: number;
   /** get_app_info reports that the previous run crashed. */
   lastCrash?: { at: number; logFile: string } | null;
 }
@@ -117,6 +119,7 @@ export async function openFake(h: Harness, options: FakeOptions = {}): Promise<P
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  if (options.clockAt !== undefined) await page.clock.install({ time: options.clockAt });
   await page.addInitScript((o) => {
     (window as unknown as { __fakeOptions: unknown }).__fakeOptions = o;
   }, options);
