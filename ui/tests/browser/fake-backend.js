@@ -630,6 +630,25 @@
         });
         if (hits.length >= limit) break;
       }
+      for (const t of db.tickets) {
+        if (hits.length >= limit) break;
+        const text = `#${t.number} ${t.title}`;
+        const at = text.toLowerCase().indexOf(q);
+        if (at < 0) continue;
+        hits.push({
+          kind: "ticket",
+          ticketId: t.id,
+          conversationId: "",
+          contactName: t.contactName,
+          subject: t.title,
+          lastActivityAt: t.lastActivityAt,
+          snippet: [
+            { text: text.slice(0, at), match: false },
+            { text: text.slice(at, at + q.length), match: true },
+            { text: text.slice(at + q.length), match: false },
+          ],
+        });
+      }
       return hits;
     },
     get_settings: () => db.settings,

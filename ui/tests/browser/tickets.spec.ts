@@ -154,4 +154,21 @@ describe("tickets", () => {
     expect((await calls(page, "reply_ticket")).at(-1)?.[1]).toMatchObject({ kind: "note" });
     await page.close();
   });
+
+  it("a ticket found by search opens as a ticket", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await page.locator("[role=option][data-id]").first().waitFor();
+    await page.keyboard.press("/");
+    await page.keyboard.type("vat number");
+    const results = page.getByRole("listbox", { name: "Search results" });
+    const hit = results.getByRole("option").filter({ hasText: "Ticket" }).first();
+    await hit.waitFor();
+    expect(await results.getByRole("option").count(), "several tickets share the title; each is its own hit").toBeGreaterThan(1);
+    await hit.click();
+    const [args] = await waitForCall(page, "get_ticket");
+    expect(args, "the hit's ticket id is read as a ticket").toMatchObject({ id: "tk4" });
+    await page.getByRole("article", { name: /^Ticket #1003/ }).waitFor();
+    expect(await calls(page, "get_conversation"), "not as a conversation").toHaveLength(0);
+    await page.close();
+  });
 });
