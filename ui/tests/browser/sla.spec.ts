@@ -16,7 +16,7 @@ const START = new Date(2026, 5, 1, 10, 0, 0).getTime();
 
 describe("sla", () => {
   it("counts down live while active, then counts overdue; the row and the thread agree", async () => {
-    const page = await openFake(h, { session: "demo", clockAt: START });
+    const page = await openFake(h, { session: "demo", clockAt: START, countIntervals: true });
     await page.locator("[role=option][data-id]").nth(3).waitFor();
     // The first four rows of Your inbox: one SLA of each kind.
     const [a, b, c, d] = await page.locator("[role=option][data-id]").evaluateAll((rows) => rows.slice(0, 4).map((r) => r.getAttribute("data-id")!));
@@ -38,6 +38,9 @@ describe("sla", () => {
     expect(await rowSla(b!).textContent()).toBe("SLA missed");
     expect(await rowSla(c!).textContent()).toBe("SLA hit");
     expect(await rowSla(d!).count(), "a cancelled SLA shows nothing").toBe(0);
+    const active = await page.locator("[data-testid=sla]").evaluateAll((els) => els.filter((e) => /due in|overdue/.test(e.textContent ?? "")).length);
+    expect(active, "several countdowns are on screen").toBeGreaterThan(2);
+    expect(await page.evaluate(() => (window as unknown as { __intervals: Set<unknown> }).__intervals.size), "one shared timer drives them all, not one per row").toBe(1);
 
     await page.locator(`[role=option][data-id=${a}]`).click();
     const threadSla = page.getByRole("article").getByTestId("sla");

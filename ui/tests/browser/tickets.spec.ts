@@ -171,4 +171,29 @@ describe("tickets", () => {
     expect(await calls(page, "get_conversation"), "not as a conversation").toHaveLength(0);
     await page.close();
   });
+
+  it("a failed ticket change offers Retry and Discard, as a conversation's does", async () => {
+    const page = await openFake(h, { session: "demo", failSends: true });
+    await openTicket(page, "tk1");
+    await page.getByRole("toolbar", { name: "Ticket actions" }).getByRole("combobox", { name: "Ticket state" }).selectOption("in_progress");
+    const failed = page.getByTestId("outbox-item").and(page.locator("[data-state=failed]"));
+    await failed.waitFor();
+    expect(await failed.textContent(), "the error is shown as written").toContain("Intercom refused");
+    await page.waitForFunction(() => document.querySelector("[data-testid=ticket-list] [data-id=tk1]")?.textContent?.includes("Failed"));
+    await failed.getByRole("button", { name: "Retry" }).click();
+    expect((await waitForCall(page, "retry_outbox"))[0]).toMatchObject({ id: expect.any(String) });
+    await page.getByTestId("outbox-item").waitFor({ state: "detached" });
+
+    await page.evaluate(() => ((window as unknown as { __fake: { db: { failSends: boolean } } }).__fake.db.failSends = true));
+    await page.keyboard.press("r");
+    await page.keyboard.type("This one will fail.");
+    await page.keyboard.press("Control+Enter");
+    const again = page.getByTestId("outbox-item").and(page.locator("[data-state=failed]"));
+    await again.waitFor();
+    await again.getByRole("button", { name: "Discard" }).click();
+    expect((await waitForCall(page, "discard_outbox"))[0]).toMatchObject({ id: expect.any(String) });
+    await page.getByTestId("outbox-item").waitFor({ state: "detached" });
+    expect(page.pageErrors).toEqual([]);
+    await page.close();
+  });
 });
