@@ -103,6 +103,13 @@ describe("tags", () => {
     expect(tagged.every(Boolean), "every row in the view carries the tag").toBe(true);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toContain("Tag: VIP");
 
+    // Tagging the open conversation (not in this view) brings it into the view.
+    expect(await rows.and(page.locator("[data-id=c1]")).count(), "c1 is not tagged VIP yet").toBe(0);
+    await page.keyboard.press("t");
+    await page.keyboard.type("vip");
+    await page.keyboard.press("Enter");
+    await page.locator("[data-testid=conversation-list] [role=option][data-id=c1]").waitFor();
+
     // A tag on a row is a shortcut to its view.
     await rows.locator("[data-tag]:not([data-tag=g1]) button").first().click();
     await page.waitForFunction(() => /^tag:g(?!1$)/.test(document.querySelector("[aria-current=page]")?.getAttribute("data-view") ?? ""));
