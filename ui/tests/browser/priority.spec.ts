@@ -120,4 +120,19 @@ describe("conversation attributes", () => {
     expect(await panel.textContent()).toContain("Messenger");
     await page.close();
   });
+
+  it("a narrow window reaches them through Details", async () => {
+    const page = await openFake(h, { session: "demo", viewport: { width: 1000, height: 700 } });
+    await openFirst(page);
+    const panel = page.getByRole("region", { name: "Conversation attributes" });
+    expect(await panel.isVisible(), "the side panel is hidden at this width").toBe(false);
+    const details = page.getByRole("button", { name: "Details" });
+    await details.click();
+    await panel.waitFor({ state: "visible" });
+    expect(await details.getAttribute("aria-expanded")).toBe("true");
+    await panel.getByRole("textbox", { name: "Order number" }).fill("ORD-9");
+    await panel.getByRole("textbox", { name: "Order number" }).press("Enter");
+    expect((await waitForCall(page, "update_conversation_attributes"))[0]).toEqual({ id: "c1", attributes: [{ name: "order_number", value: "ORD-9" }] });
+    await page.close();
+  });
 });
