@@ -59,6 +59,7 @@ export const SHORTCUTS: { keys: string; action: string }[] = [
   { keys: "u", action: "Mark unread" },
   { keys: "t", action: "Tag (type to filter, Enter applies)" },
   { keys: "Shift+T", action: "Remove a tag" },
+  { keys: "Delete", action: "Remove the focused tag (in a thread)" },
   { keys: "p", action: "Mark priority (or not)" },
   { keys: "/", action: "Search" },
   { keys: "Ctrl+K", action: "Command palette" },

@@ -1,6 +1,8 @@
 // A fake Agentdesk backend for the Chromium tests: an in-memory workspace of a few hundred
-// conversations with views, counts that move, an outbox and an offline mode, answering the
-// commands of docs/IPC.md. It is injected into the page as a plain script (no imports, no
+// conversations with views, counts that move, an outbox and an offline mode, tickets with
+// their types, tags, priority, attributes and SLAs (issue 14), answering the commands of
+// docs/IPC.md (including its errors: `invalid_input` naming an attribute, `not_found` for a
+// tag gone from the cache). It is injected into the page as a plain script (no imports, no
 // closures over test code) and installs `window.__fake`; harness.ts routes mockIPC to it.
 // Tests read `__fake.calls` and change `__fake.db` through `page.evaluate`.
 (function installFakeBackend() {
