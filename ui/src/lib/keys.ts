@@ -49,8 +49,8 @@ const LETTERS: Record<string, KeyAction> = {
 
 /** The shortcut list shown by "?" and the palette, in display order. */
 export const SHORTCUTS: { keys: string; action: string }[] = [
-  { keys: "j / k", action: "Next / previous conversation" },
-  { keys: "Enter", action: "Open the selected conversation" },
+  { keys: "j / k", action: "Next / previous conversation or ticket" },
+  { keys: "Enter", action: "Open the selected conversation or ticket" },
   { keys: "r", action: "Reply" },
   { keys: "n", action: "Add a note" },
   { keys: "e", action: "Close (or reopen)" },
