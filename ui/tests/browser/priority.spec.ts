@@ -1,7 +1,7 @@
 // Priority, the Priority-first sort, conversation attributes, and an action while offline
 // (issue 14).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calls, openFake, start, waitForCall, type Harness } from "./harness";
+import { calls, emitEvent, openFake, start, waitForCall, type Harness } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -133,6 +133,21 @@ describe("conversation attributes", () => {
     await panel.getByRole("textbox", { name: "Order number" }).fill("ORD-9");
     await panel.getByRole("textbox", { name: "Order number" }).press("Enter");
     expect((await waitForCall(page, "update_conversation_attributes"))[0]).toEqual({ id: "c1", attributes: [{ name: "order_number", value: "ORD-9" }] });
+    await page.close();
+  });
+
+  it("typing_lost_on_refetch: a refresh of the open conversation keeps what the agent is typing", async () => {
+    const page = await openFake(h, { session: "demo" });
+    await openFirst(page);
+    const order = page.getByRole("region", { name: "Conversation attributes" }).getByRole("textbox", { name: "Order number" });
+    await order.click();
+    await order.fill("ORD-77");
+    const reads = (await calls(page, "get_conversation")).length;
+    await emitEvent(page, "inbox://changed", { conversationIds: ["c1"] });
+    await waitForCall(page, "get_conversation", reads + 1);
+    await page.getByRole("article").waitFor();
+    expect(await order.inputValue(), "the field still holds the agent's text").toBe("ORD-77");
+    expect(await calls(page, "update_conversation_attributes"), "and nothing was saved behind their back").toHaveLength(0);
     await page.close();
   });
 });
