@@ -46,27 +46,38 @@ describe("tickets", () => {
     const states = await page.getByTestId("ticket-list").getByTestId("ticket-state").allTextContents();
     expect(states.length, "rows are listed").toBeGreaterThan(3);
     expect(states, "resolved tickets are not in the open list").not.toContain("Resolved");
+    // The keys work on tickets as on conversations.
+    const [, second] = await ticketRows(page).evaluateAll((els) => els.slice(0, 2).map((e) => e.getAttribute("data-id")!));
+    // Enter on the focused sidebar button is the button's; the keys are the list's elsewhere.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press("j");
+    await page.keyboard.press("Enter");
+    expect((await waitForCall(page, "get_ticket"))[0], "j and Enter open the second ticket, as a ticket").toMatchObject({ id: second });
+    await page.getByRole("article", { name: /^Ticket #/ }).waitFor();
+    expect(await calls(page, "get_conversation"), "a ticket id is never read as a conversation").toHaveLength(0);
     const first = ticketRows(page).first();
     expect(await first.textContent(), "a row shows the number, title, type, contact and assignee").toMatch(/#1000.*Export fails with 500.*Ava Novak.*Bug report.*Submitted.*Bug.*Dana Agent/);
 
-    await page.getByRole("combobox", { name: "Ticket state" }).selectOption("resolved");
+    await page.getByRole("combobox", { name: "Filter by state" }).selectOption("resolved");
     await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=ticket-list] [data-testid=ticket-state]")].every((e) => e.textContent === "Resolved"));
     expect((await calls(page, "list_tickets")).at(-1)?.[1], "the state filter is the backend's").toMatchObject({ state: "resolved", ticketTypeId: null });
 
-    await page.getByRole("combobox", { name: "Ticket type" }).selectOption({ label: "Billing request" });
+    await page.getByRole("combobox", { name: "Filter by type" }).selectOption({ label: "Billing request" });
     await waitForCall(page, "list_tickets", 3);
     expect((await calls(page, "list_tickets")).at(-1)?.[1], "both filters together").toMatchObject({ state: "resolved", ticketTypeId: "tt2" });
     const ids = await ticketRows(page).evaluateAll((els) => els.map((e) => e.getAttribute("data-id")!));
     const truthIds = await page.evaluate(() => (window as unknown as Fake).__fake.db.tickets.filter((t) => t.state === "resolved" && t.ticketTypeId === "tt2").map((t) => t.id));
     expect(ids.length, "some tickets match").toBeGreaterThan(0);
     expect(truthIds.slice(0, ids.length), "exactly the resolved billing requests, newest first").toEqual(ids);
-    expect(await page.getByRole("combobox", { name: "Ticket type" }).locator("option").allTextContents(), "archived types are not offered").not.toContain("Old type");
+    expect(await page.getByRole("combobox", { name: "Filter by type" }).locator("option").allTextContents(), "archived types are not offered").not.toContain("Old type");
     await page.close();
   });
 
   it("a ticket's thread shows its parts and state changes; the state selector moves it", async () => {
     const page = await openFake(h, { session: "demo" });
     await openTicket(page, "tk1");
+    expect((await waitForCall(page, "mark_read"))[0], "opening an unread ticket reads it (docs/IPC.md notes)").toEqual({ id: "tk1" });
+    await page.waitForFunction(() => document.querySelector("[data-testid=ticket-list] [data-id=tk1] .dot")?.textContent === "");
     const thread = page.getByTestId("thread");
     expect(await thread.locator("[data-kind=state_change]").first().textContent(), "state changes are quiet lines").toContain("Ticket moved to Submitted");
     expect(await thread.locator("[data-kind=note]").count(), "notes as in a conversation").toBe(1);
