@@ -103,12 +103,85 @@ export interface ConversationRow {
   pending: boolean;
   failed: boolean;
   state: ConversationState;
+  /** Marked priority in Intercom (issue 14). */
+  priority: boolean;
+  tags: Tag[];
+  sla: Sla | null;
 }
 
-export interface ConversationPage {
-  rows: ConversationRow[];
+/** One page of a keyset-paged list. */
+export interface Page<T> {
+  rows: T[];
   nextCursor: string | null;
 }
+
+export type ConversationPage = Page<ConversationRow>;
+
+/** How a conversation list is ordered: by last activity, or priority ones first (each group by last activity). */
+export type ListSort = "recent" | "priority_first";
+
+export interface Tag {
+  id: string;
+  name: string;
+}
+
+/** A service-level agreement on a conversation; `dueAt` counts down while `status` is `active`. */
+export interface Sla {
+  name: string;
+  status: "active" | "hit" | "missed" | "cancelled";
+  dueAt: number | null;
+}
+
+export type AttributeType = "string" | "integer" | "float" | "boolean" | "datetime" | "list";
+export type AttributeValue = string | number | boolean | null;
+
+/** A ticket or conversation attribute; `label` is `name` when Intercom gives none; `options` for `list`. */
+export interface Attribute {
+  name: string;
+  label: string;
+  dataType: AttributeType;
+  value: AttributeValue;
+  options: string[] | null;
+  required: boolean;
+  editable: boolean;
+}
+
+/** An attribute change sent to the backend. */
+export interface AttributeChange {
+  name: string;
+  value: AttributeValue;
+}
+
+export type TicketState = "submitted" | "in_progress" | "waiting_on_customer" | "resolved";
+
+export interface TicketRow {
+  id: string;
+  /** The customer-facing ticket number (Intercom's `ticket_id`). */
+  number: string;
+  title: string;
+  ticketTypeId: string;
+  ticketTypeName: string;
+  state: TicketState;
+  contactName: string;
+  lastActivityAt: number;
+  assigneeName: string | null;
+  unread: boolean;
+  pending: boolean;
+  failed: boolean;
+  tags: Tag[];
+}
+
+export type TicketPage = Page<TicketRow>;
+
+export interface TicketType {
+  id: string;
+  name: string;
+  /** The type's attributes, values null. */
+  attributes: Attribute[];
+}
+
+/** A ticket id to tag, or a conversation id. */
+export type TaggableKind = "conversation" | "ticket";
 
 export interface Attachment {
   name: string;
@@ -119,7 +192,8 @@ export interface Attachment {
 
 export interface Part {
   id: string;
-  kind: "message" | "note" | "event";
+  /** `state_change` only in tickets: `eventText` says "Ticket moved to In progress". */
+  kind: "message" | "note" | "event" | "state_change";
   authorKind: "contact" | "admin" | "bot";
   authorName: string;
   createdAt: number;
@@ -152,6 +226,29 @@ export interface ConversationDetail {
   parts: Part[];
   pending: OutboxItem[];
   remoteImagesBlocked: boolean;
+  priority: boolean;
+  tags: Tag[];
+  sla: Sla | null;
+  attributes: Attribute[];
+}
+
+export interface TicketDetail {
+  id: string;
+  number: string;
+  title: string;
+  ticketTypeId: string;
+  ticketTypeName: string;
+  state: TicketState;
+  adminAssigneeId: string | null;
+  teamAssigneeId: string | null;
+  contactId: string;
+  contactName: string;
+  attributes: Attribute[];
+  parts: Part[];
+  /** Unsent items (failed ones included); their `conversationId` is the ticket's id. */
+  pending: OutboxItem[];
+  tags: Tag[];
+  remoteImagesBlocked: boolean;
 }
 
 export interface KeyValue {
@@ -177,6 +274,9 @@ export interface SnippetSegment {
 }
 
 export interface SearchHit {
+  kind?: "conversation" | "ticket";
+  /** Set for tickets (`conversationId` is then empty). */
+  ticketId?: string | null;
   conversationId: string;
   contactName: string;
   subject: string;
@@ -262,8 +362,9 @@ export const setActingAdmin = (adminId: string) => invoke<Session>("set_acting_a
 export const logout = (force: boolean) => invoke<null>("logout", { force });
 
 export const getViewCounts = () => invoke<ViewCount[]>("get_view_counts");
-export const listConversations = (view: string, cursor: string | null, limit: number) =>
-  invoke<ConversationPage>("list_conversations", { view, cursor, limit });
+/** `view` may be `tag:<tagId>`; `sort` defaults to `recent` on the Rust side. */
+export const listConversations = (view: string, cursor: string | null, limit: number, sort: ListSort = "recent") =>
+  invoke<ConversationPage>("list_conversations", { view, cursor, limit, sort });
 export const getConversation = (id: string, loadImages: boolean) =>
   invoke<ConversationDetail>("get_conversation", { id, loadImages });
 export const markRead = (id: string) => invoke<null>("mark_read", { id });
@@ -281,6 +382,25 @@ export const assignConversation = (id: string, assignee: Assignee) =>
   invoke<OutboxItem>("assign_conversation", { id, assignee });
 export const retryOutbox = (id: string) => invoke<null>("retry_outbox", { id });
 export const discardOutbox = (id: string) => invoke<null>("discard_outbox", { id });
+
+// Tickets, tags, priority and attributes (issue 14). Every write returns an OutboxItem at once.
+/** `state` null: every open state (not resolved). */
+export const listTickets = (state: TicketState | null, ticketTypeId: string | null, cursor: string | null, limit: number) =>
+  invoke<TicketPage>("list_tickets", { state, ticketTypeId, cursor, limit });
+export const getTicket = (id: string, loadImages: boolean) => invoke<TicketDetail>("get_ticket", { id, loadImages });
+export const listTicketTypes = () => invoke<TicketType[]>("list_ticket_types");
+export const updateTicket = (id: string, change: { state?: TicketState; attributes?: AttributeChange[] }) =>
+  invoke<OutboxItem>("update_ticket", { id, ...change });
+export const replyTicket = (ticketId: string, body: string, kind: ReplyKind) =>
+  invoke<OutboxItem>("reply_ticket", { ticketId, body, kind });
+export const listTags = () => invoke<Tag[]>("list_tags");
+/** `not_found` when the cache no longer has the tag (removed in Intercom). */
+export const tagItem = (kind: TaggableKind, id: string, tagId: string) => invoke<OutboxItem>("tag_item", { kind, id, tagId });
+export const untagItem = (kind: TaggableKind, id: string, tagId: string) => invoke<OutboxItem>("untag_item", { kind, id, tagId });
+/** Conversations only. */
+export const setPriority = (id: string, priority: boolean) => invoke<OutboxItem>("set_priority", { id, priority });
+export const updateConversationAttributes = (id: string, attributes: AttributeChange[]) =>
+  invoke<OutboxItem>("update_conversation_attributes", { id, attributes });
 
 export const getDirectory = () => invoke<Directory>("get_directory");
 export const getContactPanel = (contactId: string) => invoke<ContactPanel>("get_contact_panel", { contactId });
@@ -318,7 +438,8 @@ export const EVENTS = {
 
 export interface EventPayloads {
   [EVENTS.counts]: ViewCount[];
-  [EVENTS.changed]: { conversationIds: string[] };
+  /** `ticketIds` absent or empty when no ticket changed. */
+  [EVENTS.changed]: { conversationIds: string[]; ticketIds?: string[] };
   [EVENTS.status]: SyncStatus;
   [EVENTS.session]: Session | null;
   [EVENTS.openConversation]: OpenConversation;

@@ -19,6 +19,13 @@ describe("keyAction", () => {
     });
   });
 
+  it("t tags, Shift+T removes a tag, p toggles priority (issue 14)", () => {
+    expect(keyAction(press("t")), "t opens the tag picker").toBe("tag");
+    expect(keyAction(press("T")), "Shift+T (the key reads T) opens it to remove").toBe("untag");
+    expect(keyAction(press("p"))).toBe("priority");
+    for (const k of ["t", "T", "p"]) expect(keyAction(press(k, { typing: true })), `${k} while typing is text`).toBeNull();
+  });
+
   it("ignores letters while the agent types", () => {
     // Typing "jazz" in the composer must not move the selection or snooze anything.
     for (const k of ["j", "a", "z", "/", "Enter", "?"]) expect(keyAction(press(k, { typing: true })), k).toBeNull();

@@ -11,6 +11,9 @@ export type KeyAction =
   | "snooze"
   | "assign"
   | "unread"
+  | "tag"
+  | "untag"
+  | "priority"
   | "search"
   | "palette"
   | "help"
@@ -37,20 +40,27 @@ const LETTERS: Record<string, KeyAction> = {
   z: "snooze",
   a: "assign",
   u: "unread",
+  t: "tag",
+  T: "untag",
+  p: "priority",
   "/": "search",
   "?": "help",
 };
 
 /** The shortcut list shown by "?" and the palette, in display order. */
 export const SHORTCUTS: { keys: string; action: string }[] = [
-  { keys: "j / k", action: "Next / previous conversation" },
-  { keys: "Enter", action: "Open the selected conversation" },
+  { keys: "j / k", action: "Next / previous conversation or ticket" },
+  { keys: "Enter", action: "Open the selected conversation or ticket" },
   { keys: "r", action: "Reply" },
   { keys: "n", action: "Add a note" },
   { keys: "e", action: "Close (or reopen)" },
   { keys: "z", action: "Snooze" },
   { keys: "a", action: "Assign" },
   { keys: "u", action: "Mark unread" },
+  { keys: "t", action: "Tag (type to filter, Enter applies)" },
+  { keys: "Shift+T", action: "Remove a tag" },
+  { keys: "Delete", action: "Remove the focused tag (in a thread)" },
+  { keys: "p", action: "Mark priority (or not)" },
   { keys: "/", action: "Search" },
   { keys: "Ctrl+K", action: "Command palette" },
   { keys: "Ctrl+Enter", action: "Send (in the composer)" },

@@ -1,6 +1,8 @@
 // A fake Agentdesk backend for the Chromium tests: an in-memory workspace of a few hundred
-// conversations with views, counts that move, an outbox and an offline mode, answering the
-// commands of docs/IPC.md. It is injected into the page as a plain script (no imports, no
+// conversations with views, counts that move, an outbox and an offline mode, tickets with
+// their types, tags, priority, attributes and SLAs (issue 14), answering the commands of
+// docs/IPC.md (including its errors: `invalid_input` naming an attribute, `not_found` for a
+// tag gone from the cache). It is injected into the page as a plain script (no imports, no
 // closures over test code) and installs `window.__fake`; harness.ts routes mockIPC to it.
 // Tests read `__fake.calls` and change `__fake.db` through `page.evaluate`.
 (function installFakeBackend() {
@@ -55,6 +57,50 @@
     });
   }
 
+  // Issue 14: tags, ticket types with their attributes, conversation attributes, SLAs.
+  const tags = [
+    { id: "g1", name: "VIP" },
+    { id: "g2", name: "Bug" },
+    { id: "g3", name: "Refund" },
+    { id: "g4", name: "Feature request" },
+    { id: "g5", name: "Churn risk" },
+    { id: "g6", name: "Onboarding" },
+  ];
+  const attr = (name, label, dataType, extra = {}) => ({ name, label, dataType, value: null, options: null, required: false, editable: true, ...extra });
+  const conversationAttributeDefs = [
+    attr("issue_type", "Issue type", "list", { options: ["Billing", "Technical", "Account", "Other"], required: true }),
+    attr("order_number", "Order number", "string"),
+    attr("seats", "Seats", "integer"),
+    attr("refund_amount", "Refund amount", "float"),
+    attr("vip", "VIP", "boolean"),
+    attr("follow_up_at", "Follow up at", "datetime"),
+    attr("source", "Source", "string", { editable: false }),
+  ];
+  const ticketTypes = [
+    {
+      id: "tt1",
+      name: "Bug report",
+      attributes: [
+        attr("_default_title_", "Title", "string", { required: true }),
+        attr("severity", "Severity", "list", { options: ["Low", "Medium", "High", "Critical"], required: true }),
+        attr("affected_users", "Affected users", "integer"),
+        attr("browser", "Browser", "string"),
+        attr("reproducible", "Reproducible", "boolean"),
+      ],
+    },
+    {
+      id: "tt2",
+      name: "Billing request",
+      attributes: [
+        attr("_default_title_", "Title", "string", { required: true }),
+        attr("amount", "Amount", "float", { required: true }),
+        attr("approved", "Refund approved", "boolean"),
+        attr("due_date", "Due date", "datetime"),
+      ],
+    },
+    { id: "tt3", name: "Old type", archived: true, attributes: [] },
+  ];
+
   const conversations = [];
   const count = options.conversations ?? 300;
   for (let i = 0; i < count; i++) {
@@ -78,11 +124,62 @@
       snoozedUntil: state === "snoozed" ? NOW + 86_400 : null,
       remoteImagesBlocked: false,
       pending: [],
+      priority: i % 7 === 3,
+      tags: i % 4 === 1 ? [tags[i % tags.length]] : i % 4 === 2 ? [tags[0], tags[(i + 1) % tags.length]] : [],
+      sla:
+        i % 5 === 0
+          ? { name: "First response", status: "active", dueAt: NOW + (i % 2 ? -1 : 1) * (5 + i) * 60 }
+          : i % 5 === 1
+            ? { name: "Next response", status: i % 2 ? "missed" : "hit", dueAt: NOW - 3600 }
+            : null,
+      attributes: conversationAttributeDefs.map((a) => ({
+        ...a,
+        value: { issue_type: topics[i % topics.length][0].startsWith("Refund") || topics[i % topics.length][0].startsWith("Invoice") ? "Billing" : "Technical", order_number: `ORD-${1000 + i}`, seats: 1 + (i % 20), refund_amount: null, vip: i % 4 === 2, follow_up_at: null, source: "Messenger" }[a.name],
+      })),
       parts: [
         { id: `p${i}-1`, kind: "message", authorKind: "contact", authorName: contact.name, createdAt: at - 3000, bodyHtml: `<p>${body}</p>`, eventText: null, attachments: [], redacted: false },
         { id: `p${i}-2`, kind: "event", authorKind: "admin", authorName: "Dana Agent", createdAt: at - 2000, bodyHtml: "", eventText: "Dana Agent assigned this to Billing", attachments: [], redacted: false },
         { id: `p${i}-3`, kind: "message", authorKind: "admin", authorName: "Dana Agent", createdAt: at - 1000, bodyHtml: "<p>Thanks for reaching out, I am looking into it.</p>", eventText: null, attachments: [], redacted: false },
         { id: `p${i}-4`, kind: "message", authorKind: "contact", authorName: contact.name, createdAt: at, bodyHtml: `<p>Any news on this? ${body}</p>`, eventText: null, attachments: i % 4 === 0 ? [{ name: "screenshot.png", url: "https://files.example/screenshot.png", sizeBytes: 245_760, contentType: "image/png" }] : [], redacted: false },
+      ],
+    });
+  }
+
+  const ticketStates = ["submitted", "in_progress", "waiting_on_customer", "resolved"];
+  const ticketTitles = ["Export fails with 500", "Refund for duplicate charge", "Dark mode colours wrong", "Invoice missing VAT number", "Sync stuck at 99%", "Upgrade charged twice"];
+  const tickets = [];
+  const ticketCount = options.tickets ?? 40;
+  for (let i = 0; i < ticketCount; i++) {
+    const contact = contacts[(i * 7) % contacts.length];
+    const type = ticketTypes[i % 2];
+    const at = NOW - i * 900 - 45;
+    const title = `${ticketTitles[i % ticketTitles.length]}`;
+    const values = type.id === "tt1"
+      ? { _default_title_: title, severity: ["Low", "Medium", "High", "Critical"][i % 4], affected_users: 1 + i * 3, browser: i % 2 ? "Firefox 140" : null, reproducible: i % 3 === 0 }
+      : { _default_title_: title, amount: 19.99 + i, approved: i % 3 === 0, due_date: NOW + 86_400 * (1 + (i % 5)) };
+    tickets.push({
+      isTicket: true,
+      id: `tk${i + 1}`,
+      number: String(1000 + i),
+      title,
+      ticketTypeId: type.id,
+      ticketTypeName: type.name,
+      state: ticketStates[i % 4],
+      contactId: contact.id,
+      contactName: contact.name,
+      lastActivityAt: at,
+      adminAssigneeId: i % 3 === 0 ? "a1" : i % 3 === 1 ? null : "a2",
+      teamAssigneeId: i % 3 === 2 ? "t2" : null,
+      unread: i % 3 !== 2,
+      remoteImagesBlocked: false,
+      pending: [],
+      tags: i % 3 === 0 ? [tags[1]] : [],
+      attributes: type.attributes.map((a) => ({ ...a, value: values[a.name] ?? null })),
+      parts: [
+        { id: `tp${i}-1`, kind: "message", authorKind: "contact", authorName: contact.name, createdAt: at - 4000, bodyHtml: `<p>${title}: it happens every time I try.</p>`, eventText: null, attachments: [], redacted: false },
+        { id: `tp${i}-2`, kind: "state_change", authorKind: "admin", authorName: "Dana Agent", createdAt: at - 3000, bodyHtml: "", eventText: "Ticket moved to Submitted", attachments: [], redacted: false },
+        { id: `tp${i}-3`, kind: "note", authorKind: "admin", authorName: "Sam Support", createdAt: at - 2000, bodyHtml: "<p>Reproduced on staging.</p>", eventText: null, attachments: [], redacted: false },
+        { id: `tp${i}-4`, kind: "message", authorKind: "admin", authorName: "Dana Agent", createdAt: at, bodyHtml: "<p>Thanks, we are on it and will update this ticket.</p>", eventText: null, attachments: [], redacted: false },
       ],
     });
   }
@@ -93,6 +190,11 @@
     teams,
     contacts,
     conversations,
+    tickets,
+    tags,
+    ticketTypes,
+    /** Attribute names whose every change the backend refuses with invalid_input (its own check). */
+    attributeErrors: options.attributeErrors ?? {},
     online: options.online ?? true,
     status: {
       online: options.online ?? true,
@@ -151,6 +253,7 @@
     if (view === "all_open") return c.state === "open";
     if (view === "snoozed") return c.state === "snoozed";
     if (view === "closed") return c.state === "closed";
+    if (view.startsWith("tag:")) return c.state === "open" && c.tags.some((t) => t.id === view.slice(4));
     return false;
   };
   const viewIds = () => ["mine", "unassigned", ...teams.map((t) => `team:${t.id}`), "all_open", "snoozed", "closed"];
@@ -163,7 +266,13 @@
       const base = { id, name: viewName(id), total: rows.length, unread: rows.filter((c) => c.unread).length };
       if (id === "all_open" && db.hugeView) return { ...base, total: db.hugeView, unread: db.hugeView / 2 };
       return base;
-    });
+    }).concat([ticketCount_()]);
+  // Open tickets; unread counts those assigned to the agent or unassigned (docs/IPC.md).
+  function ticketCount_() {
+    const open = db.tickets.filter((t) => t.state !== "resolved");
+    const unread = open.filter((t) => t.unread && (t.adminAssigneeId === db.session.adminId || (!t.adminAssigneeId && !t.teamAssigneeId)));
+    return { id: "tickets", name: "Tickets", total: open.length, unread: unread.length };
+  }
   const toRow = (c) => ({
     id: c.id,
     contactName: c.contactName,
@@ -175,7 +284,75 @@
     pending: c.pending.some((p) => p.state === "pending" || p.state === "in_doubt"),
     failed: c.pending.some((p) => p.state === "failed"),
     state: c.state,
+    priority: c.priority,
+    tags: c.tags,
+    sla: c.sla,
   });
+  const ticketRow = (t) => ({
+    id: t.id,
+    number: t.number,
+    title: t.title,
+    ticketTypeId: t.ticketTypeId,
+    ticketTypeName: t.ticketTypeName,
+    state: t.state,
+    contactName: t.contactName,
+    lastActivityAt: t.lastActivityAt,
+    assigneeName: adminName(t.adminAssigneeId) || (teams.find((x) => x.id === t.teamAssigneeId) || {}).name || null,
+    unread: t.unread,
+    pending: t.pending.some((p) => p.state === "pending" || p.state === "in_doubt"),
+    failed: t.pending.some((p) => p.state === "failed"),
+    tags: t.tags,
+  });
+  const ticketDetail = (t, loadImages) => ({
+    id: t.id,
+    number: t.number,
+    title: t.title,
+    ticketTypeId: t.ticketTypeId,
+    ticketTypeName: t.ticketTypeName,
+    state: t.state,
+    adminAssigneeId: t.adminAssigneeId,
+    teamAssigneeId: t.teamAssigneeId,
+    contactId: t.contactId,
+    contactName: t.contactName,
+    attributes: t.attributes,
+    parts: t.parts,
+    pending: t.pending.filter((p) => p.state !== "sent"),
+    tags: t.tags,
+    remoteImagesBlocked: t.remoteImagesBlocked && !loadImages,
+  });
+  const ticket = (id) => db.tickets.find((t) => t.id === id) || fail("not_found", "That ticket is no longer in the cache.");
+  const stateLabel = (s) => ({ submitted: "Submitted", in_progress: "In progress", waiting_on_customer: "Waiting on customer", resolved: "Resolved" })[s] || s;
+  /** The backend's own check of an attribute change: the message names the attribute. */
+  const checkAttributes = (defs, changes) => {
+    for (const { name, value } of changes) {
+      const a = defs.find((d) => d.name === name) || fail("invalid_input", `There is no attribute “${name}”; reload the conversation and try again.`);
+      const label = a.label || a.name;
+      if (!a.editable) fail("invalid_input", `${label} cannot be changed.`);
+      if (db.attributeErrors[name]) fail("invalid_input", db.attributeErrors[name]);
+      if (value === null || value === "") {
+        if (a.required) fail("invalid_input", `${label} is required: give it a value.`);
+        continue;
+      }
+      const ok = {
+        string: typeof value === "string",
+        integer: Number.isInteger(value),
+        float: typeof value === "number" && Number.isFinite(value),
+        boolean: typeof value === "boolean",
+        datetime: Number.isInteger(value),
+        list: typeof value === "string" && (a.options || []).includes(value),
+      }[a.dataType];
+      if (!ok) fail("invalid_input", `${label} takes a value of type ${a.dataType}; ${JSON.stringify(value)} is not one.`);
+    }
+  };
+  const applyAttributes = (item, changes) => {
+    for (const { name, value } of changes) {
+      const a = item.attributes.find((d) => d.name === name);
+      a.value = value === "" ? null : value;
+      if (name === "_default_title_") item.title = value;
+    }
+  };
+  const tagById = (tagId) => db.tags.find((t) => t.id === tagId) || fail("not_found", "That tag was deleted in Intercom; pick another one.");
+  const taggable = (kind, id) => (kind === "ticket" ? ticket(id) : conv(id));
   const hugeRow = (i) => ({
     id: `h${i}`,
     contactName: `Customer ${i}`,
@@ -187,6 +364,9 @@
     pending: false,
     failed: false,
     state: "open",
+    priority: false,
+    tags: [],
+    sla: null,
   });
   const detail = (c, loadImages) => ({
     id: c.id,
@@ -200,10 +380,14 @@
     parts: c.parts,
     pending: c.pending.filter((p) => p.state !== "sent"),
     remoteImagesBlocked: c.remoteImagesBlocked && !loadImages,
+    priority: c.priority,
+    tags: c.tags,
+    sla: c.sla,
+    attributes: c.attributes,
   });
   const changed = (c) => {
     emit("inbox://counts", counts());
-    emit("inbox://changed", { conversationIds: [c.id] });
+    emit("inbox://changed", c.isTicket ? { conversationIds: [], ticketIds: [c.id] } : { conversationIds: [c.id] });
   };
   const outbox = (c, kind, summary, after) => {
     const item = { id: `o${nextId++}`, conversationId: c.id, kind, summary, state: "pending", error: null, createdAt: NOW };
@@ -276,7 +460,7 @@
       return null;
     },
     get_view_counts: () => (needSession(), counts()),
-    list_conversations: ({ view, cursor, limit }) => {
+    list_conversations: ({ view, cursor, limit, sort }) => {
       needSession();
       const offset = cursor ? Number(cursor) : 0;
       if (view === "all_open" && db.hugeView) {
@@ -285,7 +469,9 @@
         for (let i = offset; i < end; i++) rows.push(hugeRow(i));
         return { rows, nextCursor: end < db.hugeView ? String(end) : null };
       }
-      const all = db.conversations.filter((c) => inView(c, view)).sort((a, b) => b.lastActivityAt - a.lastActivityAt);
+      const all = db.conversations
+        .filter((c) => inView(c, view))
+        .sort((a, b) => (sort === "priority_first" && a.priority !== b.priority ? (a.priority ? -1 : 1) : b.lastActivityAt - a.lastActivityAt));
       const rows = all.slice(offset, offset + limit).map(toRow);
       return { rows, nextCursor: offset + limit < all.length ? String(offset + limit) : null };
     },
@@ -295,7 +481,7 @@
       return null;
     },
     mark_read: ({ id }) => {
-      const c = conv(id);
+      const c = db.tickets.find((t) => t.id === id) || conv(id);
       if (c.unread) {
         c.unread = false;
         emit("inbox://counts", counts());
@@ -303,7 +489,7 @@
       return null;
     },
     mark_unread: ({ id }) => {
-      const c = conv(id);
+      const c = db.tickets.find((t) => t.id === id) || conv(id);
       c.unread = true;
       changed(c);
       return null;
@@ -347,10 +533,63 @@
     discard_outbox: ({ id }) => {
       const item = db.outbox.find((o) => o.id === id);
       db.outbox = db.outbox.filter((o) => o !== item);
-      const c = conv(item.conversationId);
+      const c = db.tickets.find((t) => t.id === item.conversationId) || conv(item.conversationId);
       c.pending = c.pending.filter((o) => o !== item);
       changed(c);
       return null;
+    },
+    list_tickets: ({ state, ticketTypeId, cursor, limit }) => {
+      needSession();
+      const offset = cursor ? Number(cursor) : 0;
+      const all = db.tickets
+        .filter((t) => (state ? t.state === state : t.state !== "resolved") && (!ticketTypeId || t.ticketTypeId === ticketTypeId))
+        .sort((a, b) => b.lastActivityAt - a.lastActivityAt);
+      return { rows: all.slice(offset, offset + limit).map(ticketRow), nextCursor: offset + limit < all.length ? String(offset + limit) : null };
+    },
+    get_ticket: ({ id, loadImages }) => ticketDetail(ticket(id), loadImages),
+    list_ticket_types: () => db.ticketTypes.filter((t) => !t.archived).map((t) => ({ id: t.id, name: t.name, attributes: t.attributes })),
+    update_ticket: ({ id, state, attributes }) => {
+      const t = ticket(id);
+      if (attributes) checkAttributes(t.attributes, attributes);
+      if (state && !ticketStates.includes(state)) fail("invalid_input", `“${state}” is not a ticket state.`);
+      // Applied to the cache at once, as the real outbox does; Intercom hears later.
+      if (attributes) applyAttributes(t, attributes);
+      if (state && state !== t.state) {
+        t.state = state;
+        t.parts.push({ id: `tp-state-${nextId++}`, kind: "state_change", authorKind: "admin", authorName: db.session.adminName, createdAt: NOW, bodyHtml: "", eventText: `Ticket moved to ${stateLabel(state)}`, attachments: [], redacted: false });
+      }
+      const what = state ? `Move to ${stateLabel(state)}` : `Update ${attributes.map((a) => a.name).join(", ")}`;
+      return outbox(t, "update_ticket", what);
+    },
+    reply_ticket: ({ ticketId, body, kind }) => {
+      const t = ticket(ticketId);
+      return outbox(t, kind === "note" ? "note" : "reply", body.slice(0, 60), () => {
+        t.parts.push({ id: `tp-new-${nextId++}`, kind: kind === "note" ? "note" : "message", authorKind: "admin", authorName: db.session.adminName, createdAt: NOW, bodyHtml: `<p>${body.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`)}</p>`, eventText: null, attachments: [], redacted: false });
+      });
+    },
+    list_tags: () => db.tags.slice().sort((a, b) => a.name.localeCompare(b.name)),
+    tag_item: ({ kind, id, tagId }) => {
+      const item = taggable(kind, id);
+      const tag = tagById(tagId);
+      if (!item.tags.some((t) => t.id === tagId)) item.tags = [...item.tags, tag];
+      return outbox(item, "tag", `Tag ${tag.name}`);
+    },
+    untag_item: ({ kind, id, tagId }) => {
+      const item = taggable(kind, id);
+      const tag = item.tags.find((t) => t.id === tagId) || tagById(tagId);
+      item.tags = item.tags.filter((t) => t.id !== tagId);
+      return outbox(item, "untag", `Remove tag ${tag.name}`);
+    },
+    set_priority: ({ id, priority }) => {
+      const c = conv(id);
+      c.priority = priority;
+      return outbox(c, "priority", priority ? "Mark priority" : "Remove priority");
+    },
+    update_conversation_attributes: ({ id, attributes }) => {
+      const c = conv(id);
+      checkAttributes(c.attributes, attributes);
+      applyAttributes(c, attributes);
+      return outbox(c, "attributes", `Update ${attributes.map((a) => a.name).join(", ")}`);
     },
     get_directory: () => ({ admins, teams }),
     get_contact_panel: ({ contactId }) => {
@@ -379,6 +618,8 @@
         const at = text.toLowerCase().indexOf(q);
         if (at < 0) continue;
         hits.push({
+          kind: "conversation",
+          ticketId: null,
           conversationId: c.id,
           contactName: c.contactName,
           subject: c.subject,
@@ -390,6 +631,25 @@
           ],
         });
         if (hits.length >= limit) break;
+      }
+      for (const t of db.tickets) {
+        if (hits.length >= limit) break;
+        const text = `#${t.number} ${t.title}`;
+        const at = text.toLowerCase().indexOf(q);
+        if (at < 0) continue;
+        hits.push({
+          kind: "ticket",
+          ticketId: t.id,
+          conversationId: "",
+          contactName: t.contactName,
+          subject: t.title,
+          lastActivityAt: t.lastActivityAt,
+          snippet: [
+            { text: text.slice(0, at), match: false },
+            { text: text.slice(at, at + q.length), match: true },
+            { text: text.slice(at + q.length), match: false },
+          ],
+        });
       }
       return hits;
     },

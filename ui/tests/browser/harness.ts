@@ -98,8 +98,16 @@ export interface FakeOptions {
   /** check_token rejects these tokens with these errors. */
   tokenErrors?: Record<string, { code: string; message: string }>;
   failSends?: boolean;
+  /** How many tickets the fake workspace has (40 by default). */
+  tickets?: number;
+  /** Attribute names whose changes the backend refuses with invalid_input and this message. */
+  attributeErrors?: Record<string, string>;
   backfill?: { done: number; total: number } | null;
   viewport?: { width: number; height: number };
+  /** Installs Playwright's fake clock at this time (ms) before the app loads; tests move it with `page.clock`. */
+  clockAt?: number;
+  /** Counts the page's live intervals in `window.__intervals` (after the fake clock, if any). */
+  countIntervals?: boolean;
   /** get_app_info reports that the previous run crashed. */
   lastCrash?: { at: number; logFile: string } | null;
 }
@@ -113,6 +121,24 @@ export async function openFake(h: Harness, options: FakeOptions = {}): Promise<P
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  if (options.clockAt !== undefined) await page.clock.install({ time: options.clockAt });
+  if (options.countIntervals) {
+    await page.addInitScript(() => {
+      const w = window as unknown as { __intervals: Set<unknown> };
+      w.__intervals = new Set();
+      const set = window.setInterval.bind(window);
+      const clear = window.clearInterval.bind(window);
+      window.setInterval = ((fn: TimerHandler, ms?: number, ...rest: unknown[]) => {
+        const id = set(fn, ms, ...rest);
+        w.__intervals.add(id);
+        return id;
+      }) as typeof window.setInterval;
+      window.clearInterval = ((id?: number) => {
+        w.__intervals.delete(id);
+        clear(id);
+      }) as typeof window.clearInterval;
+    });
+  }
   await page.addInitScript((o) => {
     (window as unknown as { __fakeOptions: unknown }).__fakeOptions = o;
   }, options);

@@ -121,6 +121,7 @@ describe("keyboard", () => {
     await page.waitForFunction(() => document.querySelector("[aria-current=page]")?.getAttribute("data-view") === "closed");
     const views = (await calls(page, "list_conversations")).map((c) => (c[1] as { view: string }).view);
     expect(views, "the palette switched the list to Closed").toContain("closed");
+    expect(await calls(page, "get_conversation"), "palette_enter_opened_the_row_behind_it: the palette's Enter is not the list's too").toHaveLength(0);
     await page.close();
   });
 });

@@ -18,6 +18,11 @@ describe("search", () => {
     await page.keyboard.type("refund");
     const results = page.getByRole("listbox", { name: "Search results" });
     await results.getByRole("option").first().waitFor();
+    // Typing is not atomic: a hit list for "refu" may show first; wait for the whole word's.
+    await page.waitForFunction(() => {
+      const marks = [...document.querySelectorAll("#search-results mark")];
+      return marks.length > 0 && marks.every((m) => m.textContent!.length >= "refund".length);
+    });
     const marks = await results.locator("mark").allTextContents();
     expect(marks.length, "every hit shows its match").toBe(await results.getByRole("option").count());
     expect(marks.every((m) => m.toLowerCase() === "refund"), "only the matching word is marked").toBe(true);
