@@ -49,14 +49,7 @@ impl ConversationState {
     }
 }
 
-/// A tag applied to a conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Tag {
-    /// Tag id.
-    pub id: String,
-    /// Tag name.
-    pub name: String,
-}
+pub use crate::tags::Tag;
 
 /// The SLA applied to a conversation (`sla_applied`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

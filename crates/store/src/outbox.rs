@@ -291,7 +291,7 @@ pub(crate) fn apply_overlay(tx: &Transaction<'_>, conversation_id: &str) -> Resu
     else {
         return Ok(());
     };
-    let mut tags: Vec<crate::conversations::Tag> = serde_json::from_str(&tags).unwrap_or_default();
+    let mut tags: Vec<crate::tags::Tag> = serde_json::from_str(&tags).unwrap_or_default();
     let mut attrs: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&attrs).unwrap_or_default();
     let mut stmt = tx.prepare_cached(
@@ -320,7 +320,7 @@ pub(crate) fn apply_overlay(tx: &Transaction<'_>, conversation_id: &str) -> Resu
                 Assignee::Nobody => (admin, team) = (None, None),
             },
             OutboxKind::Tag { tag_id, name } if !tags.iter().any(|t| t.id == tag_id) => {
-                tags.push(crate::conversations::Tag { id: tag_id, name });
+                tags.push(crate::tags::Tag { id: tag_id, name });
             }
             OutboxKind::Untag { tag_id, .. } => tags.retain(|t| t.id != tag_id),
             OutboxKind::Priority { priority: p } => priority = p,

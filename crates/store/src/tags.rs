@@ -5,9 +5,17 @@
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use crate::conversations::Tag;
 use crate::database::{Reader, Store};
 use crate::error::Result;
+
+/// A tag: of the workspace, or applied to a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Tag {
+    /// Tag id.
+    pub id: String,
+    /// Tag name.
+    pub name: String,
+}
 
 /// A conversation attribute's definition.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -212,7 +212,7 @@ pub struct ListRow {
     /// State as shown.
     pub state: String,
     /// Tags as shown (pending changes included).
-    pub tags: Vec<crate::conversations::Tag>,
+    pub tags: Vec<crate::tags::Tag>,
     /// The SLA applied, if any.
     pub sla: Option<crate::conversations::Sla>,
 }
