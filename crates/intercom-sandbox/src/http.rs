@@ -32,7 +32,7 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 /// 9999-12-31T23:59:59Z, the last instant a timestamp field accepts.
 const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
 
-type ApiResult = Result<Response, ApiError>;
+pub(crate) type ApiResult = Result<Response, ApiError>;
 
 impl IntoResponse for ApiError {
     /// The body is rendered by the pipeline, which knows the request id.
@@ -44,7 +44,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn json_response(status: u16, v: &Value) -> Response {
+pub(crate) fn json_response(status: u16, v: &Value) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let mut resp = (status, v.to_string()).into_response();
     resp.headers_mut().insert(
@@ -54,7 +54,7 @@ fn json_response(status: u16, v: &Value) -> Response {
     resp
 }
 
-fn ok(v: Value) -> ApiResult {
+pub(crate) fn ok(v: Value) -> ApiResult {
     Ok(json_response(200, &v))
 }
 
@@ -75,6 +75,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/contacts/search", post(search_contacts))
         .route("/contacts/{id}", get(get_contact))
         .route("/events", get(list_events).post(create_event))
+        .merge(crate::tickets::routes::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), pipeline))
@@ -110,6 +111,8 @@ fn permission_for(method: &Method, path: &str) -> Option<&'static str> {
         ("contacts" | "events", false) => "read_users_companies",
         ("contacts", true) => "write_users_companies",
         ("events", true) => "write_events",
+        ("tickets" | "ticket_types" | "ticket_states", false) => "read_tickets",
+        ("tickets" | "ticket_types" | "ticket_states", true) => "write_tickets",
         _ => return None,
     })
 }
@@ -161,7 +164,7 @@ async fn pipeline_steps(
     shared.count_request(&format!("{method} {route}"));
     if method == Method::GET {
         let id = match route.as_str() {
-            "/contacts/{id}" | "/conversations/{id}" => path.rsplit('/').next(),
+            "/contacts/{id}" | "/conversations/{id}" | "/tickets/{id}" => path.rsplit('/').next(),
             "/events" => Some(req.uri().query().unwrap_or_default()),
             _ => None,
         };
@@ -245,6 +248,8 @@ async fn pipeline_steps(
     if write && kind == TokenKind::ReadOnly {
         let permission = if path.starts_with("/events") {
             "write_events"
+        } else if path.starts_with("/ticket") {
+            "write_tickets"
         } else {
             "write_conversations"
         };
@@ -395,7 +400,7 @@ fn reset_after(
 }
 
 /// Parses a JSON object body with a useful error.
-fn json_object(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
+pub(crate) fn json_object(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ApiError::invalid(
             "body",
@@ -415,7 +420,7 @@ fn json_object(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn reject_unknown(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn reject_unknown(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
     match body.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(ApiError::invalid(
             k,
@@ -429,7 +434,7 @@ fn reject_unknown(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), Api
 }
 
 /// An id sent as a string or an integer.
-fn id_field(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, ApiError> {
+pub(crate) fn id_field(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, ApiError> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
@@ -447,7 +452,10 @@ fn id_field(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, ApiEr
     }
 }
 
-fn str_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>, ApiError> {
+pub(crate) fn str_field<'a>(
+    body: &'a Map<String, Value>,
+    field: &str,
+) -> Result<Option<&'a str>, ApiError> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -684,7 +692,7 @@ async fn search_conversations(State(shared): State<Arc<Shared>>, bytes: Bytes) -
 }
 
 /// The `pagination.starting_after` of a search body, as sent.
-fn raw_starting_after(body: &Value) -> Option<&str> {
+pub(crate) fn raw_starting_after(body: &Value) -> Option<&str> {
     body.get("pagination")?.get("starting_after")?.as_str()
 }
 
@@ -794,7 +802,10 @@ fn resolve_conversation(st: &crate::state::State, id: &str) -> Result<usize, Api
     st.conversation_index(id)
 }
 
-fn admin_of(st: &crate::state::State, body: &Map<String, Value>) -> Result<u64, ApiError> {
+pub(crate) fn admin_of(
+    st: &crate::state::State,
+    body: &Map<String, Value>,
+) -> Result<u64, ApiError> {
     let admin = id_field(body, "admin_id")?.ok_or_else(|| ApiError::missing("admin_id"))?;
     if !st.admin_exists(admin) {
         return Err(ApiError {

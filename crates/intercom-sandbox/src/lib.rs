@@ -99,6 +99,7 @@ mod quirks;
 mod search;
 mod server;
 mod state;
+mod tickets;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -166,6 +167,8 @@ pub struct SandboxConfig {
     /// benchmarks that start their own sandbox): open to loopback clients. A sandbox a web
     /// page could find (the demo workspace) sets one from [`new_control_secret`].
     pub control_secret: Option<String>,
+    /// Tickets generated; None: one per five conversations.
+    pub tickets: Option<usize>,
 }
 
 impl Default for SandboxConfig {
@@ -189,6 +192,7 @@ impl Default for SandboxConfig {
             epoch: None,
             quirks: Quirks::default(),
             control_secret: None,
+            tickets: None,
         }
     }
 }
@@ -289,6 +293,7 @@ impl Sandbox {
             admins: config.admins,
             teams: config.teams,
             epoch: config.epoch.unwrap_or_else(unix_now),
+            tickets: config.tickets.unwrap_or(config.conversations / 5),
         };
         let state = State::new(&sizes, base_url.clone());
         let admin_id = state
