@@ -13,10 +13,16 @@
 #![allow(missing_docs)]
 
 pub(crate) mod de;
+mod ticket;
 
 use de::open_enum;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+pub use ticket::{
+    AttributeList, Ticket, TicketList, TicketPart, TicketPartList, TicketState,
+    TicketStateCategory, TicketStateList, TicketType, TicketTypeAttribute, TicketTypeList,
+};
 
 /// Free-form JSON object (custom attributes, event metadata).
 pub type JsonMap = Map<String, Value>;
