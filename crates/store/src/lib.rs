@@ -66,6 +66,7 @@ pub mod search;
 pub mod sync_state;
 pub mod teams;
 mod text;
+pub mod tickets;
 pub mod views;
 
 pub use admins::Admin;
@@ -85,4 +86,8 @@ pub use parts::Part;
 pub use search::{MatchField, SearchHit, SnippetSegment};
 pub use sync_state::SyncState;
 pub use teams::Team;
+pub use tickets::{
+    TicketAttributeDef, TicketAttributeValue, TicketCount, TicketCursor, TicketDetail, TicketHit,
+    TicketPart, TicketRow, TicketStateDef, TicketType, TICKET_STATES,
+};
 pub use views::{sidebar_views, views_of, Assignment, ListRow, PageCursor, View, ViewCount};

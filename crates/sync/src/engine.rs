@@ -164,6 +164,9 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
     }
     let mut deferred = Deferred::default();
     let backfilled = deferred.absorb(core.backfill(&budget).await)?;
+    // Tickets beside conversations: a 403 on tickets is reported once and skips them, the
+    // conversations go on (see `tickets.rs`).
+    deferred.absorb(core.tickets_pass(&budget, !core.config.metadata_only).await)?;
     if core.config.metadata_only {
         return deferred.finish().map(|()| false);
     }

@@ -17,4 +17,5 @@ mod read_marks;
 mod schema;
 mod search;
 mod sync_state;
+mod tickets;
 mod views;
