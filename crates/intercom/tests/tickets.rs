@@ -200,3 +200,61 @@ async fn ticket_search_without_the_permission_names_it() {
     );
     sb.shutdown().await;
 }
+
+#[test]
+fn ticket_pages_with_odd_values_still_decode() {
+    use intercom::models::TicketList;
+    let body = json!({
+        "type": "ticket.list",
+        "tickets": [
+            {"type": "ticket", "id": 7, "ticket_id": 12, "ticket_state": {"id": 1, "category": "escalated_to_engineering"},
+             "admin_assignee_id": "0", "team_assignee_id": null, "ticket_attributes": null, "open": null,
+             "contacts": {"type": "contact.list", "contacts": [null, {"id": "k1"}]}},
+            null,
+            {"type": "ticket"},
+            {"type": "ticket", "id": "8", "ticket_type": {"id": "61", "ticket_type_attributes": {"type": "list", "data": [{"id": 3, "name": "severity", "data_type": "list", "input_options": {"list_options": [{"id": 1, "label": "Low"}]}}]}}}
+        ],
+        "total_count": "4",
+        "pages": {"type": "pages", "per_page": "20", "next": null}
+    });
+    let bytes = serde_json::to_vec(&body).expect("serialises");
+    let list: TicketList = intercom::decode_json("POST /tickets/search", &bytes)
+        .expect("a page with odd values decodes as a whole");
+    assert_eq!(
+        list.tickets
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>(),
+        ["7", "8"],
+        "a null item and one without an id are left out; integer ids become strings"
+    );
+    let t = &list.tickets[0];
+    assert_eq!(
+        t.ticket_state
+            .as_ref()
+            .and_then(|s| s.category.as_ref())
+            .map(|c| c.as_str()),
+        Some("escalated_to_engineering"),
+        "an unknown state category is kept, not a failure"
+    );
+    assert!(t.admin_assignee_id.is_none(), "\"0\" means unassigned");
+    assert!(
+        t.ticket_attributes.is_empty(),
+        "null attributes are an empty map"
+    );
+    assert_eq!(
+        t.contact_id(),
+        Some("k1"),
+        "a null contact entry is skipped"
+    );
+    let options = list.tickets[1]
+        .ticket_type
+        .as_ref()
+        .map(|ty| ty.attributes()[0].options())
+        .unwrap_or_default();
+    assert_eq!(
+        options,
+        vec![("1".to_string(), "Low".to_string())],
+        "list options decode from the examples' shape with integer ids"
+    );
+}
