@@ -576,3 +576,123 @@ async fn ticket_writes_killed_mid_queue_are_each_delivered_once() {
         "three writes reached Intercom for three items, none twice"
     );
 }
+
+/// Waits on the engine's events (no clock) until one names `ticket` as changed.
+async fn ticket_changed_event(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<agentdesk_sync::SyncEvent>,
+    ticket: &str,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no TicketsChanged naming {ticket} within 30 s"))
+            .expect("the engine is running");
+        if let agentdesk_sync::SyncEvent::TicketsChanged(ids) = event {
+            if ids.iter().any(|i| i == ticket) {
+                return;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_running_engine_emits_ticket_ids_for_a_live_change_and_a_write() {
+    let sb = sandbox(60, |c| c.tickets = Some(8)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = store(dir.path());
+    let reader = s.open_reader().expect("reader");
+    let (handle, mut rx) = agentdesk_sync::spawn(client(&sb, 50), s, config(&sb));
+    let first = sb.ticket_ids()[0].clone();
+    ticket_changed_event(&mut rx, &first).await;
+    let id = sb.ticket_ids()[2].clone();
+    let part = sb
+        .inject_ticket_comment(&id, "Still broken after the update")
+        .expect("comment");
+    handle.sync_now();
+    ticket_changed_event(&mut rx, &id).await;
+    // The event may come from the poll before the parts: wait for the detail pass's one.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !reader
+        .ticket_detail(&id)
+        .expect("reads")
+        .is_some_and(|d| d.parts.iter().any(|p| p.id == part))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the new comment must be cached after the event"
+        );
+        ticket_changed_event(&mut rx, &id).await;
+    }
+    let outcome = handle
+        .execute(agentdesk_sync::Command::Enqueue(OutboxItem {
+            conversation_id: id.clone(),
+            admin_id: sb.admin_id().to_owned(),
+            kind: OutboxKind::TicketNote {
+                body: "<p>looking</p>".into(),
+            },
+            client_uuid: new_client_uuid(),
+        }))
+        .await
+        .expect("a ticket write is accepted by the engine");
+    assert!(
+        matches!(outcome, agentdesk_sync::CommandOutcome::Outbox(_)),
+        "enqueueing answers the outbox id"
+    );
+    ticket_changed_event(&mut rx, &id).await;
+    handle.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tickets_sync_through_quirks_junk_items_and_unknown_categories() {
+    let sb = sandbox(60, |c| {
+        c.tickets = Some(45);
+        c.quirks = intercom_sandbox::Quirks {
+            junk_items: 0.2,
+            unknown_enums: 0.3,
+            extra_fields: 0.3,
+            missing_fields: 0.3,
+            ..Default::default()
+        };
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    run_once(client(&sb, 20), store(dir.path()), config(&sb), |_| {})
+        .await
+        .expect("odd ticket pages do not fail the sync");
+    let s = store(dir.path());
+    let want: BTreeSet<String> = sb.ticket_ids().into_iter().collect();
+    let mut have = BTreeSet::new();
+    let mut unknown = 0;
+    for id in &want {
+        let Some(t) = s.ticket(id).expect("reads") else {
+            continue;
+        };
+        have.insert(id.clone());
+        let truth = sb.ticket(id).expect("live");
+        if t.state == "future_ticket_category" {
+            unknown += 1;
+        } else {
+            assert_eq!(
+                Some(t.state.as_str()),
+                truth["ticket_state"]["category"].as_str(),
+                "ticket {id}: a known category is cached as Intercom gave it"
+            );
+        }
+        assert_eq!(
+            t.number.as_deref(),
+            truth["ticket_id"].as_str(),
+            "ticket {id}: an integer ticket_id is read as the same number"
+        );
+    }
+    assert_eq!(have, want, "junk items and odd values cost no ticket");
+    assert!(
+        unknown > 0,
+        "the quirks did send unknown categories, kept as given"
+    );
+    assert_eq!(
+        s.ticket_count(sb.admin_id()).expect("count"),
+        s.ticket_count_exact(sb.admin_id()).expect("scan"),
+        "counts stay exact with unknown categories (counted as open)"
+    );
+}

@@ -116,20 +116,29 @@ async fn search_tickets(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ApiR
         .ids
         .iter()
         .filter_map(|id| t.by_id.get(id))
-        .map(|&i| t.ticket_json(i, &lk, false))
+        .map(|&i| {
+            let mut v = t.ticket_json(i, &lk, false);
+            super::dress_ticket(&st.quirks, &mut v);
+            v
+        })
         .collect();
-    ok(json!({
+    let mut v = json!({
         "type": "ticket.list",
         "tickets": tickets,
         "total_count": page.total,
         "pages": page.pages_json(),
-    }))
+    });
+    st.quirks
+        .dress_list(&mut v, "tickets", "POST /tickets/search");
+    ok(v)
 }
 
 async fn get_ticket(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> ApiResult {
     let st = shared.lock();
     let idx = st.tickets.index(&id)?;
-    ok(st.tickets.ticket_json(idx, &st.lookup(), true))
+    let mut v = st.tickets.ticket_json(idx, &st.lookup(), true);
+    super::dress_ticket(&st.quirks, &mut v);
+    ok(v)
 }
 
 fn attributes_of(body: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
