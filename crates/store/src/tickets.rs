@@ -1153,11 +1153,119 @@ pub struct TicketHit {
     pub last_activity_at: i64,
 }
 
+/// An attribute as a message names it: its label and its name when they differ.
+fn shown(def: &TicketAttributeDef) -> String {
+    match def.label.as_deref() {
+        Some(l) if l != def.name => format!("'{l}' ({})", def.name),
+        _ => format!("'{}'", def.name),
+    }
+}
+
 fn guess_type(v: &Value) -> &'static str {
     match v {
         Value::Bool(_) => "boolean",
         Value::Number(n) if n.is_i64() => "integer",
         Value::Number(_) => "float",
         _ => "string",
+    }
+}
+
+impl Reader {
+    /// Checks an `update_ticket` before it is queued: the ticket is cached, `state` is one of
+    /// the four categories, and each attribute is one of its type's (not archived), of the
+    /// type's data type, a list value one of its options (by id or label), and a required
+    /// one not emptied. `InvalidInput` names the attribute and what is wrong. A ticket whose
+    /// type is not cached accepts only attributes it already has, with values of their kind.
+    pub fn validate_ticket_update(
+        &self,
+        id: &str,
+        state: Option<&str>,
+        attributes: &Map<String, Value>,
+    ) -> Result<()> {
+        let ticket = self.ticket(id)?.ok_or_else(|| StoreError::NotFound {
+            what: "ticket",
+            id: id.to_owned(),
+        })?;
+        if let Some(s) = state {
+            if !TICKET_STATES.contains(&s) {
+                return Err(StoreError::InvalidInput(format!(
+                    "'{s}' is not a ticket state; use one of {}",
+                    TICKET_STATES.join(", ")
+                )));
+            }
+        }
+        let defs = match &ticket.ticket_type_id {
+            Some(t) => self.ticket_attribute_defs(t)?,
+            None => Vec::new(),
+        };
+        for (name, value) in attributes {
+            let def = match defs.iter().find(|d| &d.name == name) {
+                Some(d) if d.archived => {
+                    return Err(StoreError::InvalidInput(format!(
+                        "the attribute '{name}' is archived and cannot be changed"
+                    )))
+                }
+                Some(d) => d.clone(),
+                None if defs.is_empty() && ticket.attributes.contains_key(name) => {
+                    TicketAttributeDef {
+                        name: name.clone(),
+                        data_type: guess_type(&ticket.attributes[name]).to_owned(),
+                        ..Default::default()
+                    }
+                }
+                None => {
+                    return Err(StoreError::InvalidInput(format!(
+                        "'{name}' is not an attribute of this ticket's type"
+                    )))
+                }
+            };
+            let empty = value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty());
+            if empty {
+                if def.required {
+                    return Err(StoreError::InvalidInput(format!(
+                        "the attribute {} is required and cannot be emptied",
+                        shown(&def)
+                    )));
+                }
+                continue;
+            }
+            let fits = match def.data_type.as_str() {
+                "string" => value.is_string(),
+                "integer" | "datetime" => value.is_i64(),
+                "float" | "decimal" => value.is_number(),
+                "boolean" => value.is_boolean(),
+                "list" => value
+                    .as_str()
+                    .is_some_and(|v| def.options.iter().any(|(id, label)| id == v || label == v)),
+                _ => true,
+            };
+            if !fits {
+                let what = match def.data_type.as_str() {
+                    "list" => format!(
+                        "one of {}",
+                        def.options
+                            .iter()
+                            .map(|(_, l)| l.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    other => format!("a {other} value"),
+                };
+                return Err(StoreError::InvalidInput(format!(
+                    "the attribute {} takes {what}, not {value}",
+                    shown(&def)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The state id to send for `category` (the first one that is not archived).
+    pub fn ticket_state_id(&self, category: &str) -> Result<Option<String>> {
+        Ok(self
+            .ticket_states()?
+            .into_iter()
+            .find(|s| s.category == category && !s.archived)
+            .map(|s| s.id))
     }
 }

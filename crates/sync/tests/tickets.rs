@@ -696,3 +696,71 @@ async fn tickets_sync_through_quirks_junk_items_and_unknown_categories() {
         "counts stay exact with unknown categories (counted as open)"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_running_engine_asks_for_forbidden_tickets_once_across_cycles() {
+    let sb = sandbox(40, |c| {
+        c.tickets = Some(5);
+        c.limited_tokens = vec![("no-tickets".into(), vec!["read_tickets".into()])];
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (handle, rx) = agentdesk_sync::spawn(
+        client_with(&sb, "no-tickets", 50),
+        store(dir.path()),
+        config(&sb),
+    );
+    let mut rx = rx;
+    // The first cycle's status carries the tickets error, naming the permission.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("a status naming the tickets permission within 30 s")
+            .expect("the engine runs");
+        if let agentdesk_sync::SyncEvent::Status(s) = event {
+            if s.error
+                .as_ref()
+                .is_some_and(|e| e.message.contains("read_tickets"))
+            {
+                assert!(
+                    !s.auth_failed,
+                    "a missing tickets permission is not an auth failure"
+                );
+                break;
+            }
+        }
+    }
+    let asked = |sb: &Sandbox| {
+        let r = sb.route_counts();
+        r.get("GET /ticket_types").copied().unwrap_or(0)
+            + r.get("POST /tickets/search").copied().unwrap_or(0)
+    };
+    // Three more cycles, each seen through by the conversations poll it sends.
+    for _ in 0..3 {
+        let polls = sb
+            .route_counts()
+            .get("POST /conversations/search")
+            .copied()
+            .unwrap_or(0);
+        handle.sync_now();
+        sb.wait_for_requests("the next cycle's poll", Duration::from_secs(30), |sb| {
+            sb.route_counts()
+                .get("POST /conversations/search")
+                .copied()
+                .unwrap_or(0)
+                > polls
+        })
+        .await;
+    }
+    assert_eq!(
+        asked(&sb),
+        1,
+        "tickets are asked for once, not in every cycle"
+    );
+    assert!(
+        store(dir.path()).conversation_count().expect("count") == 40,
+        "conversations keep syncing without the tickets permission"
+    );
+    handle.stop(Duration::from_secs(5)).await;
+}

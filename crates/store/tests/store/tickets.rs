@@ -590,3 +590,75 @@ fn old_v6_cache_upgrades_keeping_every_row() {
         "the pending reply survives the upgrade"
     );
 }
+
+#[test]
+fn ticket_update_is_validated_against_the_type() {
+    let mut s = store();
+    s.upsert_ticket_types(&[bug_type()]).expect("types");
+    s.upsert_tickets(&[ticket("t1", 2_000)]).expect("upsert");
+    let attrs = |k: &str, v: serde_json::Value| {
+        let mut m = serde_json::Map::new();
+        m.insert(k.into(), v);
+        m
+    };
+    assert!(
+        s.validate_ticket_update("t1", Some("in_progress"), &attrs("severity", json!("Low")))
+            .is_ok(),
+        "a known state and a list option by label are valid"
+    );
+    assert!(
+        s.validate_ticket_update("t1", None, &attrs("severity", json!("o1")))
+            .is_ok(),
+        "a list option by id is valid"
+    );
+    for (why, state, key, value, needle) in [
+        (
+            "an unknown state",
+            Some("closed"),
+            "severity",
+            json!("Low"),
+            "closed",
+        ),
+        (
+            "an unknown attribute",
+            None,
+            "colour",
+            json!("red"),
+            "colour",
+        ),
+        (
+            "a wrong type",
+            None,
+            "affected_users",
+            json!("many"),
+            "affected_users",
+        ),
+        (
+            "a value that is no option",
+            None,
+            "severity",
+            json!("Extreme"),
+            "severity",
+        ),
+        (
+            "a required one emptied",
+            None,
+            "_default_title_",
+            json!(""),
+            "required",
+        ),
+    ] {
+        let err = s
+            .validate_ticket_update("t1", state, &attrs(key, value))
+            .expect_err(why);
+        assert!(
+            err.to_string().contains(needle),
+            "{why} is refused with a message naming it: {err}"
+        );
+    }
+    assert_eq!(
+        s.ticket_state_id("submitted").expect("reads"),
+        None,
+        "no state id before the states are cached"
+    );
+}
