@@ -1065,16 +1065,21 @@ impl Reader {
             .map_err(|e| self.err(e))
     }
 
-    /// Tickets whose parts are older than their metadata (never fetched, or updated since),
-    /// open ones first and then the newest, at most `limit`: what the detail pass fetches.
-    pub fn tickets_needing_details(&self, limit: usize) -> Result<Vec<String>> {
+    /// Tickets whose parts are older than their metadata (never fetched, or updated since,
+    /// or in the same second: Intercom's times are whole seconds, so a change in the second
+    /// of the fetch leaves `updated_at` equal to it), at most `limit`, by priority: open ones of `acting_admin` or unassigned (the ones the
+    /// `tickets` count shows), then other open ones, then resolved ones; newest first in
+    /// each. What the detail pass fetches.
+    pub fn tickets_needing_details(&self, acting_admin: &str, limit: usize) -> Result<Vec<String>> {
         self.conn
             .prepare_cached(
-                "SELECT id FROM tickets WHERE details_at IS NULL OR details_at < updated_at
-                 ORDER BY (state = 'resolved'), updated_at DESC, id LIMIT ?1",
+                "SELECT id FROM tickets WHERE details_at IS NULL OR details_at <= updated_at
+                 ORDER BY (state = 'resolved'),
+                   NOT (admin_assignee_id IS ?1 OR (admin_assignee_id IS NULL AND team_assignee_id IS NULL)),
+                   updated_at DESC, id LIMIT ?2",
             )
             .map_err(|e| self.err(e))?
-            .query_map([limit as i64], |r| r.get(0))
+            .query_map(params![acting_admin, limit as i64], |r| r.get(0))
             .map_err(|e| self.err(e))?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))

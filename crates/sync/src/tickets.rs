@@ -343,12 +343,31 @@ impl Core {
         self.emit_counts(false).await
     }
 
-    /// Parts of tickets whose parts are older than their metadata, open ones first.
+    /// Fetches one ticket's parts now (the agent opened it), whatever the pass did.
+    pub(crate) async fn open_ticket(self: &Arc<Self>, id: &str) -> Result<(), SyncError> {
+        if self.tickets_forbidden.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let budget = Budget::default();
+        self.fetch_tickets(vec![id.to_owned()], &budget).await
+    }
+
+    /// Parts of tickets whose parts are older than their metadata: the acting admin's and
+    /// unassigned open ones first, then other open ones, newest first.
     async fn ticket_details(self: &Arc<Self>, budget: &Budget) -> Result<(), SyncError> {
+        let admin = self.config.acting_admin_id.clone();
         let ids = self
             .db
-            .run(|s| s.tickets_needing_details(DETAILS_PER_PASS))
+            .run(move |s| s.tickets_needing_details(&admin, DETAILS_PER_PASS))
             .await?;
+        self.fetch_tickets(ids, budget).await
+    }
+
+    async fn fetch_tickets(
+        self: &Arc<Self>,
+        ids: Vec<String>,
+        budget: &Budget,
+    ) -> Result<(), SyncError> {
         let mut changed = Vec::new();
         let mut first_error = None;
         for id in ids {

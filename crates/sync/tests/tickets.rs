@@ -764,3 +764,35 @@ async fn the_running_engine_asks_for_forbidden_tickets_once_across_cycles() {
     );
     handle.stop(Duration::from_secs(5)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_ticket_fetches_its_parts_at_once() {
+    let sb = sandbox(40, |c| c.tickets = Some(6)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = store(dir.path());
+    let reader = s.open_reader().expect("reader");
+    // Metadata only: cycles never fetch ticket parts, so only the open can.
+    let (handle, mut rx) = agentdesk_sync::spawn(client(&sb, 50), s, metadata_only(&sb));
+    let id = sb.ticket_ids()[2].clone();
+    ticket_changed_event(&mut rx, &id).await;
+    assert!(
+        reader
+            .ticket_detail(&id)
+            .expect("reads")
+            .is_some_and(|d| d.details_at.is_none()),
+        "a metadata-only sync leaves the ticket's parts unfetched"
+    );
+    handle.open_ticket(&id);
+    ticket_changed_event(&mut rx, &id).await;
+    let d = reader.ticket_detail(&id).expect("reads").expect("cached");
+    assert!(d.details_at.is_some(), "opening fetched the ticket's parts");
+    let want = sb.ticket(&id).expect("live")["ticket_parts"]["ticket_parts"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(
+        d.parts.len(),
+        want,
+        "every part of the opened ticket is cached"
+    );
+    handle.stop(Duration::from_secs(5)).await;
+}

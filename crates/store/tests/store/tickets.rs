@@ -662,3 +662,45 @@ fn ticket_update_is_validated_against_the_type() {
         "no state id before the states are cached"
     );
 }
+
+#[test]
+fn ticket_details_are_fetched_mine_and_unassigned_first() {
+    let mut s = store();
+    let mut other = ticket("t1", 3_000);
+    other.admin_assignee_id = Some("a2".into());
+    let mut mine = ticket("t2", 1_500);
+    mine.admin_assignee_id = Some(ME.into());
+    let unassigned = ticket("t3", 1_200);
+    let mut resolved = ticket("t4", 4_000);
+    resolved.state = "resolved".into();
+    s.upsert_tickets(&[other, mine, unassigned, resolved])
+        .expect("upsert");
+    assert_eq!(
+        s.tickets_needing_details(ME, 10).expect("reads"),
+        ["t2", "t3", "t1", "t4"],
+        "the agent's and unassigned open tickets first, then other open ones, then resolved"
+    );
+    s.upsert_ticket_parts("t2", &[])
+        .expect("parts fetched, even none");
+    assert!(
+        !s.tickets_needing_details(ME, 10)
+            .expect("reads")
+            .contains(&"t2".to_string()),
+        "a ticket whose parts were fetched (even none) is not fetched again"
+    );
+}
+
+#[test]
+fn a_ticket_changed_in_the_second_its_parts_were_fetched_is_fetched_again() {
+    let mut s = store();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    s.upsert_tickets(&[ticket("t1", now + 5)]).expect("upsert");
+    s.upsert_ticket_parts("t1", &[]).expect("fetched now");
+    assert!(
+        s.tickets_needing_details(ME, 10).expect("reads").contains(&"t1".to_string()),
+        "whole-second times cannot tell a change in the fetch's second from one before it: fetch again"
+    );
+}
