@@ -201,7 +201,7 @@ pub(crate) struct Sizes {
     pub admins: usize,
     pub teams: usize,
     pub epoch: i64,
-    /// Tickets generated (`crate::tickets`), apart from everything else.
+    /// Tickets generated (see the tickets module), apart from everything else.
     pub tickets: usize,
 }
 

@@ -58,8 +58,9 @@ pub(crate) fn ok(v: Value) -> ApiResult {
     Ok(json_response(200, &v))
 }
 
-/// The Intercom routes with the request pipeline applied.
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+/// The Intercom routes, with `more` (the ticket routes) beside them, all behind the
+/// request pipeline.
+pub(crate) fn router(shared: Arc<Shared>, more: Router<Arc<Shared>>) -> Router {
     Router::new()
         .route("/me", get(me))
         .route("/admins", get(admins))
@@ -75,7 +76,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/contacts/search", post(search_contacts))
         .route("/contacts/{id}", get(get_contact))
         .route("/events", get(list_events).post(create_event))
-        .merge(crate::tickets::routes::routes())
+        .merge(more)
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), pipeline))

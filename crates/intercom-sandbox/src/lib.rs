@@ -325,7 +325,8 @@ impl Sandbox {
         ));
         let epoch = sizes.epoch;
         control::set_quirks(&shared, config.quirks.clone(), epoch)?;
-        let app = control::router(shared.clone()).merge(http::router(shared.clone()));
+        let app = control::router(shared.clone())
+            .merge(http::router(shared.clone(), tickets::routes::routes()));
         let (stop, mut stop_rx) = watch::channel(false);
         let server = tokio::spawn(async move {
             let serve = axum::serve(

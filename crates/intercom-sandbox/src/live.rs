@@ -45,7 +45,7 @@ fn step(shared: &Shared) {
     let roll = st.rng.gen_range(0..100);
     // One step in five is about tickets.
     if roll % 5 == 4 {
-        crate::tickets::live_step(st, now);
+        crate::tickets::hooks::live_step(st, now);
         return;
     }
     let open: Vec<usize> = st

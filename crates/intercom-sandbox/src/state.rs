@@ -52,7 +52,7 @@ pub(crate) struct State {
     /// Deleted contacts: still in `contacts` (conversations still name them), not in
     /// `contact_by_id`.
     pub deleted_contacts: BTreeSet<String>,
-    /// Ticket types, states and tickets (`crate::tickets`).
+    /// Ticket types, states and tickets.
     pub tickets: crate::tickets::Tickets,
 }
 

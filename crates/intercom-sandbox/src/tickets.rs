@@ -2,8 +2,10 @@
 //! with their parts and tags, the fields `POST /tickets/search` filters on, and the changes
 //! Intercom makes (state moves, attribute edits, assignment, replies, tags, deletion).
 //! Generated from the seed apart from conversations (its own random stream), so adding
-//! tickets changes nothing else in a generated workspace. The HTTP side is `routes.rs`.
+//! tickets changes nothing else in a generated workspace. The HTTP side is `routes.rs`;
+//! live activity and the `Sandbox` test hooks are `hooks.rs`.
 
+pub(crate) mod hooks;
 pub(crate) mod routes;
 
 use std::borrow::Cow;
@@ -302,7 +304,7 @@ impl Tickets {
             let mut at = created_at;
             for s in 0..steps {
                 at += rng.gen_range(600..3 * DAY);
-                let admin = admin.unwrap_or(crate::generate::ADMIN_BASE);
+                let admin = admin.or(admins.first().copied()).unwrap_or(0);
                 match s {
                     0 => t.move_state(idx, 1, admin, at),
                     1 => {
@@ -766,150 +768,5 @@ pub(crate) fn dress_ticket(book: &crate::quirks::QuirkBook, v: &mut Value) {
                 p["ticket_state"] = json!("future_ticket_category");
             }
         }
-    }
-}
-
-/// One piece of live ticket activity: a new ticket, a customer comment, or a state move.
-pub(crate) fn live_step(st: &mut crate::state::State, now: i64) {
-    if st.contacts.is_empty() {
-        return;
-    }
-    let roll = st.rng.gen_range(0..3);
-    let actor = st.admins.get(1).or(st.admins.first()).map_or(0, |a| a.id);
-    let live: Vec<usize> = st.tickets.by_id.values().copied().collect();
-    match roll {
-        0 => {
-            let contact = st.rng.gen_range(0..st.contacts.len());
-            let title = TITLES[st.rng.gen_range(0..TITLES.len())];
-            let mut attributes = Map::new();
-            attributes.insert("_default_title_".into(), json!(title));
-            let type_id = st.tickets.types[1].id;
-            st.tickets.insert(type_id, contact, attributes, now);
-        }
-        1 if !live.is_empty() => {
-            let idx = live[st.rng.gen_range(0..live.len())];
-            let contact = st.tickets.tickets[idx].contact;
-            st.tickets.add_part(
-                idx,
-                "comment",
-                "Any news on this?".into(),
-                PartAuthor::Contact(contact),
-                now,
-            );
-        }
-        _ if !live.is_empty() => {
-            let idx = live[st.rng.gen_range(0..live.len())];
-            let to = st.rng.gen_range(0..4);
-            st.tickets.move_state(idx, to, actor, now);
-        }
-        _ => {}
-    }
-}
-
-impl crate::Sandbox {
-    /// Ids of the workspace's tags (the sandbox's minimal tag store: tickets can be tagged
-    /// with these; `GET /tags` is not served here).
-    pub fn tag_ids(&self) -> Vec<String> {
-        let st = self.shared.lock();
-        st.tags.iter().map(|t| t.id.to_string()).collect()
-    }
-
-    /// Ids of every live ticket, in id order.
-    pub fn ticket_ids(&self) -> Vec<String> {
-        let st = self.shared.lock();
-        let mut ids: Vec<u64> = st.tickets.by_id.keys().copied().collect();
-        ids.sort_unstable();
-        ids.into_iter().map(|i| i.to_string()).collect()
-    }
-
-    /// A ticket as `GET /tickets/{id}` answers it (None when unknown or deleted).
-    pub fn ticket(&self, id: &str) -> Option<Value> {
-        let st = self.shared.lock();
-        let idx = st.tickets.index(id).ok()?;
-        Some(st.tickets.ticket_json(idx, &st.lookup(), true))
-    }
-
-    /// A customer comments on a ticket now; returns the part id.
-    pub fn inject_ticket_comment(
-        &self,
-        ticket_id: &str,
-        body: &str,
-    ) -> Result<String, crate::SandboxError> {
-        let mut st = self.shared.lock();
-        let idx = st
-            .tickets
-            .index(ticket_id)
-            .map_err(|_| crate::SandboxError::NotFound(format!("no ticket {ticket_id}")))?;
-        let contact = st.tickets.tickets[idx].contact;
-        let now = crate::server::unix_now();
-        let id = st.tickets.add_part(
-            idx,
-            "comment",
-            body.to_string(),
-            PartAuthor::Contact(contact),
-            now,
-        );
-        Ok(id.to_string())
-    }
-
-    /// A teammate moves a ticket to the first state of `category` now.
-    pub fn move_ticket(&self, ticket_id: &str, category: &str) -> Result<(), crate::SandboxError> {
-        let mut guard = self.shared.lock();
-        let st = &mut *guard;
-        let idx = st
-            .tickets
-            .index(ticket_id)
-            .map_err(|_| crate::SandboxError::NotFound(format!("no ticket {ticket_id}")))?;
-        let to = st
-            .tickets
-            .states
-            .iter()
-            .position(|s| s.category == category)
-            .ok_or_else(|| {
-                crate::SandboxError::Invalid(format!(
-                    "'{category}' is not one of {}",
-                    CATEGORIES.join(", ")
-                ))
-            })?;
-        let actor = st.admins.get(1).or(st.admins.first()).map_or(0, |a| a.id);
-        st.tickets
-            .move_state(idx, to, actor, crate::server::unix_now());
-        Ok(())
-    }
-
-    /// A new ticket of `type_id` for the first contact, titled `title`; returns its id.
-    pub fn inject_ticket(&self, type_id: &str, title: &str) -> Result<String, crate::SandboxError> {
-        let mut st = self.shared.lock();
-        let type_id = type_id
-            .parse::<u64>()
-            .ok()
-            .filter(|id| st.tickets.ticket_type(*id).is_some())
-            .ok_or_else(|| crate::SandboxError::NotFound(format!("no ticket type {type_id}")))?;
-        let mut attributes = Map::new();
-        attributes.insert("_default_title_".into(), json!(title));
-        let idx = st
-            .tickets
-            .insert(type_id, 0, attributes, crate::server::unix_now());
-        Ok(st.tickets.tickets[idx].id.to_string())
-    }
-
-    /// A new ticket type; `listed: false` leaves it out of `GET /ticket_types` (one made
-    /// after a client listed them). Returns its id.
-    pub fn add_ticket_type(&self, name: &str, listed: bool) -> String {
-        let mut st = self.shared.lock();
-        st.tickets
-            .add_type(name, listed, crate::server::unix_now())
-            .to_string()
-    }
-
-    /// Deletes a ticket: it leaves search and its `GET` answers 404.
-    pub fn delete_ticket(&self, ticket_id: &str) -> Result<(), crate::SandboxError> {
-        let mut st = self.shared.lock();
-        let idx = st
-            .tickets
-            .index(ticket_id)
-            .map_err(|_| crate::SandboxError::NotFound(format!("no ticket {ticket_id}")))?;
-        st.tickets.delete(idx);
-        Ok(())
     }
 }

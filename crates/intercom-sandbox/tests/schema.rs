@@ -412,6 +412,15 @@ async fn ticket_endpoints_match_the_official_schemas() {
         created.body
     );
     schemas.check("ticket", &created.body, "POST /tickets");
+    let deleted = api
+        .send(reqwest::Method::DELETE, &format!("/tickets/{id}"), None)
+        .await;
+    assert_eq!(
+        deleted.status, 200,
+        "a ticket can be deleted: {:?}",
+        deleted.body
+    );
+    schemas.check("ticket_deleted", &deleted.body, "DELETE /tickets/{id}");
     let missing = api.get("/tickets/1").await;
     assert_eq!(missing.status, 404, "an unknown ticket is 404");
     schemas.check("error", &missing.body, "GET /tickets/{unknown}");

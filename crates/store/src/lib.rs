@@ -66,6 +66,7 @@ pub mod search;
 pub mod sync_state;
 pub mod teams;
 mod text;
+mod ticket_effects;
 pub mod tickets;
 pub mod views;
 

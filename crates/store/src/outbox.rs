@@ -223,9 +223,9 @@ pub struct OutboxSummary {
 }
 
 #[derive(Serialize, Deserialize)]
-pub(crate) struct Payload {
-    pub(crate) admin_id: String,
-    pub(crate) kind: OutboxKind,
+struct Payload {
+    admin_id: String,
+    kind: OutboxKind,
 }
 
 const ENTRY_COLUMNS: &str =
@@ -253,7 +253,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     })
 }
 
-pub(crate) fn local_part_id(client_uuid: &str) -> String {
+fn local_part_id(client_uuid: &str) -> String {
     format!("local:{client_uuid}")
 }
 
@@ -297,7 +297,7 @@ pub(crate) fn apply_overlay(tx: &Transaction<'_>, conversation_id: &str) -> Resu
         .optional()?;
     let Some((mut open, mut state, mut snoozed_until, mut admin, mut team)) = server else {
         // Not a conversation: a ticket's items overlay the ticket (ids never collide).
-        return crate::tickets::apply_overlay(tx, conversation_id);
+        return crate::ticket_effects::apply_overlay(tx, conversation_id);
     };
     let mut stmt = tx.prepare_cached(
         "SELECT payload FROM outbox WHERE conversation_id = ?1 AND (status <> 'sent' OR settled = 0)
@@ -358,7 +358,7 @@ impl Store {
                 return Ok(id);
             }
             if item.kind.is_ticket() {
-                if !crate::tickets::exists(tx, &item.conversation_id)? {
+                if !crate::ticket_effects::exists(tx, &item.conversation_id)? {
                     return Err(StoreError::NotFound { what: "ticket", id: item.conversation_id.clone() });
                 }
             } else {
@@ -412,7 +412,18 @@ impl Store {
                 }
                 OutboxKind::TicketReply { body } | OutboxKind::TicketNote { body } => {
                     let part_type = if matches!(item.kind, OutboxKind::TicketReply { .. }) { "comment" } else { "note" };
-                    crate::tickets::insert_local_part(tx, &item, part_type, body, id, t)?;
+                    crate::ticket_effects::insert_local_part(
+                        tx,
+                        &crate::ticket_effects::LocalPart {
+                            ticket_id: &item.conversation_id,
+                            admin_id: &item.admin_id,
+                            local_id: &local_part_id(&item.client_uuid),
+                            part_type,
+                            body,
+                            outbox_id: id,
+                            at: t,
+                        },
+                    )?;
                 }
                 OutboxKind::Close
                 | OutboxKind::Reopen
@@ -449,7 +460,7 @@ impl Store {
                 params![id, server_part_id, now()],
             )?;
             if let (Some(server_id), true) = (server_part_id, entry.kind.is_ticket()) {
-                crate::tickets::settle_local_part(tx, &local_part_id(&entry.client_uuid), server_id)?;
+                crate::ticket_effects::settle_local_part(tx, &local_part_id(&entry.client_uuid), server_id)?;
             } else if let Some(server_id) = server_part_id {
                 let local = local_part_id(&entry.client_uuid);
                 let cached: bool = tx.query_row("SELECT count(*) FROM parts WHERE id = ?1", [server_id], |r| r.get(0))?;
@@ -514,7 +525,7 @@ impl Store {
             }
             tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
             if entry.kind.is_ticket() {
-                crate::tickets::drop_local_part(tx, &entry.conversation_id, &local_part_id(&entry.client_uuid), id)?;
+                crate::ticket_effects::drop_local_part(tx, &entry.conversation_id, &local_part_id(&entry.client_uuid), id)?;
             }
             crate::parts::refresh_aggregates(tx, &entry.conversation_id)?;
             apply_overlay(tx, &entry.conversation_id)

@@ -21,23 +21,20 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::authors::contact_author_types_sql;
 use crate::conversations::{normalize_assignee, PageOutcome, Tag};
 use crate::database::{now, Reader, Store};
 use crate::error::{Result, StoreError};
 use crate::fts::{FtsBatch, FtsIndex};
-use crate::outbox::{OutboxEntry, OutboxKind};
+use crate::outbox::OutboxEntry;
+use crate::ticket_effects::{
+    apply_overlay, ensure_ticket, mark_read_in, refresh_aggregates, refresh_unread,
+    TICKET_PARTS_FTS,
+};
 
 pub(crate) const TICKETS_FTS: FtsIndex = FtsIndex {
     fts: "tickets_fts",
     content: "tickets",
     columns: &["title", "description_text"],
-};
-
-pub(crate) const TICKET_PARTS_FTS: FtsIndex = FtsIndex {
-    fts: "ticket_parts_fts",
-    content: "ticket_parts",
-    columns: &["body_text"],
 };
 
 /// The four state categories Intercom has.
@@ -444,62 +441,6 @@ impl Store {
     }
 }
 
-fn ensure_ticket(tx: &Transaction<'_>, id: &str) -> Result<()> {
-    let n: i64 = tx.query_row("SELECT count(*) FROM tickets WHERE id = ?1", [id], |r| {
-        r.get(0)
-    })?;
-    if n == 0 {
-        return Err(StoreError::NotFound {
-            what: "ticket",
-            id: id.to_owned(),
-        });
-    }
-    Ok(())
-}
-
-pub(crate) fn mark_read_in(tx: &Transaction<'_>, id: &str, at: i64) -> Result<()> {
-    ensure_ticket(tx, id)?;
-    tx.execute(
-        "INSERT INTO ticket_read_marks (ticket_id, read_up_to, marked_at, manual_unread)
-         SELECT id, coalesce(last_contact_part_at, 0), ?2, 0 FROM tickets WHERE id = ?1
-         ON CONFLICT(ticket_id) DO UPDATE SET read_up_to = max(read_up_to, excluded.read_up_to),
-           marked_at = excluded.marked_at, manual_unread = 0",
-        params![id, at],
-    )?;
-    refresh_unread(tx, id)
-}
-
-/// Sets `unread` from the read mark and `last_contact_part_at` (the unread model above).
-fn refresh_unread(tx: &Transaction<'_>, id: &str) -> Result<()> {
-    tx.prepare_cached(
-        "UPDATE tickets SET unread = coalesce(
-           (SELECT m.manual_unread OR (tickets.last_contact_part_at IS NOT NULL
-              AND tickets.last_contact_part_at > m.read_up_to)
-            FROM ticket_read_marks m WHERE m.ticket_id = tickets.id),
-           tickets.last_contact_part_at IS NOT NULL)
-         WHERE id = ?1",
-    )?
-    .execute([id])?;
-    Ok(())
-}
-
-/// Recomputes a ticket's part times, activity and unread from its parts.
-pub(crate) fn refresh_aggregates(tx: &Transaction<'_>, id: &str) -> Result<()> {
-    tx.prepare_cached(concat!(
-        "UPDATE tickets SET
-           last_part_at = (SELECT max(created_at) FROM ticket_parts WHERE ticket_id = ?1),
-           last_contact_part_at = (SELECT max(created_at) FROM ticket_parts WHERE ticket_id = ?1
-             AND author_type IN ",
-        contact_author_types_sql!(),
-        "),
-           last_activity_at = max(updated_at,
-             coalesce((SELECT max(created_at) FROM ticket_parts WHERE ticket_id = ?1), 0))
-         WHERE id = ?1"
-    ))?
-    .execute([id])?;
-    refresh_unread(tx, id)
-}
-
 fn upsert_tickets(tx: &Transaction<'_>, tickets: &[Ticket]) -> Result<PageOutcome> {
     let mut outcome = PageOutcome::default();
     let mut fts = FtsBatch::new(TICKETS_FTS);
@@ -588,161 +529,6 @@ fn upsert_tickets(tx: &Transaction<'_>, tickets: &[Ticket]) -> Result<PageOutcom
     }
     fts.apply(tx)?;
     Ok(outcome)
-}
-
-/// Recomputes a ticket's shown state, attributes and tags from its server values and its
-/// unconfirmed outbox items in order, and its `outbox_active` count. Nothing when the id is
-/// not a cached ticket.
-pub(crate) fn apply_overlay(tx: &Transaction<'_>, id: &str) -> Result<()> {
-    type Server = (String, Option<String>, String, String);
-    let server: Option<Server> = tx
-        .query_row(
-            "SELECT srv_state, srv_state_id, srv_attributes, srv_tags FROM tickets WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let Some((mut state, mut state_id, attributes, tags)) = server else {
-        return Ok(());
-    };
-    let mut attributes: Map<String, Value> = serde_json::from_str(&attributes).unwrap_or_default();
-    let mut tags: Vec<Tag> = serde_json::from_str(&tags).unwrap_or_default();
-    let payloads = tx
-        .prepare_cached(
-            "SELECT payload FROM outbox WHERE conversation_id = ?1 AND (status <> 'sent' OR settled = 0)
-               AND kind IN ('ticket_update', 'ticket_tag', 'ticket_untag') ORDER BY id",
-        )?
-        .query_map([id], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for payload in payloads {
-        let entry: crate::outbox::Payload = serde_json::from_str(&payload)?;
-        match entry.kind {
-            OutboxKind::TicketUpdate {
-                state: s,
-                state_id: sid,
-                attributes: a,
-            } => {
-                if let Some(s) = s {
-                    state = s;
-                    state_id = sid;
-                }
-                for (k, v) in a {
-                    attributes.insert(k, v);
-                }
-            }
-            OutboxKind::TicketTag { tag_id, tag_name } if !tags.iter().any(|t| t.id == tag_id) => {
-                tags.push(Tag {
-                    id: tag_id,
-                    name: tag_name.unwrap_or_default(),
-                });
-            }
-            OutboxKind::TicketUntag { tag_id } => tags.retain(|t| t.id != tag_id),
-            _ => {}
-        }
-    }
-    let title = attributes
-        .get("_default_title_")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    tx.execute(
-        "UPDATE tickets SET state = ?2, state_id = ?3, open = (?2 <> 'resolved'), attributes = ?4, tags = ?5,
-           title = coalesce(?6, title),
-           outbox_active = (SELECT count(*) FROM outbox WHERE conversation_id = ?1
-                              AND status IN ('pending', 'sending', 'in_doubt', 'failed'))
-         WHERE id = ?1",
-        params![
-            id,
-            state,
-            state_id,
-            Value::Object(attributes).to_string(),
-            tags_json(&tags)?,
-            title
-        ],
-    )?;
-    Ok(())
-}
-
-/// The local part of a pending ticket reply or note.
-pub(crate) fn insert_local_part(
-    tx: &Transaction<'_>,
-    item: &crate::outbox::OutboxItem,
-    part_type: &str,
-    body: &str,
-    outbox_id: i64,
-    at: i64,
-) -> Result<()> {
-    let ticket_id = item.conversation_id.as_str();
-    let admin_id = item.admin_id.as_str();
-    let local_id = crate::outbox::local_part_id(&item.client_uuid);
-    let admin_name: Option<String> = tx
-        .query_row("SELECT name FROM admins WHERE id = ?1", [admin_id], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    tx.execute(
-        "INSERT INTO ticket_parts (id, ticket_id, part_type, body_html, body_text, author_type, author_id,
-           author_name, created_at, outbox_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'admin', ?6, ?7, ?8, ?9)",
-        params![
-            local_id,
-            ticket_id,
-            part_type,
-            body,
-            agentdesk_content::plain_text(body),
-            admin_id,
-            admin_name,
-            at,
-            outbox_id
-        ],
-    )?;
-    crate::fts::index_rows(tx, TICKET_PARTS_FTS, &[tx.last_insert_rowid()])?;
-    refresh_aggregates(tx, ticket_id)?;
-    mark_read_in(tx, ticket_id, at)
-}
-
-/// A sent reply's local part takes the server's id (or goes, if sync already cached it).
-pub(crate) fn settle_local_part(
-    tx: &Transaction<'_>,
-    local_id: &str,
-    server_id: &str,
-) -> Result<()> {
-    let cached: bool = tx.query_row(
-        "SELECT count(*) FROM ticket_parts WHERE id = ?1",
-        [server_id],
-        |r| r.get(0),
-    )?;
-    if cached {
-        tx.execute("DELETE FROM ticket_parts WHERE id = ?1", [local_id])?;
-    } else {
-        tx.execute(
-            "UPDATE ticket_parts SET id = ?2, outbox_id = NULL WHERE id = ?1",
-            params![local_id, server_id],
-        )?;
-    }
-    Ok(())
-}
-
-/// A discarded reply's local part goes.
-pub(crate) fn drop_local_part(
-    tx: &Transaction<'_>,
-    ticket_id: &str,
-    local_id: &str,
-    outbox_id: i64,
-) -> Result<()> {
-    tx.execute(
-        "DELETE FROM ticket_parts WHERE id = ?1 AND outbox_id = ?2",
-        params![local_id, outbox_id],
-    )?;
-    refresh_aggregates(tx, ticket_id)
-}
-
-/// Whether `id` is a cached ticket.
-pub(crate) fn exists(tx: &Transaction<'_>, id: &str) -> Result<bool> {
-    Ok(
-        tx.query_row("SELECT count(*) FROM tickets WHERE id = ?1", [id], |r| {
-            r.get::<_, i64>(0)
-        })? > 0,
-    )
 }
 
 const TICKET_COLUMNS: &str = "t.id, t.number, t.title, t.description_text, t.ticket_type_id, t.ticket_type_name, \
