@@ -148,3 +148,49 @@ impl Sandbox {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::Sizes;
+
+    #[test]
+    fn live_activity_creates_comments_on_and_moves_tickets() {
+        let mut st = State::new(
+            &Sizes {
+                seed: 3,
+                conversations: 50,
+                contacts: 20,
+                admins: 3,
+                teams: 1,
+                epoch: 1_700_000_000,
+                tickets: 10,
+            },
+            "http://127.0.0.1:1".into(),
+        );
+        let before: Vec<(i64, usize, u64)> = st
+            .tickets
+            .tickets
+            .iter()
+            .map(|t| (t.updated_at, t.parts.len(), t.state_id))
+            .collect();
+        for _ in 0..30 {
+            live_step(&mut st, 1_700_000_100);
+        }
+        assert!(
+            st.tickets.tickets.len() > before.len(),
+            "thirty live steps create at least one ticket"
+        );
+        let changed = st
+            .tickets
+            .tickets
+            .iter()
+            .zip(&before)
+            .filter(|(t, b)| (t.updated_at, t.parts.len(), t.state_id) != **b)
+            .count();
+        assert!(
+            changed > 0,
+            "live steps comment on or move existing tickets"
+        );
+    }
+}
