@@ -471,6 +471,21 @@ impl From<&store::OutboxEntry> for OutboxItem {
                     values.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             ),
+            // Issue 14's ticket writes (`conversation_id` is then the ticket's id).
+            K::TicketUpdate { state, .. } => (
+                "ticket_update",
+                match state {
+                    Some(s) => format!("Move ticket to {}", s.replace('_', " ")),
+                    None => "Update ticket attributes".to_string(),
+                },
+            ),
+            K::TicketReply { body } => ("ticket_reply", agentdesk_content::snippet(body, 120)),
+            K::TicketNote { body } => ("ticket_note", agentdesk_content::snippet(body, 120)),
+            K::TicketTag { tag_id, tag_name } => (
+                "ticket_tag",
+                format!("Tag {}", tag_name.as_deref().unwrap_or(tag_id)),
+            ),
+            K::TicketUntag { tag_id } => ("ticket_untag", format!("Remove tag {tag_id}")),
         };
         OutboxItem {
             id: e.id.to_string(),

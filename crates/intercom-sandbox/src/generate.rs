@@ -201,6 +201,8 @@ pub(crate) struct Sizes {
     pub admins: usize,
     pub teams: usize,
     pub epoch: i64,
+    /// Tickets generated (see the tickets module), apart from everything else.
+    pub tickets: usize,
 }
 
 /// Generates a workspace. Pure: the result depends only on `sizes`.

@@ -12,6 +12,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
+
+pub(crate) use crate::request::ApiResult;
+use crate::request::{
+    admin_of, id_field, json_object, json_response, ok, raw_starting_after, reject_unknown,
+    str_field,
+};
 use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
@@ -32,8 +38,6 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 /// 9999-12-31T23:59:59Z, the last instant a timestamp field accepts.
 const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
 
-pub(crate) type ApiResult = Result<Response, ApiError>;
-
 impl IntoResponse for ApiError {
     /// The body is rendered by the pipeline, which knows the request id.
     fn into_response(self) -> Response {
@@ -44,22 +48,9 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn json_response(status: u16, v: &Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let mut resp = (status, v.to_string()).into_response();
-    resp.headers_mut().insert(
-        "content-type",
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    resp
-}
-
-pub(crate) fn ok(v: Value) -> ApiResult {
-    Ok(json_response(200, &v))
-}
-
-/// The Intercom routes with the request pipeline applied.
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+/// The Intercom routes, with `more` (the ticket routes) beside them, all behind the
+/// request pipeline.
+pub(crate) fn router(shared: Arc<Shared>, more: Router<Arc<Shared>>) -> Router {
     Router::new()
         .route("/me", get(me))
         .route("/admins", get(admins))
@@ -85,6 +76,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/contacts/search", post(search_contacts))
         .route("/contacts/{id}", get(get_contact))
         .route("/events", get(list_events).post(create_event))
+        .merge(more)
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), pipeline))
@@ -122,6 +114,8 @@ fn permission_for(method: &Method, path: &str) -> Option<&'static str> {
         ("events", true) => "write_events",
         ("tags", false) => "read_tags",
         ("data_attributes", false) => "read_data_attributes",
+        ("tickets" | "ticket_types" | "ticket_states", false) => "read_tickets",
+        ("tickets" | "ticket_types" | "ticket_states", true) => "write_tickets",
         _ => return None,
     })
 }
@@ -173,7 +167,7 @@ async fn pipeline_steps(
     shared.count_request(&format!("{method} {route}"));
     if method == Method::GET {
         let id = match route.as_str() {
-            "/contacts/{id}" | "/conversations/{id}" => path.rsplit('/').next(),
+            "/contacts/{id}" | "/conversations/{id}" | "/tickets/{id}" => path.rsplit('/').next(),
             "/events" => Some(req.uri().query().unwrap_or_default()),
             _ => None,
         };
@@ -263,6 +257,8 @@ async fn pipeline_steps(
     if write && kind == TokenKind::ReadOnly {
         let permission = if path.starts_with("/events") {
             "write_events"
+        } else if path.starts_with("/ticket") {
+            "write_tickets"
         } else {
             "write_conversations"
         };
@@ -410,73 +406,6 @@ fn reset_after(
             }
         }
     })
-}
-
-/// Parses a JSON object body with a useful error.
-pub(crate) fn json_object(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(ApiError::invalid(
-            "body",
-            "the request body is empty; send a JSON object",
-        ));
-    }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(other) => Err(ApiError::invalid(
-            "body",
-            format!("the request body must be a JSON object, got {other}"),
-        )),
-        Err(e) => Err(ApiError::invalid(
-            "body",
-            format!("the request body is not valid JSON: {e}"),
-        )),
-    }
-}
-
-pub(crate) fn reject_unknown(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
-    match body.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::invalid(
-            k,
-            format!(
-                "unknown field '{k}'; accepted fields are: {}",
-                allowed.join(", ")
-            ),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// An id sent as a string or an integer.
-pub(crate) fn id_field(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, ApiError> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
-            ApiError::invalid(field, format!("{field} must be a positive integer id"))
-        }),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse::<u64>()
-            .map(Some)
-            .map_err(|_| ApiError::invalid(field, format!("{field} '{s}' is not a valid id"))),
-        Some(v) => Err(ApiError::invalid(
-            field,
-            format!("{field} must be a string id, got {v}"),
-        )),
-    }
-}
-
-pub(crate) fn str_field<'a>(
-    body: &'a Map<String, Value>,
-    field: &str,
-) -> Result<Option<&'a str>, ApiError> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(v) => Err(ApiError::invalid(
-            field,
-            format!("{field} must be a string, got {v}"),
-        )),
-    }
 }
 
 fn display_of(q: &HashMap<String, String>) -> Result<Display, ApiError> {
@@ -704,11 +633,6 @@ async fn search_conversations(State(shared): State<Arc<Shared>>, bytes: Bytes) -
     ))
 }
 
-/// The `pagination.starting_after` of a search body, as sent.
-fn raw_starting_after(body: &Value) -> Option<&str> {
-    body.get("pagination")?.get("starting_after")?.as_str()
-}
-
 async fn get_conversation(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
@@ -848,20 +772,6 @@ fn resolve_conversation(st: &crate::state::State, id: &str) -> Result<usize, Api
             .ok_or_else(|| ApiError::not_found("Conversation"));
     }
     st.conversation_index(id)
-}
-
-pub(crate) fn admin_of(
-    st: &crate::state::State,
-    body: &Map<String, Value>,
-) -> Result<u64, ApiError> {
-    let admin = id_field(body, "admin_id")?.ok_or_else(|| ApiError::missing("admin_id"))?;
-    if !st.admin_exists(admin) {
-        return Err(ApiError {
-            field: Some("admin_id".into()),
-            ..ApiError::new(404, "not_found", format!("Admin {admin} Not Found"))
-        });
-    }
-    Ok(admin)
 }
 
 /// The contact a `type: "user"` reply speaks for: the description's contact reply requests

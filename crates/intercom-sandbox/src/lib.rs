@@ -96,10 +96,12 @@ mod http;
 mod live;
 mod model;
 mod quirks;
+mod request;
 mod search;
 mod server;
 mod state;
 mod tags;
+mod tickets;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -167,6 +169,8 @@ pub struct SandboxConfig {
     /// benchmarks that start their own sandbox): open to loopback clients. A sandbox a web
     /// page could find (the demo workspace) sets one from [`new_control_secret`].
     pub control_secret: Option<String>,
+    /// Tickets generated; None: one per five conversations.
+    pub tickets: Option<usize>,
 }
 
 impl Default for SandboxConfig {
@@ -190,6 +194,7 @@ impl Default for SandboxConfig {
             epoch: None,
             quirks: Quirks::default(),
             control_secret: None,
+            tickets: None,
         }
     }
 }
@@ -290,6 +295,7 @@ impl Sandbox {
             admins: config.admins,
             teams: config.teams,
             epoch: config.epoch.unwrap_or_else(unix_now),
+            tickets: config.tickets.unwrap_or(config.conversations / 5),
         };
         let state = State::new(&sizes, base_url.clone());
         let admin_id = state
@@ -321,7 +327,8 @@ impl Sandbox {
         ));
         let epoch = sizes.epoch;
         control::set_quirks(&shared, config.quirks.clone(), epoch)?;
-        let app = control::router(shared.clone()).merge(http::router(shared.clone()));
+        let app = control::router(shared.clone())
+            .merge(http::router(shared.clone(), tickets::routes::routes()));
         let (stop, mut stop_rx) = watch::channel(false);
         let server = tokio::spawn(async move {
             let serve = axum::serve(

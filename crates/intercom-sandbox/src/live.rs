@@ -43,6 +43,11 @@ fn step(shared: &Shared) {
         return;
     }
     let roll = st.rng.gen_range(0..100);
+    // One step in five is about tickets.
+    if roll % 5 == 4 {
+        crate::tickets::hooks::live_step(st, now);
+        return;
+    }
     let open: Vec<usize> = st
         .by_updated
         .iter()

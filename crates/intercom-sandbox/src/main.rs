@@ -141,6 +141,7 @@ async fn main() -> std::process::ExitCode {
         // The binary serves benchmarks and scripts that start it themselves: its control API
         // stays open to loopback clients (a web page's foreign Origin is refused still).
         control_secret: None,
+        tickets: None,
     };
     // Listen for signals before announcing the address: a supervisor may stop us as soon as
     // it reads that line, and a signal before the handlers exist would kill the process

@@ -176,7 +176,7 @@ impl Quirks {
         self.stuck_cursors > 0 || self.looping_cursors > 0 || self.repeated_pages > 0
     }
 
-    fn dresses(&self) -> bool {
+    pub(crate) fn dresses(&self) -> bool {
         self.junk_items > 0.0
             || self.unknown_enums > 0.0
             || self.extra_fields > 0.0
@@ -319,7 +319,7 @@ impl QuirkBook {
         self.fired_pages = 0;
     }
 
-    fn hit(&self, rate: f64, salt: &str, key: &str) -> bool {
+    pub(crate) fn hit(&self, rate: f64, salt: &str, key: &str) -> bool {
         rate > 0.0 && unit(hash(self.seed, salt, key)) < rate
     }
 

@@ -52,6 +52,8 @@ pub(crate) struct State {
     /// Deleted contacts: still in `contacts` (conversations still name them), not in
     /// `contact_by_id`.
     pub deleted_contacts: BTreeSet<String>,
+    /// Ticket types, states and tickets.
+    pub tickets: crate::tickets::Tickets,
 }
 
 /// What a contact reply or a new conversation produced.
@@ -116,7 +118,16 @@ impl State {
             })
             .collect();
         let next_conversation_id = generate::CONVERSATION_BASE + conversations.len() as u64;
+        let tickets = crate::tickets::Tickets::generate(
+            sizes.seed,
+            sizes.epoch,
+            sizes.tickets,
+            &contacts,
+            &admins.iter().map(|a| a.id).collect::<Vec<_>>(),
+            &teams.iter().map(|t| t.id).collect::<Vec<_>>(),
+        );
         State {
+            tickets,
             seed: sizes.seed,
             epoch: sizes.epoch,
             base_url,

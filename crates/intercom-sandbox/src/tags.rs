@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use crate::http::{admin_of, id_field, json_object, ok, reject_unknown, ApiResult};
+use crate::request::{admin_of, id_field, json_object, ok, reject_unknown, ApiResult};
 use crate::server::unix_now;
 use crate::server::Shared;
 

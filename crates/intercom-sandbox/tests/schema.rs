@@ -422,3 +422,115 @@ async fn every_endpoint_matches_the_official_schemas() {
     }
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn ticket_endpoints_match_the_official_schemas() {
+    let schemas = Schemas::load();
+    assert!(
+        schemas.rejects("ticket", &json!({"id": 5})),
+        "the loader must validate tickets: an integer id is not a 2.14 ticket"
+    );
+    let (sb, api) = start(small()).await;
+    let types = api.get("/ticket_types").await.body;
+    schemas.check("ticket_type_list", &types, "GET /ticket_types");
+    let type_id = types["data"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    schemas.check(
+        "ticket_type",
+        &api.get(&format!("/ticket_types/{type_id}")).await.body,
+        "GET /ticket_types/{id}",
+    );
+    schemas.check(
+        "ticket_state_list",
+        &api.get("/ticket_states").await.body,
+        "GET /ticket_states",
+    );
+    let search = api
+        .post(
+            "/tickets/search",
+            &json!({"query": {"field": "updated_at", "operator": ">", "value": 0}, "pagination": {"per_page": 150}}),
+        )
+        .await
+        .body;
+    schemas.check("ticket_list", &search, "POST /tickets/search");
+    assert!(
+        !search["tickets"].as_array().is_some_and(Vec::is_empty),
+        "a seeded workspace has tickets to validate"
+    );
+    for id in sb.ticket_ids().iter().take(30) {
+        schemas.check(
+            "ticket",
+            &api.get(&format!("/tickets/{id}")).await.body,
+            "GET /tickets/{id}",
+        );
+    }
+    let id = sb.ticket_ids()[0].clone();
+    let admin = sb.admin_id().to_string();
+    let states = api.get("/ticket_states").await.body;
+    let state_id = states["data"][1]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let updated = api
+        .put(
+            &format!("/tickets/{id}"),
+            &json!({"ticket_state_id": state_id, "admin_id": admin, "ticket_attributes": {"_default_title_": "Renamed"}}),
+        )
+        .await;
+    assert_eq!(
+        updated.status, 200,
+        "a valid update is applied: {:?}",
+        updated.body
+    );
+    schemas.check("ticket", &updated.body, "PUT /tickets/{id}");
+    let reply = api
+        .post(
+            &format!("/tickets/{id}/reply"),
+            &json!({"message_type": "note", "type": "admin", "admin_id": admin, "body": "<p>internal</p>"}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "a note is accepted: {:?}", reply.body);
+    schemas.check("ticket_reply", &reply.body, "POST /tickets/{id}/reply");
+    {
+        let tag_id = sb.tag_ids()[0].clone();
+        let tagged = api
+            .post(
+                &format!("/tickets/{id}/tags"),
+                &json!({"id": tag_id, "admin_id": admin}),
+            )
+            .await;
+        assert_eq!(
+            tagged.status, 200,
+            "an existing tag applies: {:?}",
+            tagged.body
+        );
+        schemas.check("tag", &tagged.body, "POST /tickets/{id}/tags");
+    }
+    let created = api
+        .post(
+            "/tickets",
+            &json!({"ticket_type_id": type_id, "contacts": [{"id": sb.truth()["contacts"][0]["id"]}], "ticket_attributes": {"_default_title_": "New", "severity": "High"}}),
+        )
+        .await;
+    assert_eq!(
+        created.status, 200,
+        "a valid ticket is created: {:?}",
+        created.body
+    );
+    schemas.check("ticket", &created.body, "POST /tickets");
+    let deleted = api
+        .send(reqwest::Method::DELETE, &format!("/tickets/{id}"), None)
+        .await;
+    assert_eq!(
+        deleted.status, 200,
+        "a ticket can be deleted: {:?}",
+        deleted.body
+    );
+    schemas.check("ticket_deleted", &deleted.body, "DELETE /tickets/{id}");
+    let missing = api.get("/tickets/1").await;
+    assert_eq!(missing.status, 404, "an unknown ticket is 404");
+    schemas.check("error", &missing.body, "GET /tickets/{unknown}");
+    sb.shutdown().await;
+}

@@ -775,6 +775,9 @@ fn same_origin(a: &Url, b: &Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
+mod tickets;
+pub use tickets::TicketUpdate;
+
 fn cursor_page<T>(
     items: Vec<T>,
     total_count: Option<i64>,

@@ -14,6 +14,7 @@
 
 mod attributes;
 pub(crate) mod de;
+mod ticket;
 
 pub use attributes::{
     DataAttribute, DataAttributePage, DataType, SlaApplied, SlaStatus, TagPage, WorkspaceTag,
@@ -22,6 +23,11 @@ pub use attributes::{
 use de::open_enum;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+pub use ticket::{
+    AttributeList, Ticket, TicketList, TicketPart, TicketPartList, TicketState,
+    TicketStateCategory, TicketStateList, TicketType, TicketTypeAttribute, TicketTypeList,
+};
 
 /// Free-form JSON object (custom attributes, event metadata).
 pub type JsonMap = Map<String, Value>;

@@ -3,7 +3,8 @@
 
 use intercom::models::{
     Admin, AdminList, Contact, ContactList, Conversation, ConversationList, DataAttributePage,
-    ErrorList, EventList, EventSummaryList, TagPage, TeamList, WorkspaceTag,
+    ErrorList, EventList, EventSummaryList, TagPage, TeamList, Ticket, TicketList, TicketPart,
+    TicketStateList, TicketType, TicketTypeList, WorkspaceTag,
 };
 use intercom::{decode_json, ApiError};
 use serde_json::Value;
@@ -99,6 +100,38 @@ fn decode(path: &str, method: &str, status: &str, example: &Value) -> Result<(),
                 decode_json::<EventList>(&endpoint, &bytes)?;
             }
         }
+        ("/tickets/search", "post") => {
+            let l: TicketList = decode_json(&endpoint, &bytes)?;
+            assert!(
+                l.tickets.iter().all(|t| !t.id.is_empty()),
+                "{endpoint}: tickets have ids"
+            );
+        }
+        ("/tickets", "post") | ("/tickets/{ticket_id}", "get" | "put") => {
+            let t: Ticket = decode_json(&endpoint, &bytes)?;
+            assert!(!t.id.is_empty(), "{endpoint}: a ticket has an id");
+        }
+        ("/tickets/{ticket_id}/reply", "post") => {
+            let p: TicketPart = decode_json(&endpoint, &bytes)?;
+            assert!(!p.id.is_empty(), "{endpoint}: a reply part has an id");
+        }
+        ("/ticket_types", "get") => {
+            let l: TicketTypeList = decode_json(&endpoint, &bytes)?;
+            assert!(
+                l.data.iter().all(|t| !t.attributes().is_empty()),
+                "{endpoint}: the examples' types carry attributes (as {{type: list, data}}), which must be read"
+            );
+        }
+        ("/ticket_types/{ticket_type_id}", "get") => {
+            decode_json::<TicketType>(&endpoint, &bytes)?;
+        }
+        ("/ticket_states", "get") => {
+            let l: TicketStateList = decode_json(&endpoint, &bytes)?;
+            assert!(
+                l.data.iter().all(|s| s.category.is_some()),
+                "{endpoint}: every state has a category"
+            );
+        }
         _ => {}
     }
     Ok(())
@@ -125,6 +158,16 @@ fn every_example_response_of_the_endpoints_used_decodes() {
         ("/conversations/{conversation_id}/tags", "post"),
         ("/conversations/{conversation_id}/tags/{tag_id}", "delete"),
         ("/data_attributes", "get"),
+        ("/tickets/search", "post"),
+        ("/tickets", "post"),
+        ("/tickets/{ticket_id}", "get"),
+        ("/tickets/{ticket_id}", "put"),
+        ("/tickets/{ticket_id}/reply", "post"),
+        ("/tickets/{ticket_id}/tags", "post"),
+        ("/tickets/{ticket_id}/tags/{tag_id}", "delete"),
+        ("/ticket_types", "get"),
+        ("/ticket_types/{ticket_type_id}", "get"),
+        ("/ticket_states", "get"),
     ];
     let mut decoded = 0;
     let mut failures = Vec::new();

@@ -67,6 +67,8 @@ pub mod sync_state;
 pub mod tags;
 pub mod teams;
 mod text;
+mod ticket_effects;
+pub mod tickets;
 pub mod views;
 
 pub use admins::Admin;
@@ -87,6 +89,10 @@ pub use search::{MatchField, SearchHit, SnippetSegment};
 pub use sync_state::SyncState;
 pub use tags::AttributeDef;
 pub use teams::Team;
+pub use tickets::{
+    TicketAttributeDef, TicketAttributeValue, TicketCount, TicketCursor, TicketDetail, TicketHit,
+    TicketPart, TicketRow, TicketStateDef, TicketType, TICKET_STATES,
+};
 pub use views::{
     sidebar_views, views_of, Assignment, ListFilter, ListRow, PageCursor, View, ViewCount,
 };

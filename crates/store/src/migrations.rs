@@ -15,6 +15,7 @@ const STEPS: &[M<'static>] = &[
     M::up(V5),
     M::up(V6),
     M::up(V7),
+    M::up(V8),
 ];
 
 /// Version 1: every table of the cache.
@@ -486,4 +487,155 @@ CREATE TABLE conversation_attributes (
   options TEXT NOT NULL DEFAULT '[]',
   position INTEGER NOT NULL
 ) WITHOUT ROWID;
+"#;
+
+/// Version 8: tickets (issue 14). Ticket types with their attributes, the workspace's ticket
+/// states, tickets (shown columns are the server's values `srv_*` with the outbox overlay
+/// laid over them, as for conversations), their parts, read marks and full text. The
+/// `tickets` count (open tickets for the acting admin or unassigned) is kept by triggers in
+/// `view_counters` under `ticket_admin:<id>` and `ticket_unassigned` (`tickets.rs`).
+/// A ticket's type is not a foreign key: a ticket may name a type that `GET /ticket_types`
+/// did not list (made after the types were fetched), and it must still be cached.
+const V8: &str = r#"
+CREATE TABLE ticket_types (
+  id TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT,
+  icon TEXT,
+  category TEXT,
+  archived INTEGER NOT NULL DEFAULT 0,
+  raw TEXT
+);
+
+CREATE TABLE ticket_type_attributes (
+  ticket_type_id TEXT NOT NULL REFERENCES ticket_types(id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  label TEXT,
+  data_type TEXT NOT NULL,
+  required INTEGER NOT NULL DEFAULT 0,
+  is_default INTEGER NOT NULL DEFAULT 0,
+  options TEXT NOT NULL DEFAULT '[]',
+  position INTEGER NOT NULL DEFAULT 0,
+  archived INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (ticket_type_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE ticket_states (
+  id TEXT PRIMARY KEY NOT NULL,
+  category TEXT NOT NULL,
+  internal_label TEXT,
+  external_label TEXT,
+  archived INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE tickets (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  number TEXT,
+  title TEXT,
+  description_text TEXT,
+  ticket_type_id TEXT,
+  ticket_type_name TEXT,
+  state TEXT NOT NULL,
+  state_id TEXT,
+  open INTEGER NOT NULL,
+  admin_assignee_id TEXT,
+  team_assignee_id TEXT,
+  attributes TEXT NOT NULL DEFAULT '{}',
+  srv_state TEXT NOT NULL,
+  srv_state_id TEXT,
+  srv_attributes TEXT NOT NULL DEFAULT '{}',
+  contact_id TEXT,
+  tags TEXT NOT NULL DEFAULT '[]',
+  srv_tags TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_part_at INTEGER,
+  last_contact_part_at INTEGER,
+  last_activity_at INTEGER NOT NULL,
+  unread INTEGER NOT NULL DEFAULT 0,
+  outbox_active INTEGER NOT NULL DEFAULT 0,
+  details_at INTEGER,
+  raw TEXT,
+  synced_at INTEGER
+);
+CREATE INDEX tickets_state_activity ON tickets(state, last_activity_at, id);
+CREATE INDEX tickets_type_activity ON tickets(ticket_type_id, last_activity_at, id);
+
+CREATE TABLE ticket_parts (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  ticket_id TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  part_type TEXT NOT NULL,
+  body_html TEXT,
+  body_text TEXT,
+  author_type TEXT,
+  author_id TEXT,
+  author_name TEXT,
+  created_at INTEGER NOT NULL,
+  previous_state TEXT,
+  state TEXT,
+  outbox_id INTEGER
+);
+CREATE INDEX ticket_parts_ticket ON ticket_parts(ticket_id, created_at, seq);
+
+CREATE TABLE ticket_read_marks (
+  ticket_id TEXT PRIMARY KEY NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  read_up_to INTEGER NOT NULL,
+  marked_at INTEGER NOT NULL,
+  manual_unread INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE VIRTUAL TABLE tickets_fts USING fts5(
+  title, description_text, content = 'tickets', content_rowid = 'seq',
+  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN
+  INSERT INTO tickets_fts(tickets_fts, rowid, title, description_text)
+  VALUES ('delete', old.seq, old.title, old.description_text);
+END;
+CREATE VIRTUAL TABLE ticket_parts_fts USING fts5(
+  body_text, content = 'ticket_parts', content_rowid = 'seq',
+  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+CREATE TRIGGER ticket_parts_fts_delete AFTER DELETE ON ticket_parts BEGIN
+  INSERT INTO ticket_parts_fts(ticket_parts_fts, rowid, body_text) VALUES ('delete', old.seq, old.body_text);
+END;
+
+CREATE TRIGGER tickets_counters_insert AFTER INSERT ON tickets BEGIN
+  INSERT INTO view_counters (key, total, unread)
+  SELECT key, sum(dt), sum(du) FROM (
+  SELECT 'ticket_admin:' || new.admin_assignee_id AS key, 1 AS dt, new.unread AS du
+    WHERE new.state <> 'resolved' AND new.admin_assignee_id IS NOT NULL
+  UNION ALL SELECT 'ticket_unassigned', 1, new.unread
+    WHERE new.state <> 'resolved' AND new.admin_assignee_id IS NULL AND new.team_assignee_id IS NULL
+  ) WHERE true GROUP BY key
+  ON CONFLICT(key) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread;
+END;
+CREATE TRIGGER tickets_counters_delete AFTER DELETE ON tickets BEGIN
+  INSERT INTO view_counters (key, total, unread)
+  SELECT key, sum(dt), sum(du) FROM (
+  SELECT 'ticket_admin:' || old.admin_assignee_id AS key, -1 AS dt, -old.unread AS du
+    WHERE old.state <> 'resolved' AND old.admin_assignee_id IS NOT NULL
+  UNION ALL SELECT 'ticket_unassigned', -1, -old.unread
+    WHERE old.state <> 'resolved' AND old.admin_assignee_id IS NULL AND old.team_assignee_id IS NULL
+  ) WHERE true GROUP BY key
+  ON CONFLICT(key) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread;
+END;
+CREATE TRIGGER tickets_counters_update AFTER UPDATE OF state, admin_assignee_id, team_assignee_id, unread
+ON tickets
+WHEN old.state IS NOT new.state OR old.admin_assignee_id IS NOT new.admin_assignee_id
+  OR old.team_assignee_id IS NOT new.team_assignee_id OR old.unread IS NOT new.unread BEGIN
+  INSERT INTO view_counters (key, total, unread)
+  SELECT key, sum(dt), sum(du) FROM (
+  SELECT 'ticket_admin:' || old.admin_assignee_id AS key, -1 AS dt, -old.unread AS du
+    WHERE old.state <> 'resolved' AND old.admin_assignee_id IS NOT NULL
+  UNION ALL SELECT 'ticket_unassigned', -1, -old.unread
+    WHERE old.state <> 'resolved' AND old.admin_assignee_id IS NULL AND old.team_assignee_id IS NULL
+  UNION ALL SELECT 'ticket_admin:' || new.admin_assignee_id, 1, new.unread
+    WHERE new.state <> 'resolved' AND new.admin_assignee_id IS NOT NULL
+  UNION ALL SELECT 'ticket_unassigned', 1, new.unread
+    WHERE new.state <> 'resolved' AND new.admin_assignee_id IS NULL AND new.team_assignee_id IS NULL
+  ) WHERE true GROUP BY key
+  ON CONFLICT(key) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread;
+END;
 "#;

@@ -90,9 +90,54 @@ pub enum OutboxKind {
         /// Up to 10 flat metadata pairs.
         metadata: serde_json::Value,
     },
+    /// Change a ticket's state and/or attributes (`PUT /tickets/{id}`); the item's
+    /// `conversation_id` is the ticket's id.
+    TicketUpdate {
+        /// The state category asked for (shown at once), when the state changes.
+        state: Option<String>,
+        /// The workspace state id sent to Intercom for it.
+        state_id: Option<String>,
+        /// Attributes set (name to value; `null` empties one).
+        #[serde(default)]
+        attributes: serde_json::Map<String, serde_json::Value>,
+    },
+    /// A comment on a ticket the customer sees (HTML).
+    TicketReply {
+        /// Body.
+        body: String,
+    },
+    /// An internal note on a ticket (HTML).
+    TicketNote {
+        /// Body.
+        body: String,
+    },
+    /// Tag a ticket with an existing tag.
+    TicketTag {
+        /// The tag.
+        tag_id: String,
+        /// Its name, shown until Intercom confirms.
+        tag_name: Option<String>,
+    },
+    /// Remove a tag from a ticket.
+    TicketUntag {
+        /// The tag.
+        tag_id: String,
+    },
 }
 
 impl OutboxKind {
+    /// Whether the item acts on a ticket (its `conversation_id` is then a ticket id).
+    pub fn is_ticket(&self) -> bool {
+        matches!(
+            self,
+            OutboxKind::TicketUpdate { .. }
+                | OutboxKind::TicketReply { .. }
+                | OutboxKind::TicketNote { .. }
+                | OutboxKind::TicketTag { .. }
+                | OutboxKind::TicketUntag { .. }
+        )
+    }
+
     fn name(&self) -> &'static str {
         match self {
             OutboxKind::Reply { .. } => "reply",
@@ -107,6 +152,11 @@ impl OutboxKind {
             OutboxKind::Priority { .. } => "priority",
             OutboxKind::Attributes { .. } => "attributes",
             OutboxKind::TrackEvent { .. } => "track_event",
+            OutboxKind::TicketUpdate { .. } => "ticket_update",
+            OutboxKind::TicketReply { .. } => "ticket_reply",
+            OutboxKind::TicketNote { .. } => "ticket_note",
+            OutboxKind::TicketTag { .. } => "ticket_tag",
+            OutboxKind::TicketUntag { .. } => "ticket_untag",
         }
     }
 }
@@ -289,7 +339,8 @@ pub(crate) fn apply_overlay(tx: &Transaction<'_>, conversation_id: &str) -> Resu
         (mut priority, tags, attrs),
     )) = server
     else {
-        return Ok(());
+        // Not a conversation: a ticket's items overlay the ticket (ids never collide).
+        return crate::ticket_effects::apply_overlay(tx, conversation_id);
     };
     let mut tags: Vec<crate::tags::Tag> = serde_json::from_str(&tags).unwrap_or_default();
     let mut attrs: serde_json::Map<String, serde_json::Value> =
@@ -378,10 +429,16 @@ impl Store {
             {
                 return Ok(id);
             }
-            let exists: bool =
-                tx.query_row("SELECT count(*) FROM conversations WHERE id = ?1", [&item.conversation_id], |r| r.get(0))?;
-            if !exists {
-                return Err(StoreError::NotFound { what: "conversation", id: item.conversation_id.clone() });
+            if item.kind.is_ticket() {
+                if !crate::ticket_effects::exists(tx, &item.conversation_id)? {
+                    return Err(StoreError::NotFound { what: "ticket", id: item.conversation_id.clone() });
+                }
+            } else {
+                let exists: bool =
+                    tx.query_row("SELECT count(*) FROM conversations WHERE id = ?1", [&item.conversation_id], |r| r.get(0))?;
+                if !exists {
+                    return Err(StoreError::NotFound { what: "conversation", id: item.conversation_id.clone() });
+                }
             }
             let t = now();
             let payload = serde_json::to_string(&Payload { admin_id: item.admin_id.clone(), kind: item.kind.clone() })?;
@@ -425,6 +482,21 @@ impl Store {
                         params![contact_id, name, t, metadata.to_string()],
                     )?;
                 }
+                OutboxKind::TicketReply { body } | OutboxKind::TicketNote { body } => {
+                    let part_type = if matches!(item.kind, OutboxKind::TicketReply { .. }) { "comment" } else { "note" };
+                    crate::ticket_effects::insert_local_part(
+                        tx,
+                        &crate::ticket_effects::LocalPart {
+                            ticket_id: &item.conversation_id,
+                            admin_id: &item.admin_id,
+                            local_id: &local_part_id(&item.client_uuid),
+                            part_type,
+                            body,
+                            outbox_id: id,
+                            at: t,
+                        },
+                    )?;
+                }
                 OutboxKind::Close
                 | OutboxKind::Reopen
                 | OutboxKind::Snooze { .. }
@@ -432,7 +504,10 @@ impl Store {
                 | OutboxKind::Tag { .. }
                 | OutboxKind::Untag { .. }
                 | OutboxKind::Priority { .. }
-                | OutboxKind::Attributes { .. } => {}
+                | OutboxKind::Attributes { .. }
+                | OutboxKind::TicketUpdate { .. }
+                | OutboxKind::TicketTag { .. }
+                | OutboxKind::TicketUntag { .. } => {}
             }
             apply_overlay(tx, &item.conversation_id)?;
             Ok(id)
@@ -460,7 +535,9 @@ impl Store {
                 "UPDATE outbox SET status = 'sent', last_error = NULL, server_part_id = ?2, updated_at = ?3 WHERE id = ?1",
                 params![id, server_part_id, now()],
             )?;
-            if let Some(server_id) = server_part_id {
+            if let (Some(server_id), true) = (server_part_id, entry.kind.is_ticket()) {
+                crate::ticket_effects::settle_local_part(tx, &local_part_id(&entry.client_uuid), server_id)?;
+            } else if let Some(server_id) = server_part_id {
                 let local = local_part_id(&entry.client_uuid);
                 let cached: bool = tx.query_row("SELECT count(*) FROM parts WHERE id = ?1", [server_id], |r| r.get(0))?;
                 if cached {
@@ -523,6 +600,9 @@ impl Store {
                 )?;
             }
             tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+            if entry.kind.is_ticket() {
+                crate::ticket_effects::drop_local_part(tx, &entry.conversation_id, &local_part_id(&entry.client_uuid), id)?;
+            }
             crate::parts::refresh_aggregates(tx, &entry.conversation_id)?;
             apply_overlay(tx, &entry.conversation_id)
         })

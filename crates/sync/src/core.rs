@@ -3,7 +3,7 @@
 //! steps (last counts emitted, contacts known gone, parts already announced).
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -67,6 +67,10 @@ pub(crate) struct Core {
     pub announced: Mutex<HashSet<String>>,
     /// Where the background detail scan continues: (view index, cursor).
     pub background_scan: Mutex<(usize, Option<agentdesk_store::PageCursor>)>,
+    /// Intercom refused tickets (403) in this run: ticket sync is skipped until a restart.
+    pub tickets_forbidden: AtomicBool,
+    /// Ticket types and states were fetched in this run.
+    pub ticket_meta_fetched: AtomicBool,
     /// The last `(done, total)` reported per phase, repeated by [`Core::phase_spent`].
     last_progress: Mutex<std::collections::HashMap<Phase, (u64, u64)>>,
 }
@@ -105,6 +109,8 @@ impl Core {
             touched: Mutex::new(std::collections::HashMap::new()),
             background_scan: Mutex::new((0, None)),
             last_progress: Mutex::new(std::collections::HashMap::new()),
+            tickets_forbidden: AtomicBool::new(false),
+            ticket_meta_fetched: AtomicBool::new(false),
         })
     }
 

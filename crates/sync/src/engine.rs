@@ -27,6 +27,7 @@ enum Msg {
     SetVisible(bool),
     SetPollInterval(Duration),
     Open(String),
+    OpenTicket(String),
     Execute(Command, oneshot::Sender<Result<CommandOutcome, SyncError>>),
 }
 
@@ -71,6 +72,13 @@ impl SyncHandle {
     /// asks for another fetch.
     pub fn open_conversation(&self, id: &str) {
         let _ = self.tx.send(Msg::Open(id.to_owned()));
+    }
+
+    /// Fetches this ticket's parts now (`GET /tickets/{id}`), then announces it changed
+    /// (`TicketsChanged`); a ticket deleted in Intercom leaves the cache. Call it once per
+    /// open, as [`SyncHandle::open_conversation`].
+    pub fn open_ticket(&self, id: &str) {
+        let _ = self.tx.send(Msg::OpenTicket(id.to_owned()));
     }
 
     /// Runs a command (writes go through the engine, the one writer).
@@ -164,6 +172,9 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
     }
     let mut deferred = Deferred::default();
     let backfilled = deferred.absorb(core.backfill(&budget).await)?;
+    // Tickets beside conversations: a 403 on tickets is reported once and skips them, the
+    // conversations go on (see `tickets.rs`).
+    deferred.absorb(core.tickets_pass(&budget, !core.config.metadata_only).await)?;
     if core.config.metadata_only {
         return deferred.finish().map(|()| false);
     }
@@ -268,6 +279,14 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                     let core = core.clone();
                     tokio::spawn(async move {
                         if let Err(e) = core.open_conversation(&id).await {
+                            report(&core, &e);
+                        }
+                    });
+                }
+                Some(Msg::OpenTicket(id)) => {
+                    let core = core.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = core.open_ticket(&id).await {
                             report(&core, &e);
                         }
                     });

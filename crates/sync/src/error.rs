@@ -63,6 +63,10 @@ pub enum SyncError {
     /// A background task failed unexpectedly.
     #[error("internal error in the sync engine: {0}")]
     Internal(String),
+    /// Intercom refused tickets (403): the app lacks the tickets permission. Conversations
+    /// go on; tickets are skipped until the engine restarts.
+    #[error("tickets are not synced: {0}")]
+    TicketsForbidden(#[source] ApiError),
 }
 
 /// The class of an error, for exit codes: auth 3, network 4, other 1.
@@ -107,7 +111,10 @@ impl SyncError {
                 e.kind(),
                 ErrorKind::RateLimited | ErrorKind::Forbidden { .. }
             ),
-            Self::Malformed { .. } | Self::CursorStuck { .. } | Self::Repeated { .. } => false,
+            Self::Malformed { .. }
+            | Self::CursorStuck { .. }
+            | Self::Repeated { .. }
+            | Self::TicketsForbidden(_) => false,
         }
     }
 
@@ -133,6 +140,7 @@ impl SyncError {
             Self::BudgetExceeded { .. } => "budget_exceeded",
             Self::Stopped => "stopped",
             Self::Internal(_) => "internal",
+            Self::TicketsForbidden(_) => "forbidden",
         }
     }
 

@@ -20,6 +20,9 @@ pub enum SyncEvent {
     CountsChanged(Vec<ViewCount>),
     /// Conversations whose rows or parts changed.
     ConversationsChanged(Vec<String>),
+    /// Tickets whose rows or parts changed (or that were deleted): the shell maps it to
+    /// `inbox://changed {ticketIds}`; the `tickets` count is `Reader::ticket_count`.
+    TicketsChanged(Vec<String>),
     /// Contact parts that arrived in incremental polls after the engine started and were
     /// never notified; the shell filters them and answers with `Command::MarkNotified`.
     NewContactMessages(Vec<NotificationCandidate>),

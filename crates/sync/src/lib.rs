@@ -35,6 +35,7 @@ mod incremental;
 mod mutex;
 mod outbox;
 mod run;
+mod tickets;
 mod walk;
 
 pub use backfill::BackfillReport;

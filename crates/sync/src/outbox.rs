@@ -83,6 +83,7 @@ fn loose_text(html: &str) -> String {
 
 enum Sent {
     Conversation(Box<intercom::models::Conversation>),
+    Ticket(crate::tickets::outbox::TicketSent),
     Nothing,
 }
 
@@ -95,8 +96,13 @@ impl Core {
         let outcome = match cmd {
             Command::Enqueue(item) => {
                 let conv = item.conversation_id.clone();
+                let ticket = item.kind.is_ticket();
                 let id = self.db.run(move |s| s.enqueue(item)).await?;
-                self.emit(SyncEvent::ConversationsChanged(vec![conv]));
+                if ticket {
+                    self.emit_tickets(vec![conv]);
+                } else {
+                    self.emit(SyncEvent::ConversationsChanged(vec![conv]));
+                }
                 CommandOutcome::Outbox(id)
             }
             Command::MarkRead(conv) => {
@@ -174,6 +180,9 @@ impl Core {
     }
 
     async fn send(&self, e: &OutboxEntry) -> Result<Sent, ApiError> {
+        if e.kind.is_ticket() {
+            return Ok(Sent::Ticket(self.send_ticket(e).await?));
+        }
         let conv = e.conversation_id.as_str();
         let admin = e.admin_id.as_str();
         let c = match &e.kind {
@@ -252,6 +261,12 @@ impl Core {
                 self.client.track_event(&event).await?;
                 return Ok(Sent::Nothing);
             }
+            // Sent above (`send_ticket`).
+            OutboxKind::TicketUpdate { .. }
+            | OutboxKind::TicketReply { .. }
+            | OutboxKind::TicketNote { .. }
+            | OutboxKind::TicketTag { .. }
+            | OutboxKind::TicketUntag { .. } => return Ok(Sent::Nothing),
         };
         Ok(Sent::Conversation(Box::new(c)))
     }
@@ -284,6 +299,14 @@ impl Core {
                         })
                         .await?;
                     Err(SyncError::from_api(e, &format!("outbox:{id}")))
+                } else if entry.kind.is_ticket() {
+                    tracing::warn!(
+                        outbox_id = id,
+                        code = e.kind().code(),
+                        "a ticket outbox item was refused"
+                    );
+                    self.fail_ticket_item(entry, &e).await?;
+                    Ok(false)
                 } else {
                     tracing::warn!(
                         outbox_id = id,
@@ -304,6 +327,10 @@ impl Core {
     /// Marks an item sent and stores what Intercom answered.
     async fn confirm(self: &Arc<Self>, entry: &OutboxEntry, sent: Sent) -> Result<(), SyncError> {
         let id = entry.id;
+        let sent = match sent {
+            Sent::Ticket(t) => return self.confirm_ticket(entry, t).await,
+            other => other,
+        };
         let (row, parts, part_id) = match sent {
             Sent::Conversation(c) => {
                 let parts = crate::convert::parts(&c);
@@ -315,7 +342,7 @@ impl Core {
                 };
                 (Some(crate::convert::conversation(&c)), parts, part_id)
             }
-            Sent::Nothing => (None, Vec::new(), None),
+            Sent::Nothing | Sent::Ticket(_) => (None, Vec::new(), None),
         };
         self.db
             .run(move |s| {
@@ -341,6 +368,9 @@ impl Core {
     /// back to pending so it is sent again.
     async fn reconcile(self: &Arc<Self>, entry: &OutboxEntry) -> Result<(), SyncError> {
         let id = entry.id;
+        if entry.kind.is_ticket() {
+            return self.reconcile_ticket(entry).await;
+        }
         if matches!(
             entry.kind,
             OutboxKind::MarkRead | OutboxKind::TrackEvent { .. }
@@ -392,7 +422,13 @@ impl Core {
                         == v
                 })
                 .then_some(None),
-            OutboxKind::MarkRead | OutboxKind::TrackEvent { .. } => None,
+            OutboxKind::MarkRead
+            | OutboxKind::TrackEvent { .. }
+            | OutboxKind::TicketUpdate { .. }
+            | OutboxKind::TicketReply { .. }
+            | OutboxKind::TicketNote { .. }
+            | OutboxKind::TicketTag { .. }
+            | OutboxKind::TicketUntag { .. } => None,
         };
         let row = crate::convert::conversation(&c);
         let parts = crate::convert::parts(&c);

@@ -90,6 +90,8 @@ pub async fn run_once(
             let backfill = core.backfill(&budget).await;
             step(Phase::Backfill, since);
             let backfill = deferred.absorb(backfill)?;
+            let r = core.tickets_pass(&budget, !core.config.metadata_only).await;
+            deferred.absorb(r)?;
             if !core.config.metadata_only {
                 if backfill.is_some() {
                     since = core.client.stats().requests;

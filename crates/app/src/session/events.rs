@@ -32,6 +32,8 @@ impl Shared {
             }),
             SyncEvent::NewContactMessages(candidates) => self.notify(session, candidates).await,
             SyncEvent::OutboxChanged(_) => {}
+            // Issue 14: becomes `inbox://changed {ticketIds}` when the app layer is wired.
+            SyncEvent::TicketsChanged(_) => {}
         }
     }
 

@@ -18,4 +18,5 @@ mod schema;
 mod search;
 mod sync_state;
 mod tags;
+mod tickets;
 mod views;
