@@ -158,3 +158,57 @@ pub(crate) async fn search(
 pub(crate) fn take_pending_open(state: State<'_, AppState>) -> Option<dto::OpenConversation> {
     state.take_pending_open()
 }
+
+#[tauri::command]
+pub(crate) async fn list_tickets(
+    app: State<'_, AppState>,
+    state: Option<String>,
+    ticket_type_id: Option<String>,
+    cursor: Option<String>,
+    limit: usize,
+) -> AppResult<dto::TicketPage> {
+    app.list_tickets(
+        state.as_deref(),
+        ticket_type_id.as_deref(),
+        cursor.as_deref(),
+        limit,
+    )
+    .await
+}
+
+#[tauri::command]
+pub(crate) async fn get_ticket(
+    state: State<'_, AppState>,
+    id: String,
+    load_images: bool,
+) -> AppResult<dto::TicketDetail> {
+    state.ticket(&id, load_images).await
+}
+
+#[tauri::command]
+pub(crate) async fn list_ticket_types(
+    state: State<'_, AppState>,
+) -> AppResult<Vec<dto::TicketType>> {
+    state.ticket_types().await
+}
+
+#[tauri::command]
+pub(crate) async fn update_ticket(
+    app: State<'_, AppState>,
+    id: String,
+    state: Option<String>,
+    attributes: Option<Vec<AttributeArg>>,
+) -> AppResult<dto::OutboxItem> {
+    app.update_ticket(id, state, attributes.unwrap_or_default())
+        .await
+}
+
+#[tauri::command]
+pub(crate) async fn reply_ticket(
+    state: State<'_, AppState>,
+    ticket_id: String,
+    body: String,
+    kind: String,
+) -> AppResult<dto::OutboxItem> {
+    state.reply_ticket(ticket_id, &body, &kind).await
+}

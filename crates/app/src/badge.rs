@@ -1,17 +1,24 @@
-//! What the tray shows: the unread count it counts ([`tray_count`]: Your inbox plus
-//! Unassigned), its tooltip, and the count drawn onto the icon: a red disc in the top-right
+//! What the tray shows: the unread count it counts ([`tray_count`]: Your inbox, Unassigned
+//! and the agent's tickets), its tooltip, and the count drawn onto the icon: a red disc in the top-right
 //! corner with the number in white (1 to 99, then "99+"). Pure work on numbers and an RGBA
 //! buffer, so it is tested without a display and costs microseconds per change; the shell's
 //! `src-tauri/tray.rs` puts the result on the tray.
 
 use crate::dto::ViewCount;
 
-/// The count the tray shows: unread in Your inbox plus Unassigned (disjoint sets: a
-/// conversation is assigned to me or to nobody), the two queues an agent answers from.
+/// The views whose unread the tray counts: Your inbox and Unassigned (disjoint sets: a
+/// conversation is assigned to me or to nobody), the two queues an agent answers from, and
+/// Tickets (whose unread counts only the agent's and unassigned tickets; a ticket is never a
+/// conversation).
+fn counted(c: &ViewCount) -> bool {
+    matches!(c.id.as_str(), "mine" | "unassigned" | "tickets")
+}
+
+/// The count the tray shows: unread in the views [`counted`] picks.
 pub fn tray_count(counts: &[ViewCount]) -> u64 {
     counts
         .iter()
-        .filter(|c| c.id == "mine" || c.id == "unassigned")
+        .filter(|c| counted(c))
         .map(|c| c.unread.max(0) as u64)
         .sum()
 }
@@ -24,7 +31,7 @@ pub fn tooltip(counts: &[ViewCount]) -> String {
     }
     let parts: Vec<String> = counts
         .iter()
-        .filter(|c| c.id == "mine" || c.id == "unassigned")
+        .filter(|c| counted(c))
         .map(|c| format!("{} {}", c.name, c.unread))
         .collect();
     format!("Agentdesk: {total} unread ({})", parts.join(", "))
@@ -139,6 +146,24 @@ mod tests {
         assert_eq!(
             tooltip(&counts),
             "Agentdesk: 5 unread (Your inbox 3, Unassigned 2)"
+        );
+    }
+
+    #[test]
+    fn the_tray_adds_the_agents_unread_tickets() {
+        let counts = [
+            vc("mine", "Your inbox", 3),
+            vc("unassigned", "Unassigned", 2),
+            vc("tickets", "Tickets", 4),
+        ];
+        assert_eq!(
+            tray_count(&counts),
+            9,
+            "a ticket waiting on the agent counts as a conversation does (issue 14)"
+        );
+        assert_eq!(
+            tooltip(&counts),
+            "Agentdesk: 9 unread (Your inbox 3, Unassigned 2, Tickets 4)"
         );
     }
 

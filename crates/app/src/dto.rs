@@ -10,6 +10,12 @@ use crate::workspaces::Workspace;
 
 mod attributes;
 mod thread;
+mod tickets;
+
+pub(crate) use tickets::ticket_detail;
+pub use tickets::{
+    decode_ticket_cursor, encode_ticket_cursor, TicketDetail, TicketPage, TicketRow, TicketType,
+};
 
 pub(crate) use attributes::{check_value, conversation_attributes};
 pub use attributes::{Attribute, Sla, Tag};
@@ -707,9 +713,37 @@ pub struct SearchHit {
     pub last_activity_at: i64,
     /// Where it matched, as segments (never HTML).
     pub snippet: Vec<SnippetSegment>,
+    /// `conversation` or `ticket`.
+    pub kind: &'static str,
+    /// The ticket, for a ticket hit (`conversation_id` is then empty).
+    pub ticket_id: Option<String>,
 }
 
 impl SearchHit {
+    /// A ticket found by search, with its title and customer when cached.
+    pub fn of_ticket(
+        hit: store::TicketHit,
+        title: Option<String>,
+        contact_name: Option<String>,
+    ) -> SearchHit {
+        SearchHit {
+            conversation_id: String::new(),
+            contact_name: contact_name.unwrap_or_default(),
+            subject: title.unwrap_or_default(),
+            last_activity_at: hit.last_activity_at,
+            snippet: hit
+                .snippet
+                .into_iter()
+                .map(|s| SnippetSegment {
+                    text: s.text,
+                    matched: s.highlighted,
+                })
+                .collect(),
+            kind: "ticket",
+            ticket_id: Some(hit.ticket_id),
+        }
+    }
+
     /// A hit with what the result list shows of its conversation (`detail`, when cached):
     /// the contact's name and the subject.
     pub fn of(hit: store::SearchHit, detail: Option<&store::ConversationDetail>) -> SearchHit {
@@ -740,6 +774,8 @@ impl SearchHit {
                     matched: s.highlighted,
                 })
                 .collect(),
+            kind: "conversation",
+            ticket_id: None,
         }
     }
 }
@@ -874,6 +910,9 @@ impl SyncStatus {
 pub struct ConversationsChanged {
     /// Their ids.
     pub conversation_ids: Vec<String>,
+    /// Tickets that changed (issue 14); left out when none did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ticket_ids: Vec<String>,
 }
 
 /// A conversation to open (`app://open-conversation`, links, notification clicks).

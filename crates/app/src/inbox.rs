@@ -22,12 +22,119 @@ const MAX_QUERY_CHARS: usize = 500;
 impl Shared {
     /// Every sidebar view's total and unread count.
     pub async fn view_counts(&self) -> AppResult<Vec<dto::ViewCount>> {
-        self.read(|s| {
-            let teams = s.team_ids();
-            s.read(|r| r.view_counts(&s.workspace.admin_id, &teams))
+        let mut counts: Vec<dto::ViewCount> = self
+            .read(|s| {
+                let teams = s.team_ids();
+                s.read(|r| r.view_counts(&s.workspace.admin_id, &teams))
+            })
+            .await
+            .map(|c| c.into_iter().map(dto::ViewCount::from).collect())?;
+        let session = self.current().await?;
+        counts.push(self.tickets_count(&session).await);
+        Ok(counts)
+    }
+
+    /// One page of tickets: open ones (or those in `state`), of one type if asked, newest
+    /// activity first.
+    pub async fn list_tickets(
+        &self,
+        state: Option<&str>,
+        ticket_type_id: Option<&str>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> AppResult<dto::TicketPage> {
+        if let Some(s) = state.filter(|s| !store::TICKET_STATES.contains(s)) {
+            return Err(AppError::invalid(format!(
+                "{s:?} is not a ticket state: use submitted, in_progress, waiting_on_customer or resolved."
+            )));
+        }
+        if let Some(t) = ticket_type_id {
+            ids::check(t, "ticket type")?;
+        }
+        let before = match cursor {
+            None | Some("") => None,
+            Some(c) => Some(dto::decode_ticket_cursor(c).ok_or_else(|| {
+                AppError::invalid("That list position is not valid; reload the view.")
+            })?),
+        };
+        let (state, ticket_type_id) = (state.map(str::to_owned), ticket_type_id.map(str::to_owned));
+        let limit = limit.clamp(1, MAX_PAGE_ROWS);
+        self.read(move |s| {
+            let (rows, next) = s.read(|r| {
+                r.list_tickets(
+                    state.as_deref(),
+                    ticket_type_id.as_deref(),
+                    before.as_ref(),
+                    limit,
+                )
+            })?;
+            Ok(dto::TicketPage {
+                rows: rows.into_iter().map(dto::TicketRow::from).collect(),
+                next_cursor: next.as_ref().map(dto::encode_ticket_cursor),
+            })
         })
         .await
-        .map(|c| c.into_iter().map(dto::ViewCount::from).collect())
+    }
+
+    /// The ticket types (archived ones left out).
+    pub async fn ticket_types(&self) -> AppResult<Vec<dto::TicketType>> {
+        self.read(|s| s.read(|r| r.ticket_types(false)))
+            .await
+            .map(|t| t.into_iter().map(dto::TicketType::from).collect())
+    }
+
+    /// A ticket's thread, from the cache. The first read of a ticket (a new id since the
+    /// last one) also asks the engine to fetch its newest parts once; the change event that
+    /// follows makes the window read again, which fetches nothing.
+    pub async fn ticket(&self, id: &str, load_images: bool) -> AppResult<dto::TicketDetail> {
+        ids::check(id, "ticket")?;
+        let session = self.current().await?;
+        let s = Arc::clone(&session);
+        let wanted = id.to_string();
+        let (detail, admins) = blocking(move || -> AppResult<_> {
+            let detail = s
+                .read(|r| r.ticket_detail(&wanted))?
+                .ok_or_else(|| AppError::not_found(format!("Ticket {wanted}")))?;
+            let admins: HashMap<String, String> = s
+                .read(|r| r.admins())?
+                .into_iter()
+                .map(|a| (a.id, a.name))
+                .collect();
+            Ok((detail, admins))
+        })
+        .await??;
+        let first_read = {
+            let mut last = lock(&self.open_ticket);
+            let first = last.as_deref() != Some(id);
+            *last = Some(id.to_string());
+            first
+        };
+        if first_read {
+            session.handle.open_ticket(id);
+        }
+        let urls: Vec<String> = if load_images {
+            let mut urls = Vec::new();
+            for body in detail.parts.iter().filter_map(|p| p.body_html.as_deref()) {
+                for url in agentdesk_content::sanitize(body, &Images::Block).remote_images {
+                    if !urls.contains(&url) {
+                        urls.push(url);
+                    }
+                }
+            }
+            urls
+        } else {
+            Vec::new()
+        };
+        let images = if urls.is_empty() {
+            Images::Block
+        } else {
+            let ui = Arc::clone(&self.ui);
+            let ticket = id.to_string();
+            Images::Inline(session.images.inline_or_fetch(id, &urls, move || {
+                ui.send(UiEvent::tickets_changed(vec![ticket]));
+            }))
+        };
+        Ok(dto::ticket_detail(&detail, &admins, &images))
     }
 
     /// One page of `view` (an id such as `mine`, `team:7`, or `tag:12` for the open
@@ -223,7 +330,7 @@ impl Shared {
         let limit = limit.clamp(1, MAX_SEARCH_HITS);
         self.read(move |s| {
             let hits = s.read(|r| r.search(&query, limit))?;
-            Ok(hits
+            let mut out: Vec<dto::SearchHit> = hits
                 .into_iter()
                 .map(|h| {
                     let detail = s
@@ -232,7 +339,24 @@ impl Shared {
                         .flatten();
                     dto::SearchHit::of(h, detail.as_ref())
                 })
-                .collect())
+                .collect();
+            // Tickets too, merged newest first.
+            let ticket_hits = s.read(|r| r.search_tickets(&query, limit))?;
+            for h in ticket_hits {
+                let ticket = s.read(|r| r.ticket(&h.ticket_id)).ok().flatten();
+                let contact = ticket
+                    .as_ref()
+                    .and_then(|t| t.contact_id.as_deref())
+                    .and_then(|c| s.read(|r| r.contact(c)).ok().flatten());
+                out.push(dto::SearchHit::of_ticket(
+                    h,
+                    ticket.and_then(|t| t.title),
+                    contact.map(|c| c.display_name().to_string()),
+                ));
+            }
+            out.sort_by_key(|h| std::cmp::Reverse(h.last_activity_at));
+            out.truncate(limit);
+            Ok(out)
         })
         .await
     }

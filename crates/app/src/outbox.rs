@@ -159,13 +159,11 @@ pub struct AttributeArg {
     pub value: serde_json::Value,
 }
 
-/// What a tag is put on: conversations (tickets come with their sync).
-fn item_kind(kind: &str) -> AppResult<()> {
+/// What a tag is put on: `true` for a ticket, `false` for a conversation.
+fn is_ticket_kind(kind: &str) -> AppResult<bool> {
     match kind {
-        "conversation" => Ok(()),
-        "ticket" => Err(AppError::invalid(
-            "Tickets cannot be tagged from Agentdesk yet; tag it in Intercom.",
-        )),
+        "conversation" => Ok(false),
+        "ticket" => Ok(true),
         other => Err(AppError::invalid(format!(
             "{other:?} cannot be tagged: use conversation or ticket."
         ))),
@@ -217,16 +215,16 @@ impl Shared {
         self.act_on_conversation(id, || assign(assignee)).await
     }
 
-    /// Tags a conversation with a tag of the workspace (`not_found` when the cache no longer
-    /// has it: deleted in Intercom since).
+    /// Tags a conversation or a ticket with a tag of the workspace (`not_found` when the
+    /// cache no longer has it: deleted in Intercom since).
     pub async fn tag_item(
         &self,
         kind: &str,
         id: String,
         tag_id: String,
     ) -> AppResult<dto::OutboxItem> {
-        item_kind(kind)?;
-        ids::check(&id, "conversation")?;
+        let ticket = is_ticket_kind(kind)?;
+        ids::check(&id, if ticket { "ticket" } else { "conversation" })?;
         ids::check(&tag_id, "tag")?;
         let wanted = tag_id.clone();
         let tag = self
@@ -237,26 +235,33 @@ impl Shared {
                     "Tag {tag_id} (it may have been deleted in Intercom; the tag list is refreshed at the next sync)"
                 ))
             })?;
-        self.enqueue(
-            id,
+        let kind = if ticket {
+            OutboxKind::TicketTag {
+                tag_id: tag.id,
+                tag_name: Some(tag.name),
+            }
+        } else {
             OutboxKind::Tag {
                 tag_id: tag.id,
                 name: tag.name,
-            },
-        )
-        .await
+            }
+        };
+        self.enqueue(id, kind).await
     }
 
-    /// Removes a tag from a conversation.
+    /// Removes a tag from a conversation or a ticket.
     pub async fn untag_item(
         &self,
         kind: &str,
         id: String,
         tag_id: String,
     ) -> AppResult<dto::OutboxItem> {
-        item_kind(kind)?;
-        ids::check(&id, "conversation")?;
+        let ticket = is_ticket_kind(kind)?;
+        ids::check(&id, if ticket { "ticket" } else { "conversation" })?;
         ids::check(&tag_id, "tag")?;
+        if ticket {
+            return self.enqueue(id, OutboxKind::TicketUntag { tag_id }).await;
+        }
         // The name as the conversation shows it (a tag deleted from the workspace since is
         // still removable from a conversation that carries it).
         let (conversation, wanted) = (id.clone(), tag_id.clone());
@@ -271,6 +276,67 @@ impl Shared {
             })
             .await?;
         self.enqueue(id, OutboxKind::Untag { tag_id, name }).await
+    }
+
+    /// Changes a ticket's state and/or attributes, checked against its type first (an
+    /// unknown attribute, a value of the wrong type, a list value not offered, a required
+    /// one emptied: `invalid_input` naming it, nothing queued).
+    pub async fn update_ticket(
+        &self,
+        id: String,
+        state: Option<String>,
+        attributes: Vec<AttributeArg>,
+    ) -> AppResult<dto::OutboxItem> {
+        ids::check(&id, "ticket")?;
+        if state.is_none() && attributes.is_empty() {
+            return Err(AppError::invalid("Nothing was changed on the ticket."));
+        }
+        let mut values = serde_json::Map::new();
+        for a in attributes {
+            values.insert(a.name, a.value);
+        }
+        let (ticket, wanted_state, checked) = (id.clone(), state.clone(), values.clone());
+        let state_id = self
+            .read(move |s| {
+                s.read(|r| {
+                    r.validate_ticket_update(&ticket, wanted_state.as_deref(), &checked)?;
+                    match wanted_state.as_deref() {
+                        Some(category) => r.ticket_state_id(category),
+                        None => Ok(None),
+                    }
+                })
+            })
+            .await?;
+        if state.is_some() && state_id.is_none() {
+            return Err(AppError::invalid(
+                "This workspace has no ticket state of that kind yet; sync and try again.",
+            ));
+        }
+        self.enqueue(
+            id,
+            OutboxKind::TicketUpdate {
+                state,
+                state_id,
+                attributes: values,
+            },
+        )
+        .await
+    }
+
+    /// Replies to a ticket's customer (`comment`) or adds a note.
+    pub async fn reply_ticket(
+        &self,
+        id: String,
+        body: &str,
+        kind: &str,
+    ) -> AppResult<dto::OutboxItem> {
+        ids::check(&id, "ticket")?;
+        let kind = match reply(body, kind)? {
+            OutboxKind::Reply { body } => OutboxKind::TicketReply { body },
+            OutboxKind::Note { body } => OutboxKind::TicketNote { body },
+            other => other,
+        };
+        self.enqueue(id, kind).await
     }
 
     /// Marks a conversation priority or not.
@@ -339,6 +405,14 @@ impl Shared {
         kind: OutboxKind,
     ) -> AppResult<dto::OutboxItem> {
         let session = self.current().await?;
+        let ticket = matches!(
+            kind,
+            OutboxKind::TicketUpdate { .. }
+                | OutboxKind::TicketReply { .. }
+                | OutboxKind::TicketNote { .. }
+                | OutboxKind::TicketTag { .. }
+                | OutboxKind::TicketUntag { .. }
+        );
         let item = OutboxItem {
             conversation_id: conversation_id.clone(),
             admin_id: session.workspace.admin_id.clone(),
@@ -351,7 +425,11 @@ impl Shared {
                 return Err(AppError::internal("the outbox did not return the new item"))
             }
         };
-        self.ui.send(UiEvent::changed(conversation_id));
+        self.ui.send(if ticket {
+            UiEvent::tickets_changed(vec![conversation_id])
+        } else {
+            UiEvent::changed(conversation_id)
+        });
         let s = Arc::clone(&session);
         let entry = blocking(move || s.read(|r| r.outbox_item(id)))
             .await??
@@ -362,11 +440,18 @@ impl Shared {
     /// Marks a conversation read (and queues `read: true` for Intercom).
     pub async fn mark_read(&self, id: String) -> AppResult<()> {
         ids::check(&id, "conversation")?;
-        self.current()
-            .await?
-            .execute(Command::MarkRead(id))
-            .await
-            .map(|_| ())
+        let session = self.current().await?;
+        // Ticket and conversation ids never collide: the window marks a ticket read with the
+        // same command, and Intercom has no read flag on tickets, so that one stays local.
+        let wanted = id.clone();
+        let s = Arc::clone(&session);
+        let ticket = blocking(move || s.read(|r| r.ticket(&wanted))).await??;
+        let command = if ticket.is_some() {
+            Command::MarkTicketRead(id)
+        } else {
+            Command::MarkRead(id)
+        };
+        session.execute(command).await.map(|_| ())
     }
 
     /// Marks a conversation unread for the acting admin.

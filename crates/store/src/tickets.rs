@@ -658,6 +658,18 @@ impl Reader {
             .map_err(|e| self.err(e))
     }
 
+    /// Open tickets (not resolved), whoever they are assigned to: what `list_tickets` lists
+    /// with no filter.
+    pub fn open_ticket_total(&self) -> Result<i64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM tickets WHERE state <> 'resolved'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// Number of cached tickets.
     pub fn ticket_count_all(&self) -> Result<i64> {
         self.conn

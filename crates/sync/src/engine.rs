@@ -293,7 +293,10 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                 }
                 Some(Msg::Execute(cmd, reply)) => {
                     let core = core.clone();
-                    let sends = !matches!(cmd, Command::MarkNotified(_) | Command::MarkUnread(_));
+                    let sends = !matches!(
+                        cmd,
+                        Command::MarkNotified(_) | Command::MarkUnread(_) | Command::MarkTicketRead(_)
+                    );
                     tokio::spawn(async move {
                         let result = core.execute(cmd).await;
                         let ok = result.is_ok();

@@ -24,6 +24,8 @@ pub enum Command {
     MarkRead(String),
     /// Mark unread locally (Intercom has no per-admin unread).
     MarkUnread(String),
+    /// Mark a ticket read (locally only: Intercom has no read flag on tickets).
+    MarkTicketRead(String),
     /// Put a failed (or unreconciled) item back in the queue.
     Retry(i64),
     /// Drop an item and revert its optimistic effect.
@@ -120,6 +122,12 @@ impl Core {
                 let c = conv.clone();
                 self.db.run(move |s| s.mark_unread(&c)).await?;
                 self.emit(SyncEvent::ConversationsChanged(vec![conv]));
+                CommandOutcome::Done
+            }
+            Command::MarkTicketRead(ticket) => {
+                let t = ticket.clone();
+                self.db.run(move |s| s.mark_ticket_read(&t)).await?;
+                self.emit_tickets(vec![ticket]);
                 CommandOutcome::Done
             }
             Command::Retry(id) => {

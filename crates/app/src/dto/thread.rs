@@ -141,7 +141,7 @@ pub(crate) fn conversation_detail(
 
 /// `contact`, `bot` or `admin` for the UI. Who is a contact is the store's one rule
 /// ([`store::is_contact_type`]), the same that decides what is unread.
-fn author_kind(t: Option<&str>) -> &'static str {
+pub(super) fn author_kind(t: Option<&str>) -> &'static str {
     if store::is_contact_type(t) {
         "contact"
     } else if t == Some("bot") {

@@ -16,11 +16,14 @@ impl Shared {
     pub(crate) async fn on_sync_event(&self, session: &Arc<Session>, event: SyncEvent) {
         match event {
             SyncEvent::CountsChanged(counts) => {
-                self.publish_counts(counts.into_iter().map(ViewCount::from).collect())
+                let mut counts: Vec<ViewCount> = counts.into_iter().map(ViewCount::from).collect();
+                counts.push(self.tickets_count(session).await);
+                self.publish_counts(counts)
             }
             SyncEvent::ConversationsChanged(ids) => {
                 self.ui.send(UiEvent::Changed(dto::ConversationsChanged {
                     conversation_ids: ids,
+                    ticket_ids: Vec::new(),
                 }))
             }
             SyncEvent::Status(status) => {
@@ -32,8 +35,41 @@ impl Shared {
             }),
             SyncEvent::NewContactMessages(candidates) => self.notify(session, candidates).await,
             SyncEvent::OutboxChanged(_) => {}
-            // Issue 14: becomes `inbox://changed {ticketIds}` when the app layer is wired.
-            SyncEvent::TicketsChanged(_) => {}
+            SyncEvent::TicketsChanged(ids) => {
+                // The engine's counts do not carry tickets: a ticket change re-reads theirs.
+                let tickets = self.tickets_count(session).await;
+                let counts = {
+                    let mut counts = lock(&self.counts).clone();
+                    counts.retain(|c| c.id != "tickets");
+                    counts.push(tickets);
+                    counts
+                };
+                if *lock(&self.counts) != counts {
+                    self.publish_counts(counts);
+                }
+                self.ui.send(UiEvent::tickets_changed(ids));
+            }
+        }
+    }
+
+    /// The Tickets view's count: every open ticket, and unread the ones assigned to the agent
+    /// or to nobody (read from the cache; a failed read counts nothing rather than guessing).
+    pub(crate) async fn tickets_count(&self, session: &Arc<Session>) -> ViewCount {
+        let s = Arc::clone(session);
+        let admin = session.workspace.admin_id.clone();
+        let read = super::blocking(move || {
+            s.read(|r| Ok((r.open_ticket_total()?, r.ticket_count(&admin)?.unread)))
+        })
+        .await;
+        let (total, unread) = match read {
+            Ok(Ok(counts)) => counts,
+            _ => (0, 0),
+        };
+        ViewCount {
+            id: "tickets".into(),
+            name: "Tickets".into(),
+            total,
+            unread,
         }
     }
 

@@ -61,6 +61,7 @@ impl AppState {
             ui,
             session: tokio::sync::Mutex::new(None),
             open_conversation: Mutex::new(None),
+            open_ticket: Mutex::new(None),
             window_focused: AtomicBool::new(true),
             status: Mutex::new(dto::SyncStatus::idle()),
             counts: Mutex::new(Vec::new()),
@@ -102,6 +103,8 @@ pub struct Shared {
     pub(crate) ui: Arc<dyn Ui>,
     pub(crate) session: tokio::sync::Mutex<Option<Arc<Session>>>,
     pub(crate) open_conversation: Mutex<Option<String>>,
+    /// The ticket the window read last: reading a different one fetches it once.
+    pub(crate) open_ticket: Mutex<Option<String>>,
     pub(crate) window_focused: AtomicBool,
     /// The sync status as the UI was last told it.
     pub(crate) status: Mutex<dto::SyncStatus>,

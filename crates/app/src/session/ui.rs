@@ -27,6 +27,15 @@ impl UiEvent {
     pub fn changed(conversation_id: String) -> UiEvent {
         UiEvent::Changed(dto::ConversationsChanged {
             conversation_ids: vec![conversation_id],
+            ticket_ids: Vec::new(),
+        })
+    }
+
+    /// Tickets changed: the window refetches them if shown.
+    pub fn tickets_changed(ticket_ids: Vec<String>) -> UiEvent {
+        UiEvent::Changed(dto::ConversationsChanged {
+            conversation_ids: Vec::new(),
+            ticket_ids,
         })
     }
 }
