@@ -902,4 +902,224 @@ mod tests {
         .await;
         state.close().await;
     }
+
+    /// Issue 14's tickets through the window's commands: the Tickets count (and the tray's
+    /// share of it), the list filtered by state, a ticket's thread, a state change and an
+    /// attribute checked against the ticket's type before anything is queued, a reply, a
+    /// tag, reading it, and each change reaching Intercom.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tickets_are_worked_from_the_window() {
+        let sb = Sandbox::start(SandboxConfig {
+            conversations: 40,
+            contacts: 15,
+            ..Default::default()
+        })
+        .await
+        .expect("a sandbox starts on loopback");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let window = std::sync::Arc::new(Window {
+            events: tx,
+            synced: Mutex::new(false),
+            woken: tokio::sync::Notify::new(),
+        });
+        let state = AppState::new(
+            dir.path().to_path_buf(),
+            std::sync::Arc::new(Notifier::new(|_| {})),
+            window.clone(),
+            crate::secrets::EnvToken::default(),
+        );
+        let workspace = Workspace {
+            id: "w1".into(),
+            name: "Sandbox".into(),
+            region: RegionSpec::Custom(sb.base_url().to_string()),
+            admin_id: sb.admin_id().to_string(),
+            admin_name: "Me".into(),
+            demo: false,
+        };
+        state
+            .boot(workspace, sb.token(), None)
+            .await
+            .expect("the session boots");
+        wait_until("the first sync completes", &window.woken, || {
+            *window.synced.lock().expect("flag")
+        })
+        .await;
+
+        let truth: Vec<serde_json::Value> = sb
+            .ticket_ids()
+            .iter()
+            .filter_map(|id| sb.ticket(id))
+            .collect();
+        let open_in_truth = truth
+            .iter()
+            .filter(|t| t["ticket_state"]["category"] != "resolved")
+            .count() as i64;
+        let counts = state.view_counts().await.expect("counts");
+        let tickets = counts
+            .iter()
+            .find(|c| c.id == "tickets")
+            .expect("the sidebar has a Tickets view");
+        assert_eq!(
+            tickets.total, open_in_truth,
+            "the Tickets count is every open ticket Intercom has"
+        );
+        let page = state
+            .list_tickets(None, None, None, 500)
+            .await
+            .expect("tickets list");
+        assert_eq!(
+            page.rows.len() as i64,
+            tickets.total,
+            "the list yields what the count says"
+        );
+        let waiting = state
+            .list_tickets(Some("waiting_on_customer"), None, None, 500)
+            .await
+            .expect("a state filter lists");
+        assert!(
+            waiting
+                .rows
+                .iter()
+                .all(|r| r.state == "waiting_on_customer"),
+            "the state filter keeps that state only"
+        );
+        let err = state
+            .list_tickets(Some("lost"), None, None, 10)
+            .await
+            .expect_err("an unknown state");
+        assert_eq!(err.code, "invalid_input", "{}", err.message);
+
+        let row = page
+            .rows
+            .iter()
+            .find(|r| r.state != "in_progress")
+            .unwrap_or_else(|| {
+                panic!(
+                    "a ticket not in progress: {} rows, {} in the truth: {:?}",
+                    page.rows.len(),
+                    truth.len(),
+                    truth
+                        .iter()
+                        .map(|t| t["ticket_state"].to_string())
+                        .collect::<Vec<_>>()
+                )
+            });
+        let id = row.id.clone();
+        let detail = state.ticket(&id, false).await.expect("the ticket reads");
+        assert_eq!(detail.id, id);
+        assert!(!detail.ticket_type_name.is_empty(), "its type is named");
+
+        // A value of the wrong type names the attribute and queues nothing.
+        if let Some(number) = detail
+            .attributes
+            .iter()
+            .find(|a| a.editable && (a.data_type == "integer" || a.data_type == "float"))
+        {
+            let err = state
+                .update_ticket(
+                    id.clone(),
+                    None,
+                    vec![crate::outbox::AttributeArg {
+                        name: number.name.clone(),
+                        value: serde_json::json!("lots"),
+                    }],
+                )
+                .await
+                .expect_err("text where a number belongs");
+            assert!(
+                err.code == "invalid_input" && err.message.contains(&number.name),
+                "the message names the attribute: {}",
+                err.message
+            );
+        }
+        let err = state
+            .update_ticket(
+                id.clone(),
+                None,
+                vec![crate::outbox::AttributeArg {
+                    name: "no_such_attribute".into(),
+                    value: serde_json::json!("x"),
+                }],
+            )
+            .await
+            .expect_err("an attribute the type does not have");
+        assert_eq!(err.code, "invalid_input", "{}", err.message);
+        assert!(
+            state
+                .ticket(&id, false)
+                .await
+                .expect("reads")
+                .pending
+                .is_empty(),
+            "refused updates queue nothing"
+        );
+
+        state
+            .update_ticket(id.clone(), Some("in_progress".into()), Vec::new())
+            .await
+            .expect("a state change queues");
+        let shown = state.ticket(&id, false).await.expect("reads");
+        assert_eq!(shown.state, "in_progress", "the new state shows at once");
+        let nonce = format!("ticket reply {}", std::process::id());
+        state
+            .reply_ticket(id.clone(), &nonce, "comment")
+            .await
+            .expect("a reply queues");
+        let tag = state.tags().await.expect("tags")[0].clone();
+        state
+            .tag_item("ticket", id.clone(), tag.id.clone())
+            .await
+            .expect("tagging a ticket queues");
+        assert!(
+            state
+                .ticket(&id, false)
+                .await
+                .expect("reads")
+                .tags
+                .iter()
+                .any(|t| t.id == tag.id),
+            "the chip shows at once"
+        );
+        state
+            .mark_read(id.clone())
+            .await
+            .expect("a ticket is marked read");
+
+        wait_until(
+            "Intercom holds the state, the reply and the tag",
+            &window.woken,
+            || {
+                let Some(t) = sb.ticket(&id) else {
+                    return false;
+                };
+                let replied = t.to_string().contains(&nonce);
+                let tagged = t["tags"]["tags"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x["id"] == tag.id.as_str()));
+                t["ticket_state"]["category"] == "in_progress" && replied && tagged
+            },
+        )
+        .await;
+        // The outbox settles: nothing of the agent's is left pending on the ticket.
+        let end = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let wake = window.woken.notified();
+            tokio::pin!(wake);
+            wake.as_mut().enable();
+            if state
+                .ticket(&id, false)
+                .await
+                .expect("reads")
+                .pending
+                .is_empty()
+            {
+                break;
+            }
+            if tokio::time::timeout_at(end, wake).await.is_err() {
+                panic!("the ticket's outbox did not settle within 30 s");
+            }
+        }
+        state.close().await;
+    }
 }
