@@ -255,6 +255,7 @@ fn login_sync_status_search_logout() {
     for step in [
         "directory",
         "backfill",
+        "tickets",
         "poll",
         "details",
         "contacts",
@@ -427,6 +428,54 @@ fn login_sync_status_search_logout() {
             .iter()
             .all(|h| priority_ids.contains(&h["conversationId"].as_str().unwrap().to_string())),
         "search --priority keeps priority conversations only: {hits}"
+    );
+
+    // Tickets (issue 14): the open ones Intercom has, a state filter, a bad state.
+    let out = agentdesk(data, &["tickets", "--json", "--limit", "200"], &[], None);
+    assert!(out.status.success(), "tickets: {}", text(&out));
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("tickets --json prints JSON");
+    let open_tickets = sb
+        .ticket_ids()
+        .iter()
+        .filter_map(|id| sb.ticket(id))
+        .filter(|t| t["ticket_state"]["category"] != "resolved")
+        .count();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        open_tickets,
+        "agentdesk tickets lists every open ticket Intercom has"
+    );
+    let out = agentdesk(
+        data,
+        &["tickets", "--state", "resolved", "--json"],
+        &[],
+        None,
+    );
+    let resolved: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        resolved
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["state"] == "resolved"),
+        "--state keeps that state only: {resolved}"
+    );
+    let out = agentdesk(data, &["tickets", "--state", "lost"], &[], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown state is a usage error"
+    );
+    let out = agentdesk(data, &["tickets", "--type", "no such type"], &[], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown type is a usage error"
+    );
+    assert!(
+        text(&out).contains("Bug report"),
+        "the message lists the workspace's types: {}",
+        text(&out)
     );
 
     let out = agentdesk(data, &["logout"], &[], None);

@@ -153,6 +153,20 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// List tickets from the local cache (works offline): open ones, newest activity first.
+    Tickets {
+        /// Only tickets in this state: submitted, in_progress, waiting_on_customer or resolved.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only tickets of this type (its id, or its name in any case).
+        #[arg(long = "type")]
+        ticket_type: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Full-text search over the local cache (works offline).
     Search {
         /// Words to look for.
@@ -278,6 +292,18 @@ fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
                 json,
                 limit,
             } => list(&data_dir, &view, &filter, priority_first, json, limit),
+            Command::Tickets {
+                state,
+                ticket_type,
+                json,
+                limit,
+            } => tickets(
+                &data_dir,
+                state.as_deref(),
+                ticket_type.as_deref(),
+                json,
+                limit,
+            ),
             Command::Search {
                 query,
                 filter,
@@ -718,6 +744,84 @@ fn list(
             } else {
                 format!("  #{}", tags.join(" #"))
             }
+        );
+    }
+    Ok(())
+}
+
+fn tickets(
+    data_dir: &Path,
+    state: Option<&str>,
+    ticket_type: Option<&str>,
+    as_json: bool,
+    limit: usize,
+) -> Result<(), CliError> {
+    let (_, _, workspace) = active_workspace(data_dir)?;
+    let store = open_cache(data_dir, &workspace)?;
+    if let Some(s) = state.filter(|s| !agentdesk_store::TICKET_STATES.contains(s)) {
+        return Err(CliError::usage(format!(
+            "{s:?} is not a ticket state; use one of {}",
+            agentdesk_store::TICKET_STATES.join(", ")
+        )));
+    }
+    let type_id = match ticket_type {
+        None => None,
+        Some(wanted) => {
+            let types = store.ticket_types(true)?;
+            let wanted = wanted.trim();
+            let found = types
+                .iter()
+                .find(|t| t.id == wanted)
+                .or_else(|| types.iter().find(|t| t.name.eq_ignore_ascii_case(wanted)))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
+                    CliError::usage(format!(
+                        "no ticket type is called {wanted:?}; this workspace's types: {}",
+                        if names.is_empty() {
+                            "none (run `agentdesk sync` first)".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ))
+                })?;
+            Some(found.id.clone())
+        }
+    };
+    let (rows, _) = store.list_tickets(state, type_id.as_deref(), None, limit.clamp(1, 200))?;
+    if as_json {
+        let value: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id, "number": r.number, "title": r.title, "state": r.state,
+                    "ticketTypeId": r.ticket_type_id, "ticketTypeName": r.ticket_type_name,
+                    "contactName": r.contact_name, "assigneeName": r.assignee_name,
+                    "lastActivityAt": r.last_activity_at, "unread": r.unread,
+                    "tags": r.tags.iter().map(|t| json!({"id": t.id, "name": t.name})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).map_err(|e| CliError::other(e.to_string()))?
+        );
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("no ticket matches");
+    }
+    for r in &rows {
+        println!(
+            "#{}  {}  {}{:<20} {} — {}",
+            r.number.as_deref().unwrap_or("?"),
+            format_time(r.last_activity_at),
+            if r.unread { "● " } else { "" },
+            r.state,
+            r.ticket_type_name.as_deref().unwrap_or("Ticket"),
+            r.title
+                .as_deref()
+                .unwrap_or("Untitled ticket")
+                .replace('\n', " "),
         );
     }
     Ok(())

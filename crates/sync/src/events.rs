@@ -67,10 +67,12 @@ pub struct Progress {
 /// The steps of a sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Phase {
-    /// Admins and teams.
+    /// Admins, teams, tags and conversation attribute definitions.
     Directory,
     /// Conversation metadata backfill.
     Backfill,
+    /// Tickets: types, states, their backfill or poll, and their parts (issue 14).
+    Tickets,
     /// The incremental poll.
     Incremental,
     /// Parts of conversations.
@@ -89,6 +91,7 @@ impl Phase {
         match self {
             Self::Directory => "directory",
             Self::Backfill => "backfill",
+            Self::Tickets => "tickets",
             Self::Incremental => "poll",
             Self::Details => "details",
             Self::Contacts => "contacts",

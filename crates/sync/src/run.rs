@@ -90,7 +90,9 @@ pub async fn run_once(
             let backfill = core.backfill(&budget).await;
             step(Phase::Backfill, since);
             let backfill = deferred.absorb(backfill)?;
+            since = core.client.stats().requests;
             let r = core.tickets_pass(&budget, !core.config.metadata_only).await;
+            step(Phase::Tickets, since);
             deferred.absorb(r)?;
             if !core.config.metadata_only {
                 if backfill.is_some() {
