@@ -218,10 +218,29 @@ pub(crate) fn ticket_detail(
     let t = &d.ticket;
     let contact_name = d.contact_name.clone().unwrap_or_else(|| "Customer".into());
     let mut blocked = false;
-    let parts = d
-        .parts
-        .iter()
-        .map(|p| {
+    // The description the customer gave opens the thread, as in Intercom's inbox.
+    let description = t
+        .description
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+        .map(|body| {
+            let clean = sanitize(body, images);
+            blocked |= clean.images_blocked;
+            Part {
+                id: format!("description-{}", t.id),
+                kind: "message",
+                author_kind: "contact",
+                author_name: contact_name.clone(),
+                created_at: t.created_at,
+                body_html: clean.html,
+                event_text: None,
+                attachments: Vec::new(),
+                redacted: false,
+            }
+        });
+    let parts = description
+        .into_iter()
+        .chain(d.parts.iter().map(|p| {
             let author_kind = super::thread::author_kind(p.author_type.as_deref());
             let author_name = p.author_name.clone().unwrap_or_else(|| match author_kind {
                 "contact" => contact_name.clone(),
@@ -264,7 +283,7 @@ pub(crate) fn ticket_detail(
                 attachments: Vec::new(),
                 redacted: false,
             }
-        })
+        }))
         .collect();
     TicketDetail {
         id: t.id.clone(),
