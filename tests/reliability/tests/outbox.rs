@@ -31,6 +31,25 @@ fn write_kind(w: &Value) -> Option<&'static str> {
         other => other.clone(),
     };
     let mt = body["message_type"].as_str().unwrap_or("");
+    let method = w["method"].as_str().unwrap_or("");
+    if path.starts_with("/tickets/") {
+        return match method {
+            "PUT" => Some("ticket_update"),
+            _ => None,
+        };
+    }
+    if path.ends_with("/tags") && method == "POST" {
+        return Some("tag");
+    }
+    if method == "PUT" {
+        if body.get("priority").is_some() {
+            return Some("priority");
+        }
+        if body.get("custom_attributes").is_some() {
+            return Some("attributes");
+        }
+        return None;
+    }
     if path.ends_with("/reply") {
         return Some(if mt == "note" { "note" } else { "reply" });
     }
@@ -47,7 +66,8 @@ fn write_kind(w: &Value) -> Option<&'static str> {
 }
 
 fn conversation_of(path: &str) -> Option<String> {
-    path.strip_prefix("/conversations/")?
+    path.strip_prefix("/conversations/")
+        .or_else(|| path.strip_prefix("/tickets/"))?
         .split('/')
         .next()
         .map(str::to_owned)
@@ -96,7 +116,47 @@ fn queued_replies_and_actions_land_exactly_once_across_kills_and_timeouts() {
         "the workspace has enough open conversations"
     );
     let me = sb.admin_id().to_owned();
+    let tag = sb.tag_ids()[0].clone();
+    // Open tickets to write to, each getting a reply and a move to waiting on the customer.
+    let ticket_targets: Vec<String> = sb
+        .ticket_ids()
+        .into_iter()
+        .filter(|id| {
+            sb.ticket(id).is_some_and(|t| {
+                !matches!(
+                    t["ticket_state"]["category"].as_str(),
+                    Some("resolved" | "waiting_on_customer")
+                )
+            })
+        })
+        .take(conversations_used / 5)
+        .collect();
+    assert!(!ticket_targets.is_empty(), "the workspace has open tickets");
+    let waiting_id = Store::open(&db)
+        .expect("the cache opens")
+        .ticket_state_id("waiting_on_customer")
+        .expect("states read")
+        .expect("the workspace has a waiting-on-customer state");
     let mut items = Vec::new();
+    for ticket in &ticket_targets {
+        for kind in [
+            OutboxKind::TicketReply {
+                body: format!("<p>Reply to ticket {ticket}</p>"),
+            },
+            OutboxKind::TicketUpdate {
+                state: Some("waiting_on_customer".into()),
+                state_id: Some(waiting_id.clone()),
+                attributes: serde_json::Map::new(),
+            },
+        ] {
+            items.push(OutboxItem {
+                conversation_id: ticket.clone(),
+                admin_id: me.clone(),
+                kind,
+                client_uuid: agentdesk_sync::new_client_uuid(),
+            });
+        }
+    }
     for conv in &targets {
         for kind in [
             OutboxKind::Reply {
@@ -109,6 +169,18 @@ fn queued_replies_and_actions_land_exactly_once_across_kills_and_timeouts() {
                 assignee: Assignee::Admin(me.clone()),
             },
             OutboxKind::Close,
+            // Issue 14: tag, priority and an attribute, each also exactly once.
+            OutboxKind::Tag {
+                tag_id: tag.clone(),
+                name: "tag".into(),
+            },
+            OutboxKind::Priority { priority: true },
+            OutboxKind::Attributes {
+                values: serde_json::json!({"Order value": 77})
+                    .as_object()
+                    .cloned()
+                    .expect("an object"),
+            },
         ] {
             items.push(OutboxItem {
                 conversation_id: conv.clone(),
@@ -158,6 +230,16 @@ fn queued_replies_and_actions_land_exactly_once_across_kills_and_timeouts() {
             if rng.gen_bool(0.3) {
                 sb.fail_next_on(
                     &format!("/conversations/{conv}/"),
+                    1,
+                    Fault::TimeoutAfterApply(Duration::from_millis(200)),
+                );
+                *timeouts += 1;
+            }
+        }
+        for ticket in &ticket_targets {
+            if rng.gen_bool(0.3) {
+                sb.fail_next_on(
+                    &format!("/tickets/{ticket}"),
                     1,
                     Fault::TimeoutAfterApply(Duration::from_millis(200)),
                 );
@@ -232,6 +314,13 @@ fn queued_replies_and_actions_land_exactly_once_across_kills_and_timeouts() {
             }
         }
     }
+    for ticket in &ticket_targets {
+        let body = sb.ticket(ticket).map(|t| t.to_string()).unwrap_or_default();
+        for item in &items {
+            *text_hits.entry(item.client_uuid.clone()).or_default() +=
+                body.matches(&item.client_uuid).count();
+        }
+    }
     let mut action_hits: BTreeMap<(String, &str), usize> = BTreeMap::new();
     for w in sb.write_log() {
         if w["applied"] != true {
@@ -242,10 +331,19 @@ fn queued_replies_and_actions_land_exactly_once_across_kills_and_timeouts() {
         else {
             continue;
         };
-        if matches!(kind, "assign" | "close") {
+        if matches!(
+            kind,
+            "assign" | "close" | "tag" | "priority" | "attributes" | "ticket_update"
+        ) {
             *action_hits.entry((conv, kind)).or_default() += 1;
         }
     }
+    let hits = |id: &str, kind: &str| {
+        action_hits
+            .get(&(id.to_string(), kind))
+            .copied()
+            .unwrap_or(0)
+    };
     let (mut sent, mut duplicated, mut lost) = (0, 0, 0);
     let mut problems = Vec::new();
     for item in &items {
@@ -253,10 +351,17 @@ fn queued_replies_and_actions_land_exactly_once_across_kills_and_timeouts() {
             OutboxKind::Reply { .. } | OutboxKind::Note { .. } => {
                 text_hits.get(&item.client_uuid).copied().unwrap_or(0)
             }
+            OutboxKind::TicketReply { .. } => {
+                text_hits.get(&item.client_uuid).copied().unwrap_or(0)
+            }
             OutboxKind::Assign { .. } => action_hits
                 .get(&(item.conversation_id.clone(), "assign"))
                 .copied()
                 .unwrap_or(0),
+            OutboxKind::Tag { .. } => hits(&item.conversation_id, "tag"),
+            OutboxKind::Priority { .. } => hits(&item.conversation_id, "priority"),
+            OutboxKind::Attributes { .. } => hits(&item.conversation_id, "attributes"),
+            OutboxKind::TicketUpdate { .. } => hits(&item.conversation_id, "ticket_update"),
             _ => action_hits
                 .get(&(item.conversation_id.clone(), "close"))
                 .copied()
