@@ -14,7 +14,7 @@ fn counted(c: &ViewCount) -> bool {
     matches!(c.id.as_str(), "mine" | "unassigned" | "tickets")
 }
 
-/// The count the tray shows: unread in the views [`counted`] picks.
+/// The count the tray shows: unread in Your inbox, Unassigned and Tickets.
 pub fn tray_count(counts: &[ViewCount]) -> u64 {
     counts
         .iter()

@@ -4,7 +4,7 @@
 //!
 //! - Shown columns (`state`, `state_id`, `open`, `attributes`, `tags`) are the server's values
 //!   (`srv_*`) with the ticket's unconfirmed outbox items laid over them in order
-//!   ([`apply_overlay`]), as for conversations: a page upsert never makes a pending state
+//!   (`ticket_effects.rs`), as for conversations: a page upsert never makes a pending state
 //!   change flicker back, and a discard reverts exactly.
 //! - Unread, for the acting admin: a contact wrote a part after the ticket's read mark, or the
 //!   agent marked it unread. The first ticket sync seeds marks at each new ticket's
