@@ -542,30 +542,30 @@ fn files_are_private_whatever_the_umask() {
         wrong.is_empty(),
         "after a sync, entries readable by other users (the cache holds customers' messages): {wrong:?}"
     );
-    // A clean close removes the WAL and SHM files: look while a sync runs.
-    let mut running = command_with_umask(&data, &["sync"], 0o022)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("a continuous sync runs");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    let sidecars = loop {
-        let sidecars: Vec<_> = walk(&data)
+    // A clean close removes the WAL and SHM files: look while a sync runs. The sync opens
+    // the cache before its first request, so each request the sandbox serves is the moment
+    // to look (no polling clock).
+    let sidecars_of = |data: &Path| -> Vec<std::path::PathBuf> {
+        walk(data)
             .into_iter()
             .filter(|p| {
                 let name = p.to_string_lossy();
                 name.ends_with(".sqlite3-wal") || name.ends_with(".sqlite3-shm")
             })
-            .collect();
-        if sidecars.len() == 2 {
-            break sidecars;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "a running sync opens the cache in WAL mode within a minute: {sidecars:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+            .collect()
     };
+    let before = sb.request_count();
+    let mut running = command_with_umask(&data, &["sync"], 0o022)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("a continuous sync runs");
+    rt.block_on(sb.wait_for_requests(
+        "a running sync opens the cache in WAL mode and talks to Intercom",
+        Duration::from_secs(60),
+        |sb| sb.request_count() > before && sidecars_of(&data).len() == 2,
+    ));
+    let sidecars = sidecars_of(&data);
     let wrong = not_private(&data);
     // SIGTERM: the sync stops cleanly.
     // SAFETY: signalling our own child by its pid.
