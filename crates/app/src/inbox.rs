@@ -671,11 +671,10 @@ mod tests {
         state.close().await;
     }
 
-    /// Issue 14 through the window's commands: tagging, a tag view, priority and the
-    /// priority-first order, attribute edits checked by type before anything is queued,
-    /// and each change reaching Intercom.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn tags_priority_and_attributes_are_worked_from_the_window() {
+    /// A session on a 40-conversation sandbox (with its tickets), after its first sync.
+    /// These tests wait on the window's `woken`, not its events: the receiver is dropped and
+    /// the window's sends are ignored.
+    async fn synced_session() -> (Sandbox, tempfile::TempDir, std::sync::Arc<Window>, AppState) {
         let sb = Sandbox::start(SandboxConfig {
             conversations: 40,
             contacts: 15,
@@ -684,7 +683,7 @@ mod tests {
         .await
         .expect("a sandbox starts on loopback");
         let dir = tempfile::tempdir().expect("temp dir");
-        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, _) = tokio::sync::mpsc::unbounded_channel();
         let window = std::sync::Arc::new(Window {
             events: tx,
             synced: Mutex::new(false),
@@ -712,6 +711,15 @@ mod tests {
             *window.synced.lock().expect("flag")
         })
         .await;
+        (sb, dir, window, state)
+    }
+
+    /// Issue 14 through the window's commands: tagging, a tag view, priority and the
+    /// priority-first order, attribute edits checked by type before anything is queued,
+    /// and each change reaching Intercom.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tags_priority_and_attributes_are_worked_from_the_window() {
+        let (sb, _dir, window, state) = synced_session().await;
 
         let tags = state.tags().await.expect("tags read");
         assert!(tags.len() >= 3, "the workspace's tags are cached: {tags:?}");
@@ -909,42 +917,7 @@ mod tests {
     /// tag, reading it, and each change reaching Intercom.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn tickets_are_worked_from_the_window() {
-        let sb = Sandbox::start(SandboxConfig {
-            conversations: 40,
-            contacts: 15,
-            ..Default::default()
-        })
-        .await
-        .expect("a sandbox starts on loopback");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let window = std::sync::Arc::new(Window {
-            events: tx,
-            synced: Mutex::new(false),
-            woken: tokio::sync::Notify::new(),
-        });
-        let state = AppState::new(
-            dir.path().to_path_buf(),
-            std::sync::Arc::new(Notifier::new(|_| {})),
-            window.clone(),
-            crate::secrets::EnvToken::default(),
-        );
-        let workspace = Workspace {
-            id: "w1".into(),
-            name: "Sandbox".into(),
-            region: RegionSpec::Custom(sb.base_url().to_string()),
-            admin_id: sb.admin_id().to_string(),
-            admin_name: "Me".into(),
-            demo: false,
-        };
-        state
-            .boot(workspace, sb.token(), None)
-            .await
-            .expect("the session boots");
-        wait_until("the first sync completes", &window.woken, || {
-            *window.synced.lock().expect("flag")
-        })
-        .await;
+        let (sb, _dir, window, state) = synced_session().await;
 
         let truth: Vec<serde_json::Value> = sb
             .ticket_ids()
