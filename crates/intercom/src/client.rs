@@ -18,6 +18,7 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYP
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
@@ -34,6 +35,19 @@ pub const MAX_PER_PAGE: u32 = 150;
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Requests sent through this handle and its clones (see [`Client::counted`]).
+    counter: Option<Arc<AtomicU64>>,
+}
+
+/// Requests sent through a [`Client::counted`] handle, retries included.
+#[derive(Debug, Clone, Default)]
+pub struct RequestCount(Arc<AtomicU64>);
+
+impl RequestCount {
+    /// Requests so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 struct Inner {
@@ -201,7 +215,20 @@ impl Client {
                 backoff,
                 governor,
             }),
+            counter: None,
         })
+    }
+
+    /// A handle sharing this client's pool and governor that also counts the requests sent
+    /// through it (and its clones), so passes running at once can each say what they spent;
+    /// [`Client::stats`] still counts every handle's.
+    pub fn counted(&self) -> (Client, RequestCount) {
+        let count = RequestCount::default();
+        let client = Client {
+            inner: Arc::clone(&self.inner),
+            counter: Some(Arc::clone(&count.0)),
+        };
+        (client, count)
     }
 
     /// The governor shared by this client and its clones.
@@ -245,6 +272,9 @@ impl Client {
         loop {
             attempt += 1;
             let permit = inner.governor.acquire().await;
+            if let Some(counter) = &self.counter {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
             let mut req = inner.http.request(call.method.clone(), call.url.clone());
             if let Some(version) = call.version {
                 // reqwest adds a default header only when the request has none.

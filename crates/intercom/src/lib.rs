@@ -34,7 +34,9 @@ mod page;
 mod requests;
 mod search;
 
-pub use client::{Client, ClientBuilder, TicketUpdate, INTERCOM_VERSION, MAX_PER_PAGE};
+pub use client::{
+    Client, ClientBuilder, RequestCount, TicketUpdate, INTERCOM_VERSION, MAX_PER_PAGE,
+};
 pub use config::{AccessToken, Config, ConfigError, Region};
 pub use error::{ApiError, ErrorKind, TransportKind};
 pub use governor::{Governor, GovernorStats, WindowState};

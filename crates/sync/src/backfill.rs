@@ -35,12 +35,13 @@ pub(crate) const DONE_KEY: &str = "backfill.done_at";
 /// `sync_kv` key: the incremental high-water mark (unix seconds of `updated_at`).
 pub(crate) const HWM_KEY: &str = "conversations.high_water";
 
+/// A backfill's plan, stored before its first page (the tickets' backfill keeps one too).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Plan {
-    started_at: i64,
-    total: u64,
+pub(crate) struct Plan {
+    pub started_at: i64,
+    pub total: u64,
     /// Inclusive `created_at` ranges.
-    windows: Vec<(i64, i64)>,
+    pub windows: Vec<(i64, i64)>,
 }
 
 fn resource(w: (i64, i64)) -> String {
@@ -52,7 +53,7 @@ fn search(w: (i64, i64)) -> SearchRequest {
 }
 
 /// Splits `[from, to]` into `n` contiguous inclusive windows of (nearly) equal length.
-fn split(from: i64, to: i64, n: usize) -> Vec<(i64, i64)> {
+pub(crate) fn split(from: i64, to: i64, n: usize) -> Vec<(i64, i64)> {
     let span = (to - from + 1).max(1);
     let n = (n as i64).clamp(1, span);
     let mut out = Vec::with_capacity(n as usize);

@@ -38,6 +38,10 @@ impl Counters {
 /// Everything a sync step needs.
 pub(crate) struct Core {
     pub client: intercom::Client,
+    /// The ticket passes' handle on `client`: they run beside the conversations' backfill,
+    /// and `run_once` reports their requests apart with `tickets_requests`.
+    pub tickets_client: intercom::Client,
+    pub tickets_requests: intercom::RequestCount,
     pub db: Db,
     pub config: EngineConfig,
     pub cancel: CancellationToken,
@@ -88,8 +92,11 @@ impl Core {
     ) -> Arc<Self> {
         let started_at = config.clock.now();
         let (status, _) = watch::channel(SyncStatus::default());
+        let (tickets_client, tickets_requests) = client.counted();
         Arc::new(Self {
             client,
+            tickets_client,
+            tickets_requests,
             db,
             config,
             cancel,

@@ -171,10 +171,11 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
         core.refresh_directory(&budget).await?;
     }
     let mut deferred = Deferred::default();
-    let backfilled = deferred.absorb(core.backfill(&budget).await)?;
-    // Tickets beside conversations: a 403 on tickets is reported once and skips them, the
-    // conversations go on (see `tickets.rs`).
-    deferred.absorb(core.tickets_pass(&budget, !core.config.metadata_only).await)?;
+    // Tickets beside the conversations' backfill, so the inbox never waits for them; a 403
+    // on tickets is reported once and skips them, the conversations go on (see `tickets.rs`).
+    let (backfilled, tickets) = tokio::join!(core.backfill(&budget), core.tickets_pass(&budget));
+    let backfilled = deferred.absorb(backfilled)?;
+    deferred.absorb(tickets)?;
     if core.config.metadata_only {
         return deferred.finish().map(|()| false);
     }
@@ -182,8 +183,10 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
         deferred.absorb(core.incremental(&budget).await)?;
     }
     // Changed conversations and the priority views first (a limit of 0 skips the background
-    // tier), so a new customer message is announced as soon as its parts are in.
+    // tier), so a new customer message is announced as soon as its parts are in; then the
+    // parts of changed tickets.
     deferred.absorb(core.detail_pass(0, &budget).await)?;
+    deferred.absorb(core.ticket_details_pass(&budget).await)?;
     if backfilled.is_some_and(|b| b.already_done) {
         core.announce_new_messages().await?;
         core.drain_outbox().await?;

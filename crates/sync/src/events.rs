@@ -71,11 +71,12 @@ pub enum Phase {
     Directory,
     /// Conversation metadata backfill.
     Backfill,
-    /// Tickets: types, states, their backfill or poll, and their parts (issue 14).
+    /// Tickets: types, states, and their backfill or poll, beside the conversations'
+    /// backfill (issue 14). Their parts are fetched in [`Phase::Details`].
     Tickets,
     /// The incremental poll.
     Incremental,
-    /// Parts of conversations.
+    /// Parts of conversations, then of tickets.
     Details,
     /// Contacts referenced by conversations.
     Contacts,

@@ -1,5 +1,6 @@
 //! `run_once` for the headless CLI (`agentdesk sync --once [--metadata-only]`): backfill
-//! (resuming from stored cursors), then one incremental poll, details by priority, contacts
+//! (resuming from stored cursors) with the tickets' listing beside it, then one incremental
+//! poll, details by priority, contacts
 //! and events, and an outbox drain, reporting progress through a callback.
 
 use std::sync::atomic::Ordering;
@@ -86,14 +87,20 @@ pub async fn run_once(
             // As the engine's cycle: an error confined to one page or item is reported at
             // the end, after everything else was done (see `SyncError::stops_cycle`).
             let mut deferred = Deferred::default();
+            // Tickets beside the backfill (as the engine's cycle): their requests go through
+            // a counted handle, so both steps report what they spent.
             since = core.client.stats().requests;
-            let backfill = core.backfill(&budget).await;
-            step(Phase::Backfill, since);
+            let tickets_since = core.tickets_requests.get();
+            let (backfill, tickets) =
+                tokio::join!(core.backfill(&budget), core.tickets_pass(&budget));
+            let tickets_spent = core.tickets_requests.get() - tickets_since;
+            core.phase_spent(
+                Phase::Backfill,
+                core.client.stats().requests - since - tickets_spent,
+            );
+            core.phase_spent(Phase::Tickets, tickets_spent);
             let backfill = deferred.absorb(backfill)?;
-            since = core.client.stats().requests;
-            let r = core.tickets_pass(&budget, !core.config.metadata_only).await;
-            step(Phase::Tickets, since);
-            deferred.absorb(r)?;
+            deferred.absorb(tickets)?;
             if !core.config.metadata_only {
                 if backfill.is_some() {
                     since = core.client.stats().requests;
@@ -105,8 +112,10 @@ pub async fn run_once(
                 let r = core
                     .detail_pass(core.config.background_detail_budget, &budget)
                     .await;
+                let t = core.ticket_details_pass(&budget).await;
                 step(Phase::Details, since);
                 deferred.absorb(r)?;
+                deferred.absorb(t)?;
                 since = core.client.stats().requests;
                 let r = core.contacts_pass(&budget).await;
                 step(Phase::Contacts, since);

@@ -1,13 +1,16 @@
-//! Tickets (issue 14): one pass per cycle, after the conversations' backfill.
+//! Tickets (issue 14): a listing pass per cycle, run beside the conversations' backfill (on
+//! its own counted client handle, so `run_once` reports its requests apart), and a details
+//! pass after the conversations' priority details.
 //!
 //! 1. **Types and states**, once per engine run (and per `run_once`): `GET /ticket_types`
 //!    and `GET /ticket_states`.
-//! 2. **Backfill** until it completes once: `POST /tickets/search` for `created_at > 0`,
-//!    sorted by `created_at` ascending (a key that never changes, so the stateless cursor
-//!    stays valid while tickets are updated), each page stored with its cursor in one
-//!    transaction (`tickets:backfill`), so a killed backfill resumes after its last page.
-//!    Read marks are seeded for the tickets it stores first (see the store's unread model).
-//!    When it ends, the high-water mark is the time it started.
+//! 2. **Backfill** until it completes once: `POST /tickets/search` in a few `created_at`
+//!    windows walked at once, each sorted by `created_at` ascending (a key that never
+//!    changes, so the stateless cursor stays valid while tickets are updated), each page
+//!    stored with its window's cursor in one transaction, so a killed backfill resumes
+//!    after its last page (see `tickets/backfill.rs`). Read marks are seeded for the tickets
+//!    it stores first (see the store's unread model). When it ends, the high-water mark is
+//!    the time it started.
 //! 3. **Poll**: `updated_at > high_water - overlap`, ascending; the mark advances to the
 //!    newest `updated_at` seen.
 //! 4. **Details** (`GET /tickets/{id}`, parts included) of tickets whose parts are older
@@ -18,6 +21,7 @@
 //! (the app lacks the tickets permission) ends ticket sync for this engine run with one
 //! [`SyncError::TicketsForbidden`] naming the permission; conversations go on.
 
+mod backfill;
 pub(crate) mod outbox;
 
 use std::sync::atomic::Ordering;
@@ -25,7 +29,7 @@ use std::sync::Arc;
 
 use agentdesk_store::tickets::{Ticket, TicketPart, TicketType};
 use agentdesk_store::{Tag, TicketAttributeDef, TicketStateDef};
-use intercom::{ErrorKind, Op, Order, Query, SearchRequest};
+use intercom::{ErrorKind, Order, Query, SearchRequest};
 use serde_json::Value;
 
 use crate::budget::Budget;
@@ -40,8 +44,6 @@ pub(crate) const BACKFILL_RESOURCE: &str = "tickets:backfill";
 pub(crate) const POLL_RESOURCE: &str = "tickets:poll";
 /// `sync_kv`: set once the backfill has completed.
 const DONE_KEY: &str = "tickets.backfill_done";
-/// `sync_kv`: when the current backfill started (our clock), the poll's first mark.
-const STARTED_KEY: &str = "tickets.backfill_started";
 /// `sync_kv`: the newest `updated_at` the poll has seen.
 const HWM_KEY: &str = "tickets.high_water";
 /// Ticket details fetched per pass at most (the rest next cycle).
@@ -147,21 +149,48 @@ pub(crate) fn ticket_type(t: &intercom::models::TicketType) -> TicketType {
 }
 
 impl Core {
-    /// The ticket pass of a cycle (see the module docs). `details`: also fetch parts (not in
-    /// metadata-only runs). Does nothing once tickets were found forbidden in this run.
-    pub(crate) async fn tickets_pass(
+    /// The listing half of the ticket pass (types and states, then the backfill or the
+    /// poll; see the module docs). It runs beside the conversations' backfill, so "a usable
+    /// inbox" never waits for tickets. Does nothing once tickets were found forbidden.
+    pub(crate) async fn tickets_pass(self: &Arc<Self>, budget: &Budget) -> Result<(), SyncError> {
+        self.forbidden_once(async {
+            if !self.ticket_meta_fetched.load(Ordering::Relaxed) {
+                self.fetch_ticket_meta(budget).await?;
+                self.ticket_meta_fetched.store(true, Ordering::Relaxed);
+            }
+            if self.db.run(|s| s.sync_value(DONE_KEY)).await?.is_some() {
+                self.poll_tickets(budget).await
+            } else {
+                self.backfill_tickets(budget).await
+            }
+        })
+        .await
+    }
+
+    /// The details half: parts of tickets whose parts are older than their metadata (not in
+    /// metadata-only runs).
+    pub(crate) async fn ticket_details_pass(
         self: &Arc<Self>,
         budget: &Budget,
-        details: bool,
+    ) -> Result<(), SyncError> {
+        self.forbidden_once(self.ticket_details(budget)).await
+    }
+
+    /// Runs `pass` unless tickets were found forbidden in this run; a 403 is reported once
+    /// and ends ticket sync until the engine restarts (a new token or permission restarts
+    /// it), conversations go on.
+    async fn forbidden_once(
+        &self,
+        pass: impl std::future::Future<Output = Result<(), SyncError>>,
     ) -> Result<(), SyncError> {
         if self.tickets_forbidden.load(Ordering::Relaxed) {
             return Ok(());
         }
-        match self.tickets_pass_inner(budget, details).await {
+        match pass.await {
             Err(SyncError::Api(e)) if matches!(e.kind(), ErrorKind::Forbidden { .. }) => {
-                // Reported once; not asked again until the engine restarts (a new token or
-                // permission restarts it).
-                self.tickets_forbidden.store(true, Ordering::Relaxed);
+                if self.tickets_forbidden.swap(true, Ordering::Relaxed) {
+                    return Ok(());
+                }
                 let err = SyncError::TicketsForbidden(e);
                 let message = err.to_string();
                 self.db
@@ -174,37 +203,16 @@ impl Core {
         }
     }
 
-    async fn tickets_pass_inner(
-        self: &Arc<Self>,
-        budget: &Budget,
-        details: bool,
-    ) -> Result<(), SyncError> {
-        if !self.ticket_meta_fetched.load(Ordering::Relaxed) {
-            self.fetch_ticket_meta(budget).await?;
-            self.ticket_meta_fetched.store(true, Ordering::Relaxed);
-        }
-        let done = self.db.run(|s| s.sync_value(DONE_KEY)).await?.is_some();
-        if done {
-            self.poll_tickets(budget).await?;
-        } else {
-            self.backfill_tickets(budget).await?;
-        }
-        if details {
-            self.ticket_details(budget).await?;
-        }
-        Ok(())
-    }
-
     async fn fetch_ticket_meta(&self, budget: &Budget) -> Result<(), SyncError> {
         budget.admit_record("ticket_types")?;
         let types = self
-            .client
+            .tickets_client
             .list_ticket_types()
             .await
             .map_err(|e| SyncError::from_api(e, "ticket_types"))?;
         budget.admit_record("ticket_states")?;
         let states = self
-            .client
+            .tickets_client
             .list_ticket_states()
             .await
             .map_err(|e| SyncError::from_api(e, "ticket_states"))?;
@@ -230,65 +238,6 @@ impl Core {
             .await
     }
 
-    async fn backfill_tickets(self: &Arc<Self>, budget: &Budget) -> Result<(), SyncError> {
-        let stored = self.db.run(|s| s.sync_state(BACKFILL_RESOURCE)).await?;
-        let mut cursor = stored.and_then(|s| s.cursor);
-        let now = self.now();
-        let started = self
-            .db
-            .run(move |s| {
-                if let Some(v) = s.sync_value(STARTED_KEY)? {
-                    return Ok(v.parse::<i64>().unwrap_or(now));
-                }
-                s.set_sync_value(STARTED_KEY, &now.to_string())?;
-                Ok(now)
-            })
-            .await?;
-        let request = SearchRequest::new(Query::filter("created_at", Op::Gt, 0))
-            .sort("created_at", Order::Ascending);
-        let mut walk = Walk::new(
-            BACKFILL_RESOURCE,
-            "POST /tickets/search",
-            self.client.per_page(),
-        );
-        loop {
-            self.check_cancel()?;
-            walk.admit(budget, cursor.as_deref())?;
-            let page = self
-                .client
-                .search_tickets_page(&request, cursor.as_deref())
-                .await
-                .map_err(|e| SyncError::from_api(e, BACKFILL_RESOURCE))?;
-            walk.check(
-                budget,
-                cursor.as_deref(),
-                page.next.as_deref(),
-                page.items.iter().map(|t| t.id.as_str()),
-                page.total_count,
-            )?;
-            let rows: Vec<Ticket> = page.items.iter().map(ticket).collect();
-            let next = page.next.clone();
-            let cur = next.clone();
-            let outcome = self
-                .db
-                .run(move |s| s.upsert_tickets_page(&rows, BACKFILL_RESOURCE, cur.as_deref(), true))
-                .await?;
-            self.emit_tickets(outcome.changed_ids().map(str::to_owned).collect());
-            match next {
-                Some(n) => cursor = Some(n),
-                None => break,
-            }
-        }
-        self.db
-            .run(move |s| {
-                s.set_sync_value(HWM_KEY, &started.to_string())?;
-                s.set_sync_value(DONE_KEY, "1")?;
-                s.record_sync_success(BACKFILL_RESOURCE, None)
-            })
-            .await?;
-        self.emit_counts(false).await
-    }
-
     async fn poll_tickets(self: &Arc<Self>, budget: &Budget) -> Result<(), SyncError> {
         let hwm = self
             .db
@@ -310,7 +259,7 @@ impl Core {
             self.check_cancel()?;
             walk.admit(budget, cursor.as_deref())?;
             let page = self
-                .client
+                .tickets_client
                 .search_tickets_page(&request, cursor.as_deref())
                 .await
                 .map_err(|e| SyncError::from_api(e, POLL_RESOURCE))?;
@@ -375,7 +324,7 @@ impl Core {
             if budget.admit_record(&format!("ticket:{id}")).is_err() {
                 continue;
             }
-            match self.client.get_ticket(&id).await {
+            match self.tickets_client.get_ticket(&id).await {
                 Ok(t) => {
                     let row = ticket(&t);
                     let parts: Vec<TicketPart> = t.parts().iter().map(part).collect();

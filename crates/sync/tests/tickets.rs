@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use agentdesk_store::{OutboxItem, OutboxKind, OutboxStatus, Store};
-use agentdesk_sync::{new_client_uuid, run_once, EngineConfig, SyncError};
+use agentdesk_sync::{new_client_uuid, run_once, EngineConfig, Phase, SyncError};
 use common::{client, client_with, config, sandbox, store};
 use intercom_sandbox::{Fault, Sandbox};
 use serde_json::Value;
@@ -25,15 +25,20 @@ fn metadata_only(sb: &Sandbox) -> EngineConfig {
 /// (when `parts`) every part.
 fn assert_tickets_exact(s: &Store, sb: &Sandbox, parts: bool) {
     let want: BTreeSet<String> = sb.ticket_ids().into_iter().collect();
-    let (rows_open, _) = s.list_tickets(None, None, None, 200).expect("list");
-    let (rows_resolved, _) = s
-        .list_tickets(Some("resolved"), None, None, 200)
-        .expect("list");
-    let have: BTreeSet<String> = rows_open
-        .iter()
-        .chain(&rows_resolved)
-        .map(|r| r.id.clone())
-        .collect();
+    let mut have = BTreeSet::new();
+    for state in [None, Some("resolved")] {
+        let mut cursor = None;
+        loop {
+            let (rows, next) = s
+                .list_tickets(state, None, cursor.as_ref(), 200)
+                .expect("list");
+            have.extend(rows.into_iter().map(|r| r.id));
+            match next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+    }
     assert_eq!(
         have, want,
         "the cache holds exactly Intercom's live tickets"
@@ -128,6 +133,68 @@ async fn ticket_backfill_caches_every_ticket_type_state_and_part() {
     );
 }
 
+/// The ticket listing runs beside the conversations' backfill on one shared governor; each
+/// step still reports exactly the requests it sent, so `sync --once`'s per-step figures can
+/// be read (and a runaway in one of them seen) while both run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_and_ticket_steps_each_report_their_own_requests() {
+    // 1,000 tickets at 20 a page: three windows walked at once.
+    let sb = sandbox(600, |c| c.tickets = Some(1000)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report = run_once(
+        client(&sb, 20),
+        store(dir.path()),
+        metadata_only(&sb),
+        |_| {},
+    )
+    .await
+    .expect("a metadata-only sync with tickets succeeds");
+    assert_tickets_exact(&store(dir.path()), &sb, false);
+    let windows: Vec<_> = store(dir.path())
+        .sync_states()
+        .expect("reads")
+        .into_iter()
+        .filter(|s| s.resource.starts_with("tickets:backfill:"))
+        .collect();
+    assert!(
+        windows.len() > 1
+            && windows
+                .iter()
+                .all(|w| w.cursor.is_none() && w.last_success_at.is_some()),
+        "the tickets were walked in several windows, each done: {windows:?}"
+    );
+    let routes = sb.route_counts();
+    let route = |k: &str| routes.get(k).copied().unwrap_or(0);
+    let spent = |p: Phase| {
+        report
+            .phases
+            .iter()
+            .filter(|(q, _)| *q == p)
+            .map(|(_, n)| n)
+            .sum::<u64>()
+    };
+    assert_eq!(
+        spent(Phase::Backfill),
+        route("POST /conversations/search"),
+        "the backfill step counts its conversation searches, none of the tickets' ({routes:?})"
+    );
+    assert_eq!(
+        spent(Phase::Tickets),
+        route("POST /tickets/search") + route("GET /ticket_types") + route("GET /ticket_states"),
+        "the tickets step counts its own searches and its types and states ({routes:?})"
+    );
+    assert_eq!(
+        report.phases.iter().map(|(_, n)| n).sum::<u64>(),
+        report.requests,
+        "the steps add up to every request the run sent"
+    );
+    assert_eq!(
+        report.requests,
+        sb.request_count(),
+        "as the server saw them"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ticket_poll_after_live_changes_updates_the_cache() {
     let sb = sandbox(100, |c| c.tickets = Some(20)).await;
@@ -189,8 +256,9 @@ async fn ticket_poll_after_live_changes_updates_the_cache() {
 async fn ticket_backfill_killed_part_way_resumes_from_its_cursor() {
     let sb = sandbox(60, |c| c.tickets = Some(95)).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    // The third ticket page breaks for good: the run ends part-way, as a killed one does.
-    sb.fail_next_on("/tickets/search", 2, Fault::Stall(Duration::ZERO));
+    // After the plan's probe and two pages, the third ticket page breaks for good: the run
+    // ends part-way, as a killed one does. (95 tickets are one window of five pages.)
+    sb.fail_next_on("/tickets/search", 3, Fault::Stall(Duration::ZERO));
     sb.fail_next_on("/tickets/search", 1, Fault::Status(400));
     let first = run_once(
         client(&sb, 20),
@@ -204,11 +272,11 @@ async fn ticket_backfill_killed_part_way_resumes_from_its_cursor() {
     assert_eq!(stored, 40, "the two pages before the failure are stored");
     assert!(
         store(dir.path())
-            .sync_state("tickets:backfill")
+            .sync_states()
             .expect("reads")
-            .and_then(|s| s.cursor)
-            .is_some(),
-        "the cursor of the next page is stored with the last page"
+            .iter()
+            .any(|s| s.resource.starts_with("tickets:backfill:") && s.cursor.is_some()),
+        "the cursor of the next page is stored with its window's last page"
     );
     let before = sb
         .route_counts()

@@ -14,8 +14,9 @@ pub(crate) fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A sandbox of `n` conversations (and a fifth as many contacts) with this latency and rate
-/// limit per 10 s window.
+/// A sandbox of `n` conversations (and a fifth as many contacts and tickets:
+/// `AGENTDESK_BENCH_TICKETS` sets another number) with this latency and rate limit per 10 s
+/// window.
 pub(crate) async fn sandbox(seed: u64, n: usize, latency: Duration, rate_limit: u32) -> Sandbox {
     Sandbox::start(SandboxConfig {
         seed,
@@ -23,6 +24,9 @@ pub(crate) async fn sandbox(seed: u64, n: usize, latency: Duration, rate_limit: 
         contacts: (n / 5).max(10),
         latency,
         rate_limit,
+        tickets: std::env::var("AGENTDESK_BENCH_TICKETS")
+            .ok()
+            .and_then(|v| v.parse().ok()),
         ..Default::default()
     })
     .await
