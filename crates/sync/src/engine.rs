@@ -193,7 +193,9 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
         core.emit_counts(false).await?;
         return deferred.finish().map(|()| true);
     }
-    // The first sync: the background tier in line (the priority tiers were just done above).
+    // The first sync: writes waiting from before (queued offline) go out before the
+    // background tier, which it runs in line (the priority tiers were just done above).
+    core.drain_outbox().await?;
     deferred.absorb(background_passes(core.clone()).await)?;
     core.drain_outbox().await?;
     if backfilled.is_some() {
@@ -304,7 +306,11 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                         let result = core.execute(cmd).await;
                         let ok = result.is_ok();
                         let _ = reply.send(result);
-                        if ok && sends && core.status().online && !core.status().auth_failed {
+                        // Sent at once unless the engine knows it cannot be: offline, or
+                        // the token refused. Not waiting for a cycle to end first: the first
+                        // one can take minutes, and the agent's write would wait for all of it.
+                        let status = core.status();
+                        if ok && sends && status.offline_since.is_none() && !status.auth_failed {
                             if let Err(e) = core.drain_outbox().await {
                                 report(&core, &e);
                             }

@@ -569,3 +569,61 @@ async fn a_hidden_window_keeps_the_agents_poll_interval() {
     );
     handle.stop(Duration::from_secs(5)).await;
 }
+
+/// A write made while the first sync is still running goes out at once, not after the first
+/// sync's last pass (the demo's first sync takes a minute: a priority set or a reply sent in
+/// it used to wait for all of it, because the engine only sent writes once it had seen a
+/// cycle end, and the first cycle sent the outbox last).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_made_during_the_first_sync_is_sent_before_the_sync_ends() {
+    let sb = sandbox(60, |_| {}).await;
+    // The first sync's contacts pass hangs, so it cannot end while the write is sent.
+    sb.fail_next_on("/contacts/", 1000, Fault::Stall(Duration::from_secs(120)));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = store(dir.path());
+    let reader = s.open_reader().expect("a reader connection");
+    let (handle, _rx) = spawn(client(&sb, 50), s, config(&sb));
+    wait_until(
+        "the backfill has cached the conversations",
+        Duration::from_secs(30),
+        || reader.conversation_count().unwrap_or(0) == 60,
+    )
+    .await;
+    let id = open_conversation(&sb.truth());
+    let outbox_id = match handle
+        .execute(Command::Enqueue(OutboxItem {
+            conversation_id: id.clone(),
+            admin_id: sb.admin_id().to_owned(),
+            kind: OutboxKind::Close,
+            client_uuid: new_client_uuid(),
+        }))
+        .await
+        .expect("enqueue")
+    {
+        CommandOutcome::Outbox(i) => i,
+        other => panic!("enqueue must return an outbox id, got {other:?}"),
+    };
+    wait_until("the close is confirmed", Duration::from_secs(30), || {
+        reader
+            .outbox_item(outbox_id)
+            .ok()
+            .flatten()
+            .is_some_and(|r| r.status == OutboxStatus::Sent)
+    })
+    .await;
+    assert!(
+        handle.status().last_sync_at.is_none(),
+        "the write went out while the first sync was still running"
+    );
+    assert_eq!(
+        sb.truth()["conversations"]
+            .as_array()
+            .expect("conversations")
+            .iter()
+            .find(|c| c["id"] == id.as_str())
+            .map(|c| c["state"].clone()),
+        Some(serde_json::json!("closed")),
+        "Intercom has the conversation closed"
+    );
+    handle.stop(Duration::from_secs(5)).await;
+}
