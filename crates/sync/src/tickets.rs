@@ -124,7 +124,9 @@ pub(crate) fn ticket_type(t: &intercom::models::TicketType) -> TicketType {
         .map(|(i, a)| TicketAttributeDef {
             id: a.id.clone(),
             name: a.name.clone().unwrap_or_else(|| a.id.clone()),
-            label: a.description.clone().filter(|d| !d.is_empty()),
+            // Intercom shows a ticket attribute by its name; its description is help text
+            // for whoever fills the form in ("Amount of the ticket"), not a label.
+            label: None,
             data_type: match a.data_type.as_deref() {
                 Some("decimal") => "float".to_owned(),
                 Some(other) => other.to_owned(),

@@ -116,6 +116,13 @@ async fn ticket_backfill_caches_every_ticket_type_state_and_part() {
             .any(|a| a.data_type == "float"),
         "Intercom's decimal attribute is cached as float"
     );
+    assert!(
+        types
+            .iter()
+            .flat_map(|t| &t.attributes)
+            .all(|a| a.label.is_none()),
+        "attributes are shown by their name: Intercom's description is help text, not a label"
+    );
     assert_eq!(
         s.ticket_states().expect("states").len(),
         5,
