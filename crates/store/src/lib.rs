@@ -54,6 +54,7 @@ pub mod authors;
 pub mod contacts;
 pub mod conversations;
 pub mod database;
+pub mod drafts;
 pub mod error;
 pub mod events;
 mod fts;
@@ -79,6 +80,7 @@ pub use conversations::{
     Conversation, ConversationDetail, ConversationState, PageOutcome, Sla, SyncPage, Tag,
 };
 pub use database::{db_path, safe_file_name, workspace_cache_dir, OpenOutcome, Reader, Store};
+pub use drafts::Draft;
 pub use error::{Result, StoreError, StoreErrorKind};
 pub use events::{DataEvent, EventSummary};
 pub use migrations::MIGRATIONS;

@@ -16,6 +16,7 @@ const STEPS: &[M<'static>] = &[
     M::up(V6),
     M::up(V7),
     M::up(V8),
+    M::up(V9),
 ];
 
 /// Version 1: every table of the cache.
@@ -638,4 +639,20 @@ WHEN old.state IS NOT new.state OR old.admin_assignee_id IS NOT new.admin_assign
   ) WHERE true GROUP BY key
   ON CONFLICT(key) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread;
 END;
+"#;
+
+/// Version 9: unsent replies and notes, one per conversation or ticket (issue 22); and which
+/// version of a ticket its parts were fetched at (`details_version`, its `updated_at` then):
+/// comparing our clock's `details_at` with Intercom's `updated_at` fetched a ticket timed
+/// ahead of our clock in every cycle. Tickets fetched after their last change keep that.
+const V9: &str = r#"
+ALTER TABLE tickets ADD COLUMN details_version INTEGER;
+UPDATE tickets SET details_version = updated_at WHERE details_at > updated_at;
+
+CREATE TABLE drafts (
+  id TEXT PRIMARY KEY NOT NULL,
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 "#;

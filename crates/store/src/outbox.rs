@@ -448,6 +448,16 @@ impl Store {
                 params![item.client_uuid, item.conversation_id, item.kind.name(), payload, t],
             )?;
             let id = tx.last_insert_rowid();
+            if matches!(
+                item.kind,
+                OutboxKind::Reply { .. }
+                    | OutboxKind::Note { .. }
+                    | OutboxKind::TicketReply { .. }
+                    | OutboxKind::TicketNote { .. }
+            ) {
+                // The queued reply is what the draft became (see `drafts.rs`).
+                tx.execute("DELETE FROM drafts WHERE id = ?1", [&item.conversation_id])?;
+            }
             match &item.kind {
                 OutboxKind::Reply { body } | OutboxKind::Note { body } => {
                     let part_type = if matches!(item.kind, OutboxKind::Reply { .. }) { "comment" } else { "note" };

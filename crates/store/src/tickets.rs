@@ -399,7 +399,7 @@ impl Store {
             }
             batch.apply(tx)?;
             tx.execute(
-                "UPDATE tickets SET details_at = ?2 WHERE id = ?1",
+                "UPDATE tickets SET details_at = ?2, details_version = updated_at WHERE id = ?1",
                 params![ticket_id, now()],
             )?;
             refresh_aggregates(tx, ticket_id)
@@ -863,15 +863,18 @@ impl Reader {
             .map_err(|e| self.err(e))
     }
 
-    /// Tickets whose parts are older than their metadata (never fetched, or updated since,
-    /// or in the same second: Intercom's times are whole seconds, so a change in the second
-    /// of the fetch leaves `updated_at` equal to it), at most `limit`, by priority: open ones of `acting_admin` or unassigned (the ones the
+    /// Tickets whose parts are older than their metadata (never fetched; a newer version
+    /// listed since, compared by Intercom's `updated_at` alone, never against our clock; or
+    /// fetched in the very second of their last change: Intercom's times are whole seconds,
+    /// so a later change in that second would keep `updated_at`, and the next fetch, a
+    /// second on, settles it), at most `limit`, by priority: open ones of `acting_admin` or unassigned (the ones the
     /// `tickets` count shows), then other open ones, then resolved ones; newest first in
     /// each. What the detail pass fetches.
     pub fn tickets_needing_details(&self, acting_admin: &str, limit: usize) -> Result<Vec<String>> {
         self.conn
             .prepare_cached(
-                "SELECT id FROM tickets WHERE details_at IS NULL OR details_at <= updated_at
+                "SELECT id FROM tickets WHERE details_version IS NULL OR details_version < updated_at
+                   OR (details_version = updated_at AND details_at = updated_at)
                  ORDER BY (state = 'resolved'),
                    NOT (admin_assignee_id IS ?1 OR (admin_assignee_id IS NULL AND team_assignee_id IS NULL)),
                    updated_at DESC, id LIMIT ?2",

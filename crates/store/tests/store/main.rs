@@ -8,6 +8,7 @@ mod aliases;
 mod contacts;
 mod conversations;
 mod database;
+mod drafts;
 mod events;
 mod migrations;
 mod notified;
