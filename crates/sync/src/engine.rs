@@ -186,7 +186,7 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
     // tier), so a new customer message is announced as soon as its parts are in; then the
     // parts of changed tickets.
     deferred.absorb(core.detail_pass(0, &budget).await)?;
-    deferred.absorb(core.ticket_details_pass(&budget).await)?;
+    deferred.absorb(core.ticket_details_pass(&budget, false).await)?;
     if backfilled.is_some_and(|b| b.already_done) {
         core.announce_new_messages().await?;
         core.drain_outbox().await?;
@@ -300,7 +300,10 @@ async fn run(core: Arc<Core>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                     let core = core.clone();
                     let sends = !matches!(
                         cmd,
-                        Command::MarkNotified(_) | Command::MarkUnread(_) | Command::MarkTicketRead(_)
+                        Command::MarkNotified(_)
+                            | Command::MarkUnread(_)
+                            | Command::MarkTicketRead(_)
+                            | Command::SaveDraft { .. }
                     );
                     tokio::spawn(async move {
                         let result = core.execute(cmd).await;

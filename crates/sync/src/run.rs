@@ -112,7 +112,7 @@ pub async fn run_once(
                 let r = core
                     .detail_pass(core.config.background_detail_budget, &budget)
                     .await;
-                let t = core.ticket_details_pass(&budget).await;
+                let t = core.ticket_details_pass(&budget, true).await;
                 step(Phase::Details, since);
                 deferred.absorb(r)?;
                 deferred.absorb(t)?;
@@ -169,4 +169,24 @@ pub async fn run_once(
         work: budget.figures().1,
         elapsed: start.elapsed(),
     })
+}
+
+/// Sends the outbox and nothing else (`agentdesk reply`, `agentdesk close`): items left in
+/// doubt are reconciled first, then pending ones are sent in order, as the engine does.
+/// Returns how many were confirmed; what became of each item is in the store. The store is
+/// closed at the end.
+pub async fn send_outbox(
+    client: intercom::Client,
+    store: Store,
+    config: EngineConfig,
+) -> Result<u64, SyncError> {
+    let core = Core::new(
+        client,
+        Db::new(store),
+        config,
+        None,
+        None,
+        CancellationToken::new(),
+    );
+    core.drain_outbox().await
 }

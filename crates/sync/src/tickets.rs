@@ -170,12 +170,38 @@ impl Core {
     }
 
     /// The details half: parts of tickets whose parts are older than their metadata (not in
-    /// metadata-only runs).
+    /// metadata-only runs), [`DETAILS_PER_PASS`] of them, or with `all` every one
+    /// (`run_once`, "one complete pass": a cache it leaves needs no catching up).
     pub(crate) async fn ticket_details_pass(
         self: &Arc<Self>,
         budget: &Budget,
+        all: bool,
     ) -> Result<(), SyncError> {
-        self.forbidden_once(self.ticket_details(budget)).await
+        self.forbidden_once(async {
+            let mut asked = std::collections::HashSet::new();
+            loop {
+                let admin = self.config.acting_admin_id.clone();
+                let ids = self
+                    .db
+                    .run(move |s| s.tickets_needing_details(&admin, DETAILS_PER_PASS))
+                    .await?;
+                // Only tickets not asked for in this pass: one whose answer still leaves it
+                // wanted (a change in the second of the fetch) waits for the next pass, so
+                // this loop ends whatever Intercom answers.
+                let fresh: Vec<String> = ids
+                    .into_iter()
+                    .filter(|id| asked.insert(id.clone()))
+                    .collect();
+                if fresh.is_empty() {
+                    return Ok(());
+                }
+                self.fetch_tickets(fresh, budget).await?;
+                if !all {
+                    return Ok(());
+                }
+            }
+        })
+        .await
     }
 
     /// Runs `pass` unless tickets were found forbidden in this run; a 403 is reported once
@@ -301,17 +327,6 @@ impl Core {
         }
         let budget = Budget::default();
         self.fetch_tickets(vec![id.to_owned()], &budget).await
-    }
-
-    /// Parts of tickets whose parts are older than their metadata: the acting admin's and
-    /// unassigned open ones first, then other open ones, newest first.
-    async fn ticket_details(self: &Arc<Self>, budget: &Budget) -> Result<(), SyncError> {
-        let admin = self.config.acting_admin_id.clone();
-        let ids = self
-            .db
-            .run(move |s| s.tickets_needing_details(&admin, DETAILS_PER_PASS))
-            .await?;
-        self.fetch_tickets(ids, budget).await
     }
 
     async fn fetch_tickets(
