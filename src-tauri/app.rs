@@ -169,6 +169,8 @@ pub(crate) fn run_window(global: &GlobalArgs) -> i32 {
             commands::conversations::snooze_conversation,
             commands::conversations::assign_conversation,
             commands::conversations::list_tags,
+            commands::conversations::save_draft,
+            commands::conversations::list_drafts,
             commands::conversations::tag_item,
             commands::conversations::untag_item,
             commands::conversations::set_priority,

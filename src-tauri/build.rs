@@ -35,6 +35,8 @@ fn agentdesk_commands() -> &'static [&'static str] {
         "snooze_conversation",
         "assign_conversation",
         "list_tags",
+        "save_draft",
+        "list_drafts",
         "tag_item",
         "untag_item",
         "set_priority",

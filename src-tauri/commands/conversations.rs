@@ -1,6 +1,6 @@
 //! Commands about conversations: counts, a view's page, the thread, read marks, the one on
 //! screen, replies and actions (close, reopen, snooze, assign, tag, priority, attributes),
-//! the workspace's tags, search, and the conversation
+//! the workspace's tags, drafts, search, and the conversation
 //! a link asked to open before the inbox listened.
 
 use agentdesk_app::dto;
@@ -211,4 +211,22 @@ pub(crate) async fn reply_ticket(
     kind: String,
 ) -> AppResult<dto::OutboxItem> {
     state.reply_ticket(ticket_id, &body, &kind).await
+}
+
+#[tauri::command]
+pub(crate) async fn save_draft(
+    state: State<'_, AppState>,
+    workspace_id: String,
+    id: String,
+    kind: String,
+    text: String,
+) -> AppResult<()> {
+    state.save_draft(&workspace_id, id, &kind, text).await
+}
+
+#[tauri::command]
+pub(crate) async fn list_drafts(
+    state: State<'_, AppState>,
+) -> AppResult<Vec<agentdesk_app::drafts::Draft>> {
+    state.drafts().await
 }

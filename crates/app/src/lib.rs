@@ -16,6 +16,7 @@ pub mod cli;
 pub mod connect;
 pub mod crash;
 pub mod deeplink;
+pub mod drafts;
 pub mod dto;
 pub mod error;
 pub mod ids;

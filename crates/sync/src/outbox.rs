@@ -32,6 +32,16 @@ pub enum Command {
     Discard(i64),
     /// Remember these contact parts were notified.
     MarkNotified(Vec<String>),
+    /// Keep the unsent text of a conversation's or ticket's composer (blank deletes it; see
+    /// the store's `drafts.rs`). Local only: nothing is sent.
+    SaveDraft {
+        /// The conversation's or ticket's id.
+        id: String,
+        /// `comment` or `note`.
+        kind: String,
+        /// The text as typed.
+        body: String,
+    },
 }
 
 /// What a command produced.
@@ -122,6 +132,12 @@ impl Core {
                 let c = conv.clone();
                 self.db.run(move |s| s.mark_unread(&c)).await?;
                 self.emit(SyncEvent::ConversationsChanged(vec![conv]));
+                CommandOutcome::Done
+            }
+            Command::SaveDraft { id, kind, body } => {
+                self.db
+                    .run(move |s| s.save_draft(&id, &kind, &body))
+                    .await?;
                 CommandOutcome::Done
             }
             Command::MarkTicketRead(ticket) => {

@@ -350,6 +350,35 @@ impl App {
         }
     }
 
+    /// Kills the app at once (SIGKILL: no shutdown, as a crash or a power cut does), stops
+    /// its WebDriver processes, and hands back its data directory for a relaunch with
+    /// [`App::launch_in`] or [`App::launch_with_args`].
+    pub async fn kill(mut self) -> tempfile::TempDir {
+        let pid = self.app_pid().expect("the app is running");
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+        let start = Instant::now();
+        while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "the app did not die within {DEADLINE:?} of SIGKILL"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if let Some(group) = self.group.take() {
+            signal_group(group, "KILL");
+            let start = Instant::now();
+            while group_alive(group) && start.elapsed() < DEADLINE {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        std::mem::replace(
+            &mut self.data_dir,
+            tempfile::tempdir().expect("a placeholder directory"),
+        )
+    }
+
     /// Calls one of the app's commands from inside the page, through Tauri's real IPC.
     pub async fn invoke(&self, command: &str, args: serde_json::Value) -> serde_json::Value {
         self.try_invoke(command, args)

@@ -26,6 +26,48 @@ describe("drafts", () => {
     expect(all.of("w1").take("42"), "logout forgets every draft").toBeUndefined();
   });
 
+  it("keeps drafts across runs through the workspace's store, once per change", async () => {
+    const saved: [string, string, string, string][] = [];
+    const all = new Drafts((ws) => async (id, d) => void saved.push([ws, id, d.kind, d.text]));
+    const drafts = all.of("w1");
+    drafts.save("c1", { text: "Hel", kind: "comment" });
+    drafts.save("c1", { text: "Hel", kind: "comment" });
+    drafts.put("c1", { text: "Hello", kind: "comment" });
+    drafts.save("c2", { text: "  ", kind: "note" });
+    expect(saved, "each change is kept once, in its own workspace; a blank one never kept is not sent").toEqual([
+      ["w1", "c1", "comment", "Hel"],
+      ["w1", "c1", "comment", "Hello"],
+    ]);
+    drafts.save("c1", { text: "", kind: "comment" });
+    expect(saved.at(-1), "emptying the composer deletes the kept draft").toEqual(["w1", "c1", "comment", ""]);
+  });
+
+  it("restores an earlier run's drafts without overwriting what was typed since", () => {
+    const drafts = new Drafts(() => async () => {}).of("w1");
+    drafts.put("c1", { text: "typed this run", kind: "comment" });
+    drafts.restore([
+      { id: "c1", kind: "note", text: "from the last run", updatedAt: 1 },
+      { id: "c2", kind: "note", text: "left before the crash", updatedAt: 2 },
+    ]);
+    expect(drafts.take("c1"), "the newer text in this run wins").toEqual({ text: "typed this run", kind: "comment" });
+    expect(drafts.take("c2"), "a draft only the cache had comes back, with its mode").toEqual({ text: "left before the crash", kind: "note" });
+  });
+
+  it("a save that fails is tried again at the next change", async () => {
+    let fail = true;
+    const tries: string[] = [];
+    const drafts = new Drafts(() => async (_id, d) => {
+      tries.push(d.text);
+      if (fail) throw { code: "stale_workspace" };
+    }).of("w1");
+    drafts.save("c1", { text: "a", kind: "comment" });
+    await Promise.resolve();
+    await Promise.resolve();
+    fail = false;
+    drafts.save("c1", { text: "a", kind: "comment" });
+    expect(tries, "the unchanged text is sent again: the first save did not land").toEqual(["a", "a"]);
+  });
+
   it("a link's text fills an empty composer as a reply", () => {
     expect(applyPrefill({ text: "", kind: "note" }, "Thanks for waiting"), "nothing to lose: the text is the draft, as a reply").toEqual({
       draft: { text: "Thanks for waiting", kind: "comment" },

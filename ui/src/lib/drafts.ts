@@ -1,17 +1,28 @@
-// Half-written replies and notes, one per conversation, so opening another conversation (a
-// row, a search hit, a notification) never throws away what the agent was typing. In memory
-// only: a draft can hold customer details, and the app forgets it at logout (people share
-// computers); persisting it would need a store the shell wipes at logout, like the cache.
-import type { ReplyKind } from "./ipc";
+// Half-written replies and notes, one per conversation or ticket, so opening another item
+// (a row, a search hit, a notification) never throws away what the agent was typing. Held
+// here while the app runs and kept in the workspace's cache (`save_draft`), so a crash, a
+// quit or an update loses at most the last moments of typing; logout deletes the cache and
+// the drafts with it (people share computers).
+import type { ReplyKind, StoredDraft } from "./ipc";
 
 export interface Draft {
   text: string;
   kind: ReplyKind;
 }
 
+/** Where drafts are kept across runs: `save_draft` for the workspace, or nothing (tests). */
+export type PersistDraft = (id: string, draft: Draft) => Promise<unknown>;
+
 /** The drafts of one workspace's conversations (ids are only unique within a workspace). */
 export class ConversationDrafts {
   readonly #byId = new Map<string, Draft>();
+  /** What the cache holds per id, as far as this window knows: saves that change nothing are skipped. */
+  readonly #kept = new Map<string, Draft>();
+  readonly #persist: PersistDraft | null;
+
+  constructor(persist: PersistDraft | null = null) {
+    this.#persist = persist;
+  }
 
   /** Hands a conversation's draft to the composer, which holds it while it is open. */
   take(conversationId: string): Draft | undefined {
@@ -24,15 +35,48 @@ export class ConversationDrafts {
   put(conversationId: string, draft: Draft) {
     if (draft.text.trim()) this.#byId.set(conversationId, { ...draft });
     else this.#byId.delete(conversationId);
+    this.save(conversationId, draft);
   }
 
-  /** Forgets a conversation's draft (it was sent). */
+  /**
+   * Keeps the open composer's text in the cache (the inbox calls this as the agent types,
+   * after a pause). A blank text deletes the cached draft; an unchanged one sends nothing.
+   */
+  save(conversationId: string, draft: Draft) {
+    if (!this.#persist) return;
+    const blank = !draft.text.trim();
+    const kept = this.#kept.get(conversationId);
+    if (blank ? !kept : kept && kept.text === draft.text && kept.kind === draft.kind) return;
+    if (blank) this.#kept.delete(conversationId);
+    else this.#kept.set(conversationId, { ...draft });
+    this.#persist(conversationId, blank ? { text: "", kind: draft.kind } : draft).catch(() => {
+      // Not kept (the workspace closed, the cache is unwritable): try again at the next change.
+      this.#kept.delete(conversationId);
+    });
+  }
+
+  /** Forgets a conversation's draft (it was sent: queuing the reply consumed the cached one). */
   drop(conversationId: string) {
     this.#byId.delete(conversationId);
+    this.#kept.delete(conversationId);
+  }
+
+  /**
+   * The drafts the cache kept from an earlier run, added where this run holds none (what the
+   * agent typed since the window opened wins).
+   */
+  restore(stored: readonly StoredDraft[]) {
+    for (const d of stored) {
+      if (!d.text.trim()) continue;
+      const draft = { text: d.text, kind: d.kind };
+      if (!this.#kept.has(d.id)) this.#kept.set(d.id, draft);
+      if (!this.#byId.has(d.id)) this.#byId.set(d.id, draft);
+    }
   }
 
   clear() {
     this.#byId.clear();
+    this.#kept.clear();
   }
 
   get size(): number {
@@ -44,10 +88,17 @@ export class ConversationDrafts {
 export class Drafts {
   readonly #byWorkspace = new Map<string, ConversationDrafts>();
 
+  readonly #persist: ((workspaceId: string) => PersistDraft) | null;
+
+  /** `persist`: how a workspace's drafts are kept across runs (none: in memory only). */
+  constructor(persist: ((workspaceId: string) => PersistDraft) | null = null) {
+    this.#persist = persist;
+  }
+
   of(workspaceId: string): ConversationDrafts {
     let drafts = this.#byWorkspace.get(workspaceId);
     if (!drafts) {
-      drafts = new ConversationDrafts();
+      drafts = new ConversationDrafts(this.#persist?.(workspaceId) ?? null);
       this.#byWorkspace.set(workspaceId, drafts);
     }
     return drafts;

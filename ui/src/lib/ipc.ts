@@ -394,6 +394,20 @@ export const updateTicket = (id: string, change: { state?: TicketState; attribut
 export const replyTicket = (ticketId: string, body: string, kind: ReplyKind) =>
   invoke<OutboxItem>("reply_ticket", { ticketId, body, kind });
 export const listTags = () => invoke<Tag[]>("list_tags");
+/** An unsent reply or note kept in the workspace's cache (issue 22). */
+export interface StoredDraft {
+  id: string;
+  kind: ReplyKind;
+  text: string;
+  updatedAt: number;
+}
+/**
+ * Keeps the composer's text for a conversation or ticket of the workspace `workspaceId`; a
+ * blank text deletes the draft. `stale_workspace` when that workspace is no longer the open one.
+ */
+export const saveDraft = (workspaceId: string, id: string, kind: ReplyKind, text: string) =>
+  invoke<null>("save_draft", { workspaceId, id, kind, text });
+export const listDrafts = () => invoke<StoredDraft[]>("list_drafts");
 /** `not_found` when the cache no longer has the tag (removed in Intercom). */
 export const tagItem = (kind: TaggableKind, id: string, tagId: string) => invoke<OutboxItem>("tag_item", { kind, id, tagId });
 export const untagItem = (kind: TaggableKind, id: string, tagId: string) => invoke<OutboxItem>("untag_item", { kind, id, tagId });

@@ -193,6 +193,8 @@
     tickets,
     tags,
     ticketTypes,
+    /** Drafts kept "in the cache", keyed `<workspaceId>/<id>` (issue 22). */
+    drafts: new Map(Object.entries(options.drafts ?? {})),
     /** Attribute names whose every change the backend refuses with invalid_input (its own check). */
     attributeErrors: options.attributeErrors ?? {},
     online: options.online ?? true,
@@ -457,6 +459,7 @@
       if (waiting && !force) fail("unsent_outbox", `${waiting} message${waiting === 1 ? "" : "s"} not sent yet. Log out anyway to discard ${waiting === 1 ? "it" : "them"}.`);
       db.session = null;
       db.outbox = [];
+      db.drafts.clear();
       return null;
     },
     get_view_counts: () => (needSession(), counts()),
@@ -496,6 +499,7 @@
     },
     send_reply: ({ conversationId, body, kind }) => {
       const c = conv(conversationId);
+      db.drafts.delete(`${needSession().workspaceId}/${conversationId}`);
       return outbox(c, kind === "note" ? "note" : "reply", body.slice(0, 60), () => {
         c.parts.push({ id: `p-new-${nextId++}`, kind: kind === "note" ? "note" : "message", authorKind: "admin", authorName: db.session.adminName, createdAt: NOW, bodyHtml: `<p>${body.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`)}</p>`, eventText: null, attachments: [], redacted: false });
       });
@@ -568,6 +572,19 @@
       });
     },
     list_tags: () => db.tags.slice().sort((a, b) => a.name.localeCompare(b.name)),
+    save_draft: ({ workspaceId, id, kind, text }) => {
+      const session = needSession();
+      if (session.workspaceId !== workspaceId) fail("stale_workspace", "That draft belongs to a workspace that is no longer open; it was not saved.");
+      if (kind !== "comment" && kind !== "note") fail("invalid_input", `a draft is a reply or a note, not ${kind}`);
+      const key = `${workspaceId}/${id}`;
+      if (text.trim()) db.drafts.set(key, { id, kind, text, updatedAt: NOW });
+      else db.drafts.delete(key);
+      return null;
+    },
+    list_drafts: () => {
+      const prefix = `${needSession().workspaceId}/`;
+      return [...db.drafts.entries()].filter(([k]) => k.startsWith(prefix)).map(([, d]) => d);
+    },
     tag_item: ({ kind, id, tagId }) => {
       const item = taggable(kind, id);
       const tag = tagById(tagId);

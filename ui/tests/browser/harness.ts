@@ -108,6 +108,8 @@ export interface FakeOptions {
   clockAt?: number;
   /** Counts the page's live intervals in `window.__intervals` (after the fake clock, if any). */
   countIntervals?: boolean;
+  /** Drafts an earlier run kept in the cache, keyed `<workspaceId>/<id>` (issue 22). */
+  drafts?: Record<string, { id: string; kind: "comment" | "note"; text: string; updatedAt: number }>;
   /** get_app_info reports that the previous run crashed. */
   lastCrash?: { at: number; logFile: string } | null;
 }

@@ -105,8 +105,11 @@ impl AppState {
         }
         let _ = crate::paths::write_private(&demo_url_file(&self.data_dir), url.as_bytes());
         // The demo's data is generated afresh each start: an old cache would not match it.
+        // Its conversations are seeded the same each time, so the agent's drafts are carried
+        // into the new cache: a restart of the demo loses no unsent text either.
         let db = store::db_path(&self.data_dir, &workspace.id, &workspace.admin_id);
-        let _ = Store::delete_files(&db);
+        let path = db.clone();
+        blocking(move || renew_keeping_drafts(&path)).await?;
         let mut registry = self.registry.load().map_err(AppError::internal)?;
         registry.upsert_active(Workspace {
             region: RegionSpec::Custom("demo".into()),
@@ -450,6 +453,49 @@ mod tests {
         fn clear_web_data(&self) {}
     }
 
+    /// The demo's cache is made afresh at each start (its data is generated again), but the
+    /// agent's drafts are carried over: its conversations are seeded the same each time.
+    #[test]
+    fn a_renewed_demo_cache_keeps_only_the_drafts() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("demo.sqlite3");
+        {
+            let mut s = Store::open(&path).expect("a cache");
+            s.upsert_conversations(&[store::Conversation {
+                id: "7".into(),
+                created_at: 1,
+                updated_at: 1,
+                open: true,
+                ..Default::default()
+            }])
+            .expect("a conversation");
+            s.save_draft("7", "note", "unsent note").expect("a draft");
+        }
+        renew_keeping_drafts(&path);
+        let s = Store::open(&path).expect("the renewed cache");
+        assert_eq!(
+            s.conversation_count().expect("count"),
+            0,
+            "the old data is gone: the new demo server's data replaces it"
+        );
+        assert_eq!(
+            s.drafts()
+                .expect("drafts")
+                .into_iter()
+                .map(|d| (d.id, d.kind, d.body))
+                .collect::<Vec<_>>(),
+            vec![("7".into(), "note".into(), "unsent note".into())],
+            "the draft is carried into the new cache as it was"
+        );
+        drop(s);
+        std::fs::write(&path, b"not a database").expect("corrupt it");
+        renew_keeping_drafts(&path);
+        assert!(
+            Store::open(&path).is_ok(),
+            "an unreadable old cache does not stop the demo from starting afresh"
+        );
+    }
+
     /// Regression (issue 21, item 9): the demo's server listens on loopback, and its control
     /// API took any body as JSON, so a web page open in the agent's browser could write into
     /// the demo inbox with a `text/plain` POST (no CORS preflight) to its port.
@@ -576,5 +622,31 @@ mod tests {
             !secret_file.exists(),
             "the secret goes with the demo server it opens"
         );
+    }
+}
+
+/// Deletes the cache at `path` and starts a new one holding only the old one's drafts (none
+/// when the old one cannot be read: a demo restart is never blocked by its old cache).
+fn renew_keeping_drafts(path: &std::path::Path) {
+    let drafts = if path.exists() {
+        Store::open(path)
+            .and_then(|s| s.drafts())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let _ = Store::delete_files(path);
+    if drafts.is_empty() {
+        return;
+    }
+    match Store::open(path) {
+        Ok(mut s) => {
+            for d in drafts {
+                if let Err(e) = s.save_draft(&d.id, &d.kind, &d.body) {
+                    tracing::debug!(error = %e, "a demo draft was not carried over");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "the demo's drafts were not carried over"),
     }
 }
