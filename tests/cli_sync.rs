@@ -764,3 +764,163 @@ fn backfill_killed_with_sigkill_resumes_exact() {
     );
     rt.block_on(sb.shutdown());
 }
+
+/// `agentdesk reply` and `agentdesk close` (issue 22, item 8): each write goes through the
+/// outbox and reaches Intercom once before the command returns; a typo queues nothing; with
+/// Intercom unreachable the write waits in the outbox (exit 4, not lost) and the next sync
+/// sends it, once.
+#[test]
+fn reply_and_close_from_the_command_line_are_sent_once() {
+    let rt = runtime();
+    let sb = rt
+        .block_on(Sandbox::start(SandboxConfig {
+            conversations: 40,
+            contacts: 20,
+            ..Default::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let out = agentdesk(
+        data,
+        &["login", "--token-stdin", "--base-url", sb.base_url()],
+        &[],
+        Some(&format!("{}\n", sb.token())),
+    );
+    assert!(out.status.success(), "login: {}", text(&out));
+    let out = agentdesk(data, &["sync", "--once"], &[], None);
+    assert!(out.status.success(), "sync: {}", text(&out));
+    let open: Vec<String> = sb.truth()["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["state"] == "open")
+        .map(|c| id_of(&c["id"]))
+        .take(3)
+        .collect();
+    let [a, b, c] = [&open[0], &open[1], &open[2]];
+    let parts_with = |id: &str, needle: &str| -> usize {
+        sb.truth()["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| id_of(&x["id"]) == id)
+            .and_then(|x| {
+                x["conversation_parts"]["conversation_parts"]
+                    .as_array()
+                    .cloned()
+            })
+            .unwrap_or_default()
+            .iter()
+            .filter(|p| p["body"].as_str().unwrap_or("").contains(needle))
+            .count()
+    };
+    let state_of = |id: &str| -> String {
+        sb.truth()["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| id_of(&x["id"]) == id)
+            .map(|x| x["state"].as_str().unwrap_or("").to_owned())
+            .unwrap_or_default()
+    };
+
+    let out = agentdesk(
+        data,
+        &["reply", a],
+        &[],
+        Some("We shipped the fix <today> & it works\n"),
+    );
+    assert!(out.status.success(), "reply: {}", text(&out));
+    assert!(
+        text(&out).contains(&format!("sent: reply to conversation {a}")),
+        "it says the reply was sent: {}",
+        text(&out)
+    );
+    assert_eq!(
+        parts_with(a, "We shipped the fix &lt;today&gt; &amp; it works"),
+        1,
+        "the reply reached Intercom once, its text escaped as HTML"
+    );
+    let out = agentdesk(
+        data,
+        &["reply", "--note", a],
+        &[],
+        Some("internal: checked the logs"),
+    );
+    assert!(out.status.success(), "note: {}", text(&out));
+    assert_eq!(
+        parts_with(a, "internal: checked the logs"),
+        1,
+        "the note too"
+    );
+
+    let out = agentdesk(data, &["close", b, "no-such-conversation"], &[], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown id is a usage error: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("no-such-conversation") && text(&out).contains("nothing was queued"),
+        "the message names the id and says nothing was queued: {}",
+        text(&out)
+    );
+    assert_eq!(
+        state_of(b),
+        "open",
+        "a typo among the ids closes none of them"
+    );
+    let out = agentdesk(data, &["reply", a], &[], Some("  \n"));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an empty message is refused: {}",
+        text(&out)
+    );
+
+    let out = agentdesk(data, &["close", b, c], &[], None);
+    assert!(out.status.success(), "close: {}", text(&out));
+    assert_eq!(
+        (state_of(b), state_of(c)),
+        ("closed".into(), "closed".into()),
+        "both are closed in Intercom"
+    );
+
+    // Intercom unreachable: the reply waits in the outbox, and the next sync sends it.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out = agentdesk(
+        data,
+        &["reply", a],
+        &[("AGENTDESK_BASE_URL", &nowhere)],
+        Some("sent later"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "offline is a network failure: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains(&format!("queued: reply to conversation {a}"))
+            && text(&out).contains("not lost"),
+        "it says the reply waits and is not lost: {}",
+        text(&out)
+    );
+    assert_eq!(
+        parts_with(a, "sent later"),
+        0,
+        "nothing reached Intercom yet"
+    );
+    let out = agentdesk(data, &["sync", "--once"], &[], None);
+    assert!(out.status.success(), "sync: {}", text(&out));
+    assert_eq!(
+        parts_with(a, "sent later"),
+        1,
+        "the next sync sent the waiting reply, once"
+    );
+    rt.block_on(sb.shutdown());
+}

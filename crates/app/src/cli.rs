@@ -179,6 +179,22 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Reply to a cached conversation, or add a note with --note; the text is read from
+    /// standard input. Sent before the command returns when Intercom answers; otherwise it
+    /// waits in the outbox for the next `agentdesk sync` or the app (exit code 4).
+    Reply {
+        /// The conversation's id.
+        id: String,
+        /// An internal note for teammates instead of a reply the customer sees.
+        #[arg(long)]
+        note: bool,
+    },
+    /// Close cached conversations, each through the outbox (sent as `reply` is).
+    Close {
+        /// The conversations' ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
     /// Log out of the active workspace: delete its cache and token.
     Logout {
         /// Log out even if replies or actions are still waiting to be sent (they are lost).
@@ -310,6 +326,19 @@ fn run_headless(command: Command, global: &GlobalArgs) -> i32 {
                 json,
                 limit,
             } => search(&data_dir, &query, &filter, json, limit),
+            Command::Reply { id, note } => {
+                let body = read_message()?;
+                let kind = crate::outbox::reply(&body, if note { "note" } else { "comment" })
+                    .map_err(|e| CliError::usage(e.message))?;
+                write(&data_dir, &global.env_token, vec![(id, kind)]).await
+            }
+            Command::Close { ids } => {
+                let items = ids
+                    .into_iter()
+                    .map(|id| (id, agentdesk_store::OutboxKind::Close))
+                    .collect();
+                write(&data_dir, &global.env_token, items).await
+            }
             Command::Logout { force } => logout(&data_dir, force),
             Command::Paths => {
                 println!("data: {}", data_dir.display());
@@ -427,6 +456,104 @@ fn workspace_client(
         None => workspace.region.clone(),
     };
     Ok(connect::client(&region, &token)?)
+}
+
+/// The text of `agentdesk reply`, from standard input (at most 256 KB).
+fn read_message() -> Result<String, CliError> {
+    let mut text = String::new();
+    std::io::stdin()
+        .take(256 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| {
+            CliError::usage(format!("cannot read the message from standard input: {e}"))
+        })?;
+    if text.trim().is_empty() {
+        return Err(CliError::usage(
+            "nothing to send: pipe the message's text into `agentdesk reply`",
+        ));
+    }
+    Ok(text)
+}
+
+/// Queues `items` (conversation id, write) in the outbox, each exactly once (its own client
+/// uuid), then sends the outbox. Says what became of each: sent, refused (with Intercom's
+/// reason) or waiting (offline). Every id is checked before anything is queued, so a typo
+/// queues nothing.
+async fn write(
+    data_dir: &Path,
+    env_token: &EnvToken,
+    items: Vec<(String, agentdesk_store::OutboxKind)>,
+) -> Result<(), CliError> {
+    let (_, _, workspace) = active_workspace(data_dir)?;
+    let mut store = open_cache(data_dir, &workspace)?;
+    for (id, _) in &items {
+        crate::ids::check(id, "conversation").map_err(|e| CliError::usage(e.message))?;
+        if store.conversation(id)?.is_none() {
+            return Err(CliError::usage(format!(
+                "conversation {id} is not in the local cache: run `agentdesk sync --once` first (nothing was queued)"
+            )));
+        }
+    }
+    let mut queued = Vec::with_capacity(items.len());
+    for (id, kind) in items {
+        let what = kind_label(&kind);
+        let outbox_id = store.enqueue(agentdesk_store::OutboxItem {
+            conversation_id: id.clone(),
+            admin_id: workspace.admin_id.clone(),
+            kind,
+            client_uuid: agentdesk_sync::new_client_uuid(),
+        })?;
+        queued.push((outbox_id, id, what));
+    }
+    drop(store);
+    let config = agentdesk_sync::EngineConfig::new(workspace.admin_id.clone());
+    let client = workspace_client(data_dir, env_token, &workspace)?;
+    let path = agentdesk_store::db_path(data_dir, &workspace.id, &workspace.admin_id);
+    let sent = agentdesk_sync::send_outbox(client, open_cache(data_dir, &workspace)?, config).await;
+    let store = agentdesk_store::Store::open(&path)?;
+    let (mut refused, mut waiting) = (0, 0);
+    for (outbox_id, id, what) in &queued {
+        match store.outbox_item(*outbox_id)? {
+            Some(e) if e.status == agentdesk_store::OutboxStatus::Sent => {
+                println!("sent: {what} conversation {id}");
+            }
+            Some(e) if e.status == agentdesk_store::OutboxStatus::Failed => {
+                refused += 1;
+                eprintln!(
+                    "refused: {what} conversation {id}: {}",
+                    e.last_error.as_deref().unwrap_or("Intercom refused it")
+                );
+            }
+            _ => {
+                waiting += 1;
+                println!("queued: {what} conversation {id} (sent by the next `agentdesk sync` or the app)");
+            }
+        }
+    }
+    match sent {
+        Err(e) if waiting > 0 => Err(CliError {
+            message: format!("{waiting} item(s) wait in the outbox, not lost: {e}"),
+            ..sync_error(e)
+        }),
+        Err(e) => Err(sync_error(e)),
+        Ok(_) if refused > 0 => Err(CliError::other(format!(
+            "{refused} item(s) were refused by Intercom; `agentdesk status` lists them"
+        ))),
+        Ok(_) if waiting > 0 => Err(CliError {
+            code: exit::NETWORK,
+            message: format!("{waiting} item(s) wait in the outbox, not lost"),
+        }),
+        Ok(_) => Ok(()),
+    }
+}
+
+fn kind_label(kind: &agentdesk_store::OutboxKind) -> &'static str {
+    match kind {
+        agentdesk_store::OutboxKind::Note { .. } => "note on",
+        agentdesk_store::OutboxKind::Reply { .. } => "reply to",
+        agentdesk_store::OutboxKind::Close => "close",
+        _ => "write to",
+    }
 }
 
 fn sync_error(e: agentdesk_sync::SyncError) -> CliError {

@@ -44,7 +44,7 @@ pub use engine::{spawn, SyncHandle};
 pub use error::{ErrorClass, StatusError, SyncError};
 pub use events::{Phase, Progress, SyncEvent, SyncStatus};
 pub use outbox::{new_client_uuid, Command, CommandOutcome};
-pub use run::{run_once, RunReport};
+pub use run::{run_once, send_outbox, RunReport};
 
 /// Conversions used by the benchmark's baseline (a plain cursor walk into the same store).
 #[doc(hidden)]
