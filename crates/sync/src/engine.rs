@@ -183,16 +183,17 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
         deferred.absorb(core.incremental(&budget).await)?;
     }
     // Changed conversations and the priority views first (a limit of 0 skips the background
-    // tier), so a new customer message is announced as soon as its parts are in; then the
-    // parts of changed tickets.
+    // tier), so a new customer message is announced as soon as its parts are in; the parts
+    // of changed tickets after the announcement and the agent's writes.
     deferred.absorb(core.detail_pass(0, &budget).await)?;
-    deferred.absorb(core.ticket_details_pass(&budget, false).await)?;
     if backfilled.is_some_and(|b| b.already_done) {
         core.announce_new_messages().await?;
         core.drain_outbox().await?;
+        deferred.absorb(core.ticket_details_pass(&budget, false).await)?;
         core.emit_counts(false).await?;
         return deferred.finish().map(|()| true);
     }
+    deferred.absorb(core.ticket_details_pass(&budget, false).await)?;
     // The first sync: writes waiting from before (queued offline) go out before the
     // background tier, which it runs in line (the priority tiers were just done above).
     core.drain_outbox().await?;
