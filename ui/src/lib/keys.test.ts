@@ -26,6 +26,14 @@ describe("keyAction", () => {
     for (const k of ["t", "T", "p"]) expect(keyAction(press(k, { typing: true })), `${k} while typing is text`).toBeNull();
   });
 
+  it("x picks, Shift+j/k pick while moving (issue 22)", () => {
+    expect(keyAction(press("x")), "x picks the highlighted row").toBe("pick");
+    expect(keyAction(press("J")), "Shift+j (the key reads J) extends downwards").toBe("extend-next");
+    expect(keyAction(press("K")), "Shift+k extends upwards").toBe("extend-prev");
+    for (const k of ["x", "J", "K"]) expect(keyAction(press(k, { typing: true })), `${k} while typing is text`).toBeNull();
+    expect(keyAction(press("K", { ctrlKey: true, typing: true })), "Ctrl+Shift+K still opens the palette").toBe("palette");
+  });
+
   it("ignores letters while the agent types", () => {
     // Typing "jazz" in the composer must not move the selection or snooze anything.
     for (const k of ["j", "a", "z", "/", "Enter", "?"]) expect(keyAction(press(k, { typing: true })), k).toBeNull();
@@ -46,7 +54,7 @@ describe("keyAction", () => {
   it("leaves modified letters to the system", () => {
     expect(keyAction(press("r", { ctrlKey: true })), "Ctrl+R is not reply").toBeNull();
     expect(keyAction(press("e", { altKey: true }))).toBeNull();
-    expect(keyAction(press("x")), "unmapped keys do nothing").toBeNull();
+    expect(keyAction(press("q")), "unmapped keys do nothing").toBeNull();
   });
 });
 

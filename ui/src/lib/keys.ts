@@ -4,6 +4,9 @@
 export type KeyAction =
   | "next"
   | "prev"
+  | "extend-next"
+  | "extend-prev"
+  | "pick"
   | "open"
   | "reply"
   | "note"
@@ -33,6 +36,10 @@ export interface KeyInput {
 const LETTERS: Record<string, KeyAction> = {
   j: "next",
   k: "prev",
+  // Shift+j reads J: the highlight moves and the bulk selection grows (or shrinks) with it.
+  J: "extend-next",
+  K: "extend-prev",
+  x: "pick",
   Enter: "open",
   r: "reply",
   n: "note",
@@ -51,6 +58,10 @@ const LETTERS: Record<string, KeyAction> = {
 export const SHORTCUTS: { keys: string; action: string }[] = [
   { keys: "j / k", action: "Next / previous conversation or ticket" },
   { keys: "Enter", action: "Open the selected conversation or ticket" },
+  { keys: "x", action: "Select the highlighted conversation for a bulk action (again: unselect)" },
+  { keys: "Shift+J / Shift+K", action: "Extend the selection down / up" },
+  { keys: "Ctrl+click", action: "Select a conversation without opening it" },
+  { keys: "Shift+click", action: "Select the rows from the last one clicked" },
   { keys: "r", action: "Reply" },
   { keys: "n", action: "Add a note" },
   { keys: "e", action: "Close (or reopen)" },
@@ -65,7 +76,7 @@ export const SHORTCUTS: { keys: string; action: string }[] = [
   { keys: "Ctrl+K", action: "Command palette" },
   { keys: "Ctrl+Enter", action: "Send (in the composer)" },
   { keys: "?", action: "This list" },
-  { keys: "Esc", action: "Close a menu or leave a field" },
+  { keys: "Esc", action: "Close a menu, leave a field, or clear the selection" },
 ];
 
 /** Maps a key press to an action, or null when the key is not a shortcut here. */

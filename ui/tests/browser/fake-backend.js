@@ -4,7 +4,9 @@
 // docs/IPC.md (including its errors: `invalid_input` naming an attribute, `not_found` for a
 // tag gone from the cache). It is injected into the page as a plain script (no imports, no
 // closures over test code) and installs `window.__fake`; harness.ts routes mockIPC to it.
-// Tests read `__fake.calls` and change `__fake.db` through `page.evaluate`.
+// Tests read `__fake.calls` and change `__fake.db` through `page.evaluate`; for bulk actions
+// (issue 22) they make some conversations' writes fail (`failIds`) and hold commands until
+// they `release` them, to watch a run mid-way without waiting on time.
 (function installFakeBackend() {
   const options = window.__fakeOptions || {};
   const NOW = options.now || Math.floor(Date.now() / 1000);
@@ -228,10 +230,15 @@
     hugeView: options.hugeView ?? 0,
     tokenErrors: options.tokenErrors ?? {},
     failSends: options.failSends ?? false,
+    /** Conversation ids whose writes (close, snooze, assign, mark read) the backend refuses before queuing. */
+    failIds: options.failIds ?? [],
     appInfo: { name: "Agentdesk", version: "0.1.0", dataDir: "/home/agent/.local/share/agentdesk", logDir: "/home/agent/.local/state/agentdesk/logs", trayTooltip: "Agentdesk: 5 unread (Your inbox 3, Unassigned 2)", lastCrash: options.lastCrash ?? null },
   };
   const calls = [];
   let nextId = 1;
+  /** Commands that wait for the test (`release`) before they answer: a run can be watched mid-way. */
+  let held = new Set(options.holdCommands ?? []);
+  const waiting = [];
 
   const demoSession = () => ({ workspaceId: "demo", workspaceName: "Demo workspace", region: "us", adminId: "a1", adminName: "Dana Agent", demo: true, teams });
   if (options.session === "demo") {
@@ -246,6 +253,11 @@
   const emit = (event, payload) => window.__agentdeskEmit && window.__agentdeskEmit(event, payload);
   const needSession = () => db.session || fail("no_session", "No workspace is connected.");
   const conv = (id) => db.conversations.find((c) => c.id === id) || fail("not_found", "That conversation is no longer in the cache.");
+  /** A conversation to write to: refused (nothing queued, nothing changed) when the test named it in `failIds`. */
+  const writable = (id) => {
+    if (db.failIds.includes(id)) fail("invalid_input", `Intercom no longer accepts changes to ${id}: it was merged into another conversation.`);
+    return conv(id);
+  };
   const adminName = (id) => (admins.find((a) => a.id === id) || {}).name || null;
 
   const inView = (c, view) => {
@@ -484,7 +496,7 @@
       return null;
     },
     mark_read: ({ id }) => {
-      const c = db.tickets.find((t) => t.id === id) || conv(id);
+      const c = db.tickets.find((t) => t.id === id) || writable(id);
       if (c.unread) {
         c.unread = false;
         emit("inbox://counts", counts());
@@ -505,7 +517,7 @@
       });
     },
     close_conversation: ({ id }) => {
-      const c = conv(id);
+      const c = writable(id);
       c.state = "closed";
       return outbox(c, "close", "Close", () => changed(c));
     },
@@ -515,13 +527,13 @@
       return outbox(c, "reopen", "Reopen", () => changed(c));
     },
     snooze_conversation: ({ id, until }) => {
-      const c = conv(id);
+      const c = writable(id);
       c.state = "snoozed";
       c.snoozedUntil = until;
       return outbox(c, "snooze", "Snooze", () => changed(c));
     },
     assign_conversation: ({ id, assignee }) => {
-      const c = conv(id);
+      const c = writable(id);
       c.adminAssigneeId = assignee.kind === "admin" ? assignee.id : null;
       c.teamAssigneeId = assignee.kind === "team" ? assignee.id : null;
       return outbox(c, "assign", "Assign", () => changed(c));
@@ -705,11 +717,34 @@
     emit,
     handle(cmd, args) {
       calls.push([cmd, args]);
-      const h = handlers[cmd];
-      if (!h) fail("internal", `the fake backend has no command ${cmd}`);
-      // Serialize like IPC does, so the UI cannot share objects with the backend.
-      const out = h(args || {});
-      return out === undefined ? null : JSON.parse(JSON.stringify(out));
+      const answer = () => {
+        const h = handlers[cmd];
+        if (!h) fail("internal", `the fake backend has no command ${cmd}`);
+        // Serialize like IPC does, so the UI cannot share objects with the backend.
+        const out = h(args || {});
+        return out === undefined ? null : JSON.parse(JSON.stringify(out));
+      };
+      if (!held.has(cmd)) return answer();
+      return new Promise((resolve, reject) =>
+        waiting.push(() => {
+          try {
+            resolve(answer());
+          } catch (e) {
+            reject(e);
+          }
+        }),
+      );
+    },
+    /** How many held calls wait for an answer. */
+    held: () => waiting.length,
+    /** Answers the `n` oldest held calls (all of them by default). */
+    release(n = Infinity) {
+      for (const go of waiting.splice(0, n)) go();
+    },
+    /** Stops holding: what waits is answered, and later calls answer at once. */
+    unhold() {
+      held = new Set();
+      this.release();
     },
   };
 })();

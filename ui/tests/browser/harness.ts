@@ -98,6 +98,10 @@ export interface FakeOptions {
   /** check_token rejects these tokens with these errors. */
   tokenErrors?: Record<string, { code: string; message: string }>;
   failSends?: boolean;
+  /** Conversation ids whose close, snooze, assign and mark read the backend refuses (`invalid_input`). */
+  failIds?: string[];
+  /** Commands whose answers wait for `window.__fake.release()` (or `unhold()`): a run watched mid-way. */
+  holdCommands?: string[];
   /** How many tickets the fake workspace has (40 by default). */
   tickets?: number;
   /** Attribute names whose changes the backend refuses with invalid_input and this message. */
