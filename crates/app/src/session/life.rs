@@ -433,6 +433,32 @@ async fn read_counts(session: &Arc<Session>) -> Vec<dto::ViewCount> {
     .collect()
 }
 
+/// Deletes the cache at `path` and starts a new one holding only the old one's drafts (none
+/// when the old one cannot be read: a demo restart is never blocked by its old cache).
+fn renew_keeping_drafts(path: &std::path::Path) {
+    let drafts = if path.exists() {
+        Store::open(path)
+            .and_then(|s| s.drafts())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let _ = Store::delete_files(path);
+    if drafts.is_empty() {
+        return;
+    }
+    match Store::open(path) {
+        Ok(mut s) => {
+            for d in drafts {
+                if let Err(e) = s.save_draft(&d.id, &d.kind, &d.body) {
+                    tracing::debug!(error = %e, "a demo draft was not carried over");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "the demo's drafts were not carried over"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -622,31 +648,5 @@ mod tests {
             !secret_file.exists(),
             "the secret goes with the demo server it opens"
         );
-    }
-}
-
-/// Deletes the cache at `path` and starts a new one holding only the old one's drafts (none
-/// when the old one cannot be read: a demo restart is never blocked by its old cache).
-fn renew_keeping_drafts(path: &std::path::Path) {
-    let drafts = if path.exists() {
-        Store::open(path)
-            .and_then(|s| s.drafts())
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let _ = Store::delete_files(path);
-    if drafts.is_empty() {
-        return;
-    }
-    match Store::open(path) {
-        Ok(mut s) => {
-            for d in drafts {
-                if let Err(e) = s.save_draft(&d.id, &d.kind, &d.body) {
-                    tracing::debug!(error = %e, "a demo draft was not carried over");
-                }
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "the demo's drafts were not carried over"),
     }
 }
