@@ -183,17 +183,16 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
         deferred.absorb(core.incremental(&budget).await)?;
     }
     // Changed conversations and the priority views first (a limit of 0 skips the background
-    // tier), so a new customer message is announced as soon as its parts are in; the parts
-    // of changed tickets after the announcement and the agent's writes.
+    // tier), so a new customer message is announced as soon as its parts are in. Tickets'
+    // parts are background work: fetched one after another, 200 of them made every cycle
+    // ten seconds longer, and a customer's reply waited that much more to be announced.
     deferred.absorb(core.detail_pass(0, &budget).await)?;
     if backfilled.is_some_and(|b| b.already_done) {
         core.announce_new_messages().await?;
         core.drain_outbox().await?;
-        deferred.absorb(core.ticket_details_pass(&budget, false).await)?;
         core.emit_counts(false).await?;
         return deferred.finish().map(|()| true);
     }
-    deferred.absorb(core.ticket_details_pass(&budget, false).await)?;
     // The first sync: writes waiting from before (queued offline) go out before the
     // background tier, which it runs in line (the priority tiers were just done above).
     core.drain_outbox().await?;
@@ -227,8 +226,8 @@ async fn cycle(core: Arc<Core>, first: bool) -> Result<bool, SyncError> {
 }
 
 /// The rest of the details (the background tier, within its budget: the cycle itself did
-/// the changed conversations and the priority views), the contacts they reference and the
-/// events of priority contacts. Errors confined to one item are reported at the end.
+/// the changed conversations and the priority views), the contacts they reference, the
+/// events of priority contacts, and the parts of changed tickets. Errors confined to one item are reported at the end.
 async fn background_passes(core: Arc<Core>) -> Result<(), SyncError> {
     let budget = Arc::new(Budget::default());
     let mut deferred = Deferred::default();
@@ -238,6 +237,7 @@ async fn background_passes(core: Arc<Core>) -> Result<(), SyncError> {
     )?;
     deferred.absorb(core.contacts_pass(&budget).await)?;
     deferred.absorb(core.events_pass(&budget).await)?;
+    deferred.absorb(core.ticket_details_pass(&budget, false).await)?;
     core.emit_counts(false).await?;
     deferred.finish()
 }
