@@ -879,6 +879,24 @@ fn reply_and_close_from_the_command_line_are_sent_once() {
         "an empty message is refused: {}",
         text(&out)
     );
+    let huge = format!("{}TAIL-OF-A-LONG-MESSAGE", "x".repeat(256 * 1024));
+    let out = agentdesk(data, &["reply", a], &[], Some(&huge));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a message over 256 KB is refused: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("nothing was queued"),
+        "it says nothing was sent rather than cutting the message short: {}",
+        text(&out)
+    );
+    assert_eq!(
+        parts_with(a, "xxxxxxxxxx"),
+        0,
+        "no part of it reached Intercom"
+    );
 
     let out = agentdesk(data, &["close", b, c], &[], None);
     assert!(out.status.success(), "close: {}", text(&out));

@@ -458,15 +458,22 @@ fn workspace_client(
     Ok(connect::client(&region, &token)?)
 }
 
-/// The text of `agentdesk reply`, from standard input (at most 256 KB).
+/// The text of `agentdesk reply`, from standard input (at most 256 KB: a longer one is
+/// refused whole, never cut short and sent).
 fn read_message() -> Result<String, CliError> {
+    const MAX: u64 = 256 * 1024;
     let mut text = String::new();
     std::io::stdin()
-        .take(256 * 1024)
+        .take(MAX + 1)
         .read_to_string(&mut text)
         .map_err(|e| {
             CliError::usage(format!("cannot read the message from standard input: {e}"))
         })?;
+    if text.len() as u64 > MAX {
+        return Err(CliError::usage(
+            "the message is longer than 256 KB; nothing was queued",
+        ));
+    }
     if text.trim().is_empty() {
         return Err(CliError::usage(
             "nothing to send: pipe the message's text into `agentdesk reply`",
