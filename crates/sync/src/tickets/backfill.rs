@@ -115,8 +115,23 @@ impl Core {
         Ok(plan)
     }
 
-    /// Walks one window from its stored cursor, each page stored with the next cursor.
+    /// Walks one window from its stored cursor, each page stored with the next cursor. A
+    /// window whose cursors loop (`CursorStuck`) forgets its cursor, as the conversations'
+    /// do: the next run walks it from its start instead of resuming into the same loop.
     async fn ticket_window(
+        self: &Arc<Self>,
+        budget: &Budget,
+        w: (i64, i64),
+    ) -> Result<(), SyncError> {
+        let walked = self.walk_ticket_window(budget, w).await;
+        if let Err(SyncError::CursorStuck { .. }) = &walked {
+            let r = resource(w);
+            self.db.run(move |s| s.forget_sync_state(&r)).await?;
+        }
+        walked
+    }
+
+    async fn walk_ticket_window(
         self: &Arc<Self>,
         budget: &Budget,
         w: (i64, i64),
