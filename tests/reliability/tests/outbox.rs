@@ -203,6 +203,17 @@ fn queued_replies_and_actions_land_exactly_once_across_kills_and_timeouts() {
         .expect("a client");
         let store = Store::open(&db).expect("the app's cache opens");
         let (handle, _events) = agentdesk_sync::spawn(offline, store, EngineConfig::new(&me));
+        // Until its first attempt fails the engine does not know it is offline, and sends a
+        // write at once (a stop in the middle of that send leaves the item in doubt, to be
+        // reconciled): queue the items once it knows, as an agent's offline writes are.
+        let mut status = handle.watch_status();
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            status.wait_for(|s| s.offline_since.is_some()),
+        )
+        .await
+        .expect("the engine finds itself offline within a minute")
+        .expect("the engine runs");
         for item in items.clone() {
             let outcome = handle
                 .execute(Command::Enqueue(item))
